@@ -1,0 +1,51 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class ActorType(models.TextChoices):
+    USER = "user", "Staff user"
+    PARTNER = "partner", "Partner platform"
+    SYSTEM = "system", "System"
+    PUBLIC = "public", "Member of the public"
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained entry. ``digest`` covers every other field and the
+    predecessor's digest, so editing, deleting or reordering any row breaks the chain."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_partner_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    prev_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"]),
+            models.Index(fields=["action", "seq"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Audit events are append-only.")

@@ -1,0 +1,131 @@
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from audit.services import Actor
+from cases.codes import case_number_normalise
+from cases.models import Case
+from cases.services import CaseAccessDenied, HashInput, case_authenticate, case_create, case_withdraw
+from matching.services import QualityTooLow, hash_input_validate
+from matching.signals import HashFormatError, SignalType
+from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+
+
+class CaseCreateThrottle(AnonRateThrottle):
+    scope = "case_create"
+
+
+class CasePinThrottle(AnonRateThrottle):
+    scope = "case_pin"
+
+
+class PublicApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+
+class HashIn(StrictSerializer):
+    signalType = serializers.ChoiceField(choices=[s.value for s in SignalType])  # noqa: N815
+    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    quality = StrictIntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
+    out, seen = [], set()
+    for i, item in enumerate(raw):
+        try:
+            value, quality = hash_input_validate(
+                signal_type=item["signalType"], value=item["hashValue"], quality=item.get("quality")
+            )
+        except (HashFormatError, QualityTooLow) as exc:
+            raise ApiError(code="invalid_hash", detail=f"hashes.{i}: {exc}") from None
+        if (item["signalType"], value) in seen:
+            raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: the same hash is listed twice.")
+        seen.add((item["signalType"], value))
+        out.append(HashInput(item["signalType"], value, quality))
+    return out
+
+
+class CaseCreateApi(PublicApi):
+    throttle_classes = [CaseCreateThrottle]
+
+    class Input(StrictSerializer):
+        hashes = HashIn(many=True, allow_empty=False)
+
+        def validate_hashes(self, value: list[Any]) -> list[Any]:
+            if len(value) > settings.NCII_MAX_HASHES_PER_CASE:
+                raise serializers.ValidationError(f"At most {settings.NCII_MAX_HASHES_PER_CASE} hashes per case.")
+            return value
+
+    @extend_schema(
+        operation_id="case_create",
+        request=Input,
+        responses={201: inline_serializer("CaseCreated", {"caseNumber": serializers.CharField(), "pin": serializers.CharField()})},
+        summary="Create a case from hashes computed on the person's device",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        hashes = _hashes_validate(data.validated_data["hashes"])
+        case, pin = case_create(hashes=hashes, actor=Actor.public())
+        return Response({"caseNumber": case.number, "pin": pin}, status=status.HTTP_201_CREATED)
+
+
+class CaseAccessInput(StrictSerializer):
+    caseNumber = StrictCharField(max_length=40)  # noqa: N815
+    pin = StrictCharField(max_length=40)
+
+
+def _case_from(request: Request) -> Case:
+    data = CaseAccessInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        return case_authenticate(
+            number=case_number_normalise(data.validated_data["caseNumber"]), pin=data.validated_data["pin"].strip()
+        )
+    except CaseAccessDenied as exc:
+        raise ApiError(code="case_access_denied", detail=str(exc), status_code=403) from None
+
+
+def case_status_out(case: Case) -> dict[str, Any]:
+    return {
+        "caseNumber": case.number,
+        "status": case.status,
+        "createdAt": case.created_at.isoformat(),
+        "hashCount": case.hash_links.count(),
+    }
+
+
+CASE_STATUS = inline_serializer(
+    "CaseStatus",
+    {
+        "caseNumber": serializers.CharField(),
+        "status": serializers.CharField(),
+        "createdAt": serializers.DateTimeField(),
+        "hashCount": serializers.IntegerField(),
+    },
+)
+
+
+class CaseStatusApi(PublicApi):
+    throttle_classes = [CasePinThrottle]
+
+    @extend_schema(operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS})
+    def post(self, request: Request) -> Response:
+        return Response(case_status_out(_case_from(request)))
+
+
+class CaseWithdrawApi(PublicApi):
+    throttle_classes = [CasePinThrottle]
+
+    @extend_schema(operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS})
+    def post(self, request: Request) -> Response:
+        case = _case_from(request)
+        case = case_withdraw(case_id=case.pk, actor=Actor.public(), reason="withdrawn by the person")
+        return Response(case_status_out(case))

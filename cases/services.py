@@ -1,0 +1,83 @@
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import Actor, audit_record
+from cases.codes import case_number_generate, case_reference_generate, pin_generate
+from cases.models import Case, CaseHash
+from matching.models import BankHash
+from matching.services import bank_hash_touch, bank_hash_upsert
+
+# A fixed hash to check wrong case numbers against, so "no such case" costs the same time
+# as "wrong PIN".
+_DUMMY_PIN_HASH = make_password("00000000")
+
+
+@dataclass(frozen=True)
+class HashInput:
+    signal_type: str
+    value: str
+    quality: int | None
+
+
+class CaseAccessDenied(Exception):
+    """Unknown case number or wrong PIN: deliberately indistinguishable."""
+
+
+@transaction.atomic(durable=True)
+def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, actor: Actor) -> tuple[Case, str]:
+    """Create a case protecting ``hashes`` (validated, de-duplicated). Returns the case and
+    its PIN, which is not stored and cannot be recovered."""
+    pin = pin_generate()
+    case = Case.objects.create(
+        number=case_number_generate(), reference=case_reference_generate(),
+        pin_hash=make_password(pin), source=source,
+    )
+    for item in hashes:
+        bank_hash, _ = bank_hash_upsert(
+            signal_type=item.signal_type, value=item.value, quality=item.quality, source=BankHash.Source.CASE
+        )
+        CaseHash.objects.create(case=case, bank_hash=bank_hash)
+        bank_hash.case_refs = {**bank_hash.case_refs, case.reference: "Active"}
+        bank_hash.status = BankHash.Status.ACTIVE
+        bank_hash_touch(bank_hash)
+        bank_hash.save()
+    audit_record(
+        actor=actor, action="case.created", object_type="cases.case", object_id=case.pk,
+        after={"reference": case.reference, "hashes": len(hashes), "source": source},
+    )
+    return case, pin
+
+
+def case_authenticate(*, number: str, pin: str) -> Case:
+    case = Case.objects.filter(number=number).first()
+    ok = check_password(pin, case.pin_hash if case else _DUMMY_PIN_HASH)
+    if case is None or not ok:
+        raise CaseAccessDenied("No case matches that case number and PIN.")
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_withdraw(*, case_id: int, actor: Actor, reason: str = "") -> Case:
+    """Withdraw a case. Each of its hashes that no other active case protects (and that no
+    other source contributed) goes out to partners as Withdrawn."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status == Case.Status.WITHDRAWN:
+        return case
+    case.status, case.withdrawn_at = Case.Status.WITHDRAWN, timezone.now()
+    case.save(update_fields=["status", "withdrawn_at"])
+    bank_ids = list(case.hash_links.values_list("bank_hash_id", flat=True))
+    for bank_hash in BankHash.objects.select_for_update().filter(pk__in=bank_ids).order_by("pk"):
+        bank_hash.case_refs = {**bank_hash.case_refs, case.reference: "Withdrawn"}
+        still_protected = "Active" in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
+        if not still_protected:
+            bank_hash.status = BankHash.Status.WITHDRAWN
+        bank_hash_touch(bank_hash)
+        bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
+    audit_record(
+        actor=actor, action="case.withdrawn", object_type="cases.case", object_id=case.pk, reason=reason,
+        before={"status": "active"}, after={"status": "withdrawn"},
+    )
+    return case

@@ -1,0 +1,167 @@
+from django.db import models
+from django.db.models import Q
+
+from matching.signals import SignalType
+
+SIGNAL_CHOICES = [(s.value, s.value) for s in SignalType]
+
+
+class Partner(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=100, unique=True)
+    display_name = models.CharField(max_length=150)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("manage_partner", "Can manage partner accounts and keys")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["active", "suspended"]), name="partner_status_valid")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class PartnerKey(models.Model):
+    """A partner credential. Only the SHA-256 of the key is stored: keys are 256-bit random
+    tokens, so a fast hash is safe and lets each request find its key by index."""
+
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", "StopNCII subscription key"
+        FETCH = "fn:FetchHashes", "Function key: FetchHashes"
+        FEEDBACK = "fn:SubmitFeedback", "Function key: SubmitFeedback"
+        SUBMIT = "fn:SubmitHashes", "Function key: SubmitHashes"
+        API = "api", "Hub API bearer key"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="keys")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a key")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["partner", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner.name} {self.kind} {self.prefix}…"
+
+
+class BankHash(models.Model):
+    """One record per distinct (signal type, hash value). Every change to anything a partner
+    sees of it (status, case links, feedback) moves ``modified_at`` forward."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "Active", "Active"
+        WITHDRAWN = "Withdrawn", "Withdrawn"
+
+    class Source(models.TextChoices):
+        CASE = "case", "Victim case"
+        IMPORT = "import", "Bulk import"
+        PARTNER = "partner", "Partner submission"
+
+    signal_type = models.CharField(max_length=16, choices=SIGNAL_CHOICES)
+    value = models.CharField(max_length=64)
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.CASE)
+    source_name = models.CharField(max_length=150, blank=True)
+    # Opaque case references -> case status; written by the cases app, read by the exchange.
+    case_refs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signal_type", "value"], name="bankhash_unique_value"),
+            models.CheckConstraint(condition=Q(status__in=["Active", "Withdrawn"]), name="bankhash_status_valid"),
+            models.CheckConstraint(condition=Q(signal_type__in=["ImagePDQ", "VideoMD5"]), name="bankhash_signal_valid"),
+        ]
+        indexes = [models.Index(fields=["modified_at", "id"], name="bankhash_keyset")]
+
+    def __str__(self) -> str:
+        return f"{self.signal_type}:{self.value[:12]}…"
+
+
+class HashFeedback(models.Model):
+    """A partner's (or, with no partner, the hub's own) current verdict on a bank hash.
+    History is in the audit trail."""
+
+    class Value(models.TextChoices):
+        NONE = "None"
+        QUALITY_UNKNOWN = "QualityUnknown"
+        PENDING_REVIEW = "PendingReview"
+        BLOCKED = "Blocked"
+        NOT_BLOCKED = "NotBlocked"
+        WITHDRAWN = "Withdrawn"
+        DELETED = "Deleted"
+
+    bank_hash = models.ForeignKey(BankHash, on_delete=models.CASCADE, related_name="feedback")
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=16, choices=Value.choices)
+    tags = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank_hash", "partner"], condition=Q(partner__isnull=False), name="feedback_one_per_partner"
+            ),
+            models.UniqueConstraint(fields=["bank_hash"], condition=Q(partner__isnull=True), name="feedback_one_hub"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner or 'hub'}: {self.value}"
+
+
+class MatchReport(models.Model):
+    """A partner's report that content on its platform matched a bank hash."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        ESCALATED = "escalated", "Escalated"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="reports")
+    bank_hash = models.ForeignKey(BankHash, on_delete=models.PROTECT, related_name="reports")
+    signal_type = models.CharField(max_length=16, choices=SIGNAL_CHOICES)
+    hash_value = models.CharField(max_length=64)
+    distance = models.PositiveSmallIntegerField()
+    content_id = models.CharField(max_length=255)
+    context = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="report_idempotency_per_partner",
+            ),
+            models.CheckConstraint(condition=Q(distance__lte=256), name="report_distance_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} from {self.partner_id}"

@@ -1,0 +1,216 @@
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import Actor, audit_record
+from matching.keys import key_digest, key_generate
+from matching.models import BankHash, HashFeedback, MatchReport, Partner, PartnerKey
+from matching.selectors import bank_match_best
+from matching.signals import SignalType, hash_normalise
+
+logger = logging.getLogger(__name__)
+
+STOPNCII_KEY_KINDS = [
+    PartnerKey.Kind.SUBSCRIPTION,
+    PartnerKey.Kind.FETCH,
+    PartnerKey.Kind.FEEDBACK,
+    PartnerKey.Kind.SUBMIT,
+]
+
+
+class NoBankMatch(Exception):
+    pass
+
+
+class IdempotencyMismatch(Exception):
+    pass
+
+
+class QualityTooLow(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class IssuedKeys:
+    """Plaintext keys, returned once at issue; only their digests are stored."""
+
+    subscription_key: str
+    function_keys: dict[str, str]
+    api_key: str
+
+
+# --- partners and keys ------------------------------------------------------------------
+
+
+def key_issue(*, partner: Partner, kind: str, actor: Actor) -> str:
+    plaintext = key_generate()
+    key = PartnerKey.objects.create(
+        partner=partner, kind=kind, prefix=plaintext[:12], digest=key_digest(plaintext)
+    )
+    audit_record(
+        actor=actor, action="partner.key_issued", object_type="matching.partner", object_id=partner.pk,
+        after={"kind": kind, "key_id": key.pk, "prefix": key.prefix},
+    )
+    return plaintext
+
+
+@transaction.atomic
+def partner_create(*, name: str, display_name: str = "", actor: Actor) -> tuple[Partner, IssuedKeys]:
+    partner = Partner.objects.create(name=name, display_name=display_name or name)
+    audit_record(
+        actor=actor, action="partner.created", object_type="matching.partner", object_id=partner.pk,
+        after={"name": partner.name, "status": partner.status},
+    )
+    keys = {kind: key_issue(partner=partner, kind=kind, actor=actor) for kind in STOPNCII_KEY_KINDS}
+    issued = IssuedKeys(
+        subscription_key=keys.pop(PartnerKey.Kind.SUBSCRIPTION),
+        function_keys={kind.removeprefix("fn:"): key for kind, key in keys.items()},
+        api_key=key_issue(partner=partner, kind=PartnerKey.Kind.API, actor=actor),
+    )
+    return partner, issued
+
+
+@transaction.atomic
+def partner_set_status(*, partner_id: int, status: str, actor: Actor, reason: str) -> Partner:
+    partner = Partner.objects.select_for_update().get(pk=partner_id)
+    before = partner.status
+    partner.status = status
+    partner.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="partner.status_changed", object_type="matching.partner", object_id=partner.pk,
+        reason=reason, before={"status": before}, after={"status": status},
+    )
+    return partner
+
+
+# --- the bank -----------------------------------------------------------------------------
+
+
+def bank_hash_touch(bank_hash: BankHash) -> None:
+    """Move the hash's modification time strictly forward (the caller holds the row lock)."""
+    now = timezone.now()
+    floor = bank_hash.modified_at + timedelta(microseconds=1) if bank_hash.modified_at else now
+    bank_hash.modified_at = max(now, floor)
+
+
+def bank_hash_upsert(
+    *, signal_type: str, value: str, quality: int | None, source: str, source_name: str = ""
+) -> tuple[BankHash, bool]:
+    """The one bank record for a hash, created if new, locked for the caller's transaction.
+    A withdrawn record is made active again."""
+    defaults = {"quality": quality, "source": source, "source_name": source_name, "modified_at": timezone.now()}
+    try:
+        with transaction.atomic():
+            return BankHash.objects.create(signal_type=signal_type, value=value, **defaults), True
+    except IntegrityError:
+        pass  # another request created it first: use theirs
+    bank_hash = BankHash.objects.select_for_update().get(signal_type=signal_type, value=value)
+    if quality is not None and (bank_hash.quality is None or quality > bank_hash.quality):
+        bank_hash.quality = quality
+    return bank_hash, False
+
+
+def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[str, int | None]:
+    """Normalised value and quality of a hash offered for the bank, or an error."""
+    normal = hash_normalise(signal_type, value)
+    if signal_type == SignalType.MD5:
+        return normal, None
+    if quality is None:
+        raise QualityTooLow("An ImagePDQ hash needs its quality (0-100).")
+    if quality < settings.NCII_MIN_PDQ_QUALITY:
+        raise QualityTooLow(
+            f"Quality {quality} is below {settings.NCII_MIN_PDQ_QUALITY}: the image has too little "
+            "detail to be matched reliably."
+        )
+    return normal, quality
+
+
+@transaction.atomic
+def feedback_record(
+    *, bank_hash_id: int, partner: Partner | None, value: str, tags: list[str], actor: Actor, reason: str = ""
+) -> HashFeedback:
+    bank_hash = BankHash.objects.select_for_update().get(pk=bank_hash_id)
+    existing = HashFeedback.objects.filter(bank_hash=bank_hash, partner=partner).first()
+    before = {"feedback": existing.value, "tags": existing.tags} if existing else {}
+    now = timezone.now()
+    if existing:
+        existing.value, existing.tags, existing.updated_at = value, tags, now
+        existing.save(update_fields=["value", "tags", "updated_at"])
+        feedback = existing
+    else:
+        feedback = HashFeedback.objects.create(bank_hash=bank_hash, partner=partner, value=value, tags=tags, updated_at=now)
+    bank_hash_touch(bank_hash)
+    bank_hash.save(update_fields=["modified_at"])
+    audit_record(
+        actor=actor, action="hash.feedback", object_type="matching.bankhash", object_id=bank_hash.pk, reason=reason,
+        before=before, after={"feedback": value, "tags": tags, "source": partner.name if partner else "hub"},
+    )
+    return feedback
+
+
+# --- match reports ------------------------------------------------------------------------
+
+
+def _request_digest(**fields: Any) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def report_enqueue(report_id: int) -> None:
+    """Hand a stored report to the review pipeline. The task is named, not imported:
+    it belongs to the moderation app, which sits above this one."""
+    current_app.tasks[settings.NCII_REPORT_TASK].delay(report_id)
+
+
+def report_ingest(
+    *,
+    partner: Partner,
+    signal_type: str,
+    hash_value: str,
+    content_id: str,
+    context: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[MatchReport, bool]:
+    """Store a partner's match report and queue it for review. Returns (report, created);
+    a repeated idempotency key with the same request returns the first report."""
+    value = hash_normalise(signal_type, hash_value)
+    digest = _request_digest(signal_type=signal_type, hash_value=value, content_id=content_id, context=context)
+    if idempotency_key:
+        previous = MatchReport.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        if previous:
+            return _replay(previous, digest), False
+    match = bank_match_best(signal_type=signal_type, value=value)
+    if match is None:
+        raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
+    try:
+        with transaction.atomic(durable=True):
+            report = MatchReport.objects.create(
+                partner=partner, bank_hash=match.bank_hash, signal_type=signal_type, hash_value=value,
+                distance=match.distance, content_id=content_id, context=context,
+                idempotency_key=idempotency_key or None, request_digest=digest,
+            )
+            audit_record(
+                actor=Actor.partner(partner_id=partner.pk, name=partner.name), action="report.received",
+                object_type="matching.matchreport", object_id=report.pk,
+                after={"bank_hash": match.bank_hash.pk, "distance": match.distance, "content_id": content_id},
+            )
+            transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
+    except IntegrityError:
+        previous = MatchReport.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        if idempotency_key and previous:
+            return _replay(previous, digest), False
+        raise
+    return report, True
+
+
+def _replay(previous: MatchReport, digest: str) -> MatchReport:
+    if previous.request_digest != digest:
+        raise IdempotencyMismatch("This Idempotency-Key was already used with a different request.")
+    return previous

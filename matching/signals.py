@@ -1,0 +1,33 @@
+"""Signal types and hash-value rules. Pure: no Django."""
+
+import re
+from enum import StrEnum
+
+
+class SignalType(StrEnum):
+    PDQ = "ImagePDQ"
+    MD5 = "VideoMD5"
+
+
+HEX_LENGTH = {SignalType.PDQ: 64, SignalType.MD5: 32}
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+class HashFormatError(ValueError):
+    pass
+
+
+def hash_normalise(signal_type: str, value: object) -> str:
+    """Lower-case hex of the right length for the signal type, or HashFormatError.
+    Upper- and mixed-case input is accepted and normalised to lower case, everywhere."""
+    try:
+        kind = SignalType(signal_type)
+    except ValueError:
+        raise HashFormatError(f"Unknown signal type {signal_type!r}; use ImagePDQ or VideoMD5.") from None
+    if not isinstance(value, str):
+        raise HashFormatError("A hash value must be a string of hex digits.")
+    normal = value.strip().lower()
+    want = HEX_LENGTH[kind]
+    if len(normal) != want or not _HEX.fullmatch(normal):
+        raise HashFormatError(f"A {kind} hash is {want} hex digits; got {len(normal)} characters.")
+    return normal

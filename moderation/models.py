@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from matching.models import BankHash, MatchReport, Partner
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ESCALATED = "escalated", "Escalated"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+OPEN_STATES = [ReviewState.PENDING, ReviewState.ESCALATED]
+
+# from-state -> to-states. Reopening (confirmed/dismissed -> pending) is a senior action.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    ReviewState.PENDING: {ReviewState.CONFIRMED, ReviewState.DISMISSED, ReviewState.ESCALATED},
+    ReviewState.ESCALATED: {ReviewState.CONFIRMED, ReviewState.DISMISSED},
+    ReviewState.CONFIRMED: {ReviewState.PENDING},
+    ReviewState.DISMISSED: {ReviewState.PENDING},
+}
+
+
+class StaffProfile(models.Model):
+    """Staff attributes beyond the role: a moderator tied to a partner sees only its items."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.partner or 'hub'})"
+
+
+class ReviewItem(models.Model):
+    """What a moderator decides: one piece of matched content, with every report of it."""
+
+    bank_hash = models.ForeignKey(BankHash, on_delete=models.PROTECT, related_name="review_items")
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
+    priority = models.PositiveIntegerField(default=0)
+    partner_count = models.PositiveIntegerField(default=0)
+    report_count = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every state change")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    last_reported_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        permissions = [
+            ("review_item", "Can work the review queue"),
+            ("review_escalated", "Can decide escalated items"),
+            ("reopen_item", "Can reopen decided items"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "escalated", "confirmed", "dismissed"]), name="reviewitem_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["bank_hash"], condition=Q(state__in=["pending", "escalated"]), name="reviewitem_one_open_per_hash"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue")]
+
+    def __str__(self) -> str:
+        return f"item {self.pk} ({self.state})"
+
+
+class ReviewItemReport(models.Model):
+    """A report's membership of an item. A report belongs to exactly one item (DB-enforced),
+    which is what makes re-running the triage task harmless."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="memberships")
+    report = models.OneToOneField(MatchReport, on_delete=models.CASCADE, related_name="membership")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.report_id} in {self.item_id}"

@@ -1,0 +1,87 @@
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from audit.selectors import audit_list_for
+from matching.models import HashFeedback, MatchReport, Partner
+from moderation.models import ReviewItem, ReviewItemReport, ReviewState, StaffProfile
+
+AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+
+
+def staff_partner_id(user: AbstractBaseUser) -> int | None:
+    """The partner a staff user is limited to, or None for hub staff."""
+    profile = StaffProfile.objects.filter(user_id=user.pk).values("partner_id").first()
+    return profile["partner_id"] if profile else None
+
+
+def item_visible_to(user: AbstractBaseUser) -> QuerySet[ReviewItem]:
+    items = ReviewItem.objects.all()
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        own = ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=partner_id)
+        items = items.filter(Exists(own))
+    return items
+
+
+def item_get_visible(*, user: AbstractBaseUser, item_id: int) -> ReviewItem | None:
+    return item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by").filter(pk=item_id).first()
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = ReviewState.PENDING
+    partner_id: int | None = None
+    age: str = ""
+
+
+def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[ReviewItem]:
+    items = item_visible_to(user).select_related("bank_hash", "claimed_by")
+    if filters.state:
+        items = items.filter(state=filters.state)
+    if filters.partner_id:
+        items = items.filter(Exists(ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=filters.partner_id)))
+    if filters.age == "older":
+        items = items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
+    elif filters.age in AGE_FILTERS:
+        items = items.filter(opened_at__gte=timezone.now() - AGE_FILTERS[filters.age])
+    return items.order_by("-priority", "opened_at", "pk")
+
+
+def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+    counts = item_visible_to(user).aggregate(
+        **{state: Count("pk", filter=Q(state=state)) for state in ReviewState.values}
+    )
+    return {state: counts[state] for state in ReviewState.values}
+
+
+def item_reports(*, item: ReviewItem) -> list[MatchReport]:
+    return list(
+        MatchReport.objects.filter(membership__item=item).select_related("partner").order_by("received_at", "pk")
+    )
+
+
+def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) -> list[HashFeedback]:
+    """What other partners (and the hub) have said about this bank hash."""
+    return list(
+        HashFeedback.objects.filter(bank_hash_id=item.bank_hash_id)
+        .exclude(partner_id__in=reporting_partner_ids)
+        .select_related("partner")
+        .order_by("-updated_at")
+    )
+
+
+def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
+    events = audit_list_for(object_type="moderation.reviewitem", object_id=item.pk)
+    report_events = AuditEvent.objects.filter(object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids])
+    return list((events | report_events).select_related("actor_user").order_by("seq"))
+
+
+def partner_choices(*, user: AbstractBaseUser) -> list[Partner]:
+    partner_id = staff_partner_id(user)
+    partners = Partner.objects.order_by("display_name")
+    return list(partners.filter(pk=partner_id) if partner_id else partners)

@@ -1,0 +1,47 @@
+"""Staff roles as Django groups. The permission lists here are the single source of truth;
+``roles_sync`` brings the groups in line after every migrate."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+
+
+class Role:
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    SENIOR_MODERATOR = "senior_moderator"
+    CASEWORKER = "caseworker"
+
+
+REVIEW = "moderation.review_item"
+REVIEW_ESCALATED = "moderation.review_escalated"
+REOPEN = "moderation.reopen_item"
+WORK_CASE = "cases.work_case"
+MANAGE_PARTNER = "matching.manage_partner"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.MODERATOR: [REVIEW],
+    Role.SENIOR_MODERATOR: [REVIEW, REVIEW_ESCALATED, REOPEN],
+    Role.CASEWORKER: [WORK_CASE],
+    Role.ADMIN: [MANAGE_PARTNER, "auth.view_user", "auth.add_user", "auth.change_user"],
+}
+
+
+def roles_sync() -> None:
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def roles_sync_after_migrate(*, app_config: Any, **kwargs: Any) -> None:
+    # Permissions are created per app as post_migrate runs; moderation comes last.
+    if app_config.label == "moderation":
+        roles_sync()
+
+
+def user_role_assign(*, user: AbstractBaseUser, role: str) -> None:
+    user.groups.add(Group.objects.get(name=role))  # type: ignore[attr-defined]

@@ -1,0 +1,91 @@
+import secrets
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from audit.services import Actor
+from matching.models import BankHash, MatchReport, Partner
+from matching.services import IssuedKeys, partner_create
+from moderation.models import ReviewItem, StaffProfile
+from ncii_site.roles import user_role_assign
+
+User = get_user_model()
+PASSWORD = "correct-horse-battery"
+
+
+def random_pdq() -> str:
+    return secrets.token_hex(32)
+
+
+def flip_bits(hex_value: str, count: int) -> str:
+    """The same hash with its lowest ``count`` bits flipped: at distance exactly ``count``."""
+    return format(int(hex_value, 16) ^ ((1 << count) - 1), "064x")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@hub.example")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        if extracted:
+            user_role_assign(user=self, role=extracted)
+
+    @factory.post_generation
+    def partner(self, create: bool, extracted: Partner | None, **kwargs: Any) -> None:
+        if extracted is not None:
+            StaffProfile.objects.create(user=self, partner=extracted)
+        self.save()
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    """A partner without keys; use ``partner_with_keys`` when the test calls the API."""
+
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"partner{n}")
+    display_name = factory.LazyAttribute(lambda p: p.name.title())
+
+
+def partner_with_keys(name: str | None = None) -> tuple[Partner, IssuedKeys]:
+    return partner_create(name=name or f"partner-{secrets.token_hex(4)}", actor=Actor.system("test"))
+
+
+class BankHashFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BankHash
+
+    signal_type = "ImagePDQ"
+    value = factory.LazyFunction(random_pdq)
+    quality = 90
+    modified_at = factory.LazyFunction(timezone.now)
+
+
+def report_for(partner: Partner, bank_hash: BankHash, *, content_id: str = "c-1", distance: int = 0) -> MatchReport:
+    """A received report (not yet triaged), written directly for tests of the worker."""
+    return MatchReport.objects.create(
+        partner=partner, bank_hash=bank_hash, signal_type=bank_hash.signal_type,
+        hash_value=bank_hash.value, distance=distance, content_id=content_id,
+    )
+
+
+def item_open(*partners: Partner, bank_hash: BankHash | None = None) -> ReviewItem:
+    """A pending review item holding one triaged report from each partner."""
+    from moderation.services import report_triage
+
+    bank_hash = bank_hash or BankHashFactory()
+    item = None
+    for i, partner in enumerate(partners):
+        item = report_triage(report_id=report_for(partner, bank_hash, content_id=f"c-{i}").pk)
+    assert item is not None, "item_open needs at least one partner"
+    item.refresh_from_db()
+    return item
+
