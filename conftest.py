@@ -1,18 +1,44 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
 from matching.index import bank_index
+from ncii_site.celery import app as celery_app
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+HAS_BROKER = bool(os.environ.get("CELERY_BROKER_URL"))
+REQUIRE_INTEGRATION = bool(os.environ.get("NCII_REQUIRE_INTEGRATION"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need PostgreSQL or a broker skip on the embedded default; in CI
+    (NCII_REQUIRE_INTEGRATION) a missing service is an error, not a skip."""
+    missing = {"postgres": not ON_POSTGRES, "integration": not (ON_POSTGRES and HAS_BROKER)}
+    for item in items:
+        for marker, absent in missing.items():
+            if absent and item.get_closest_marker(marker):
+                if REQUIRE_INTEGRATION:
+                    raise pytest.UsageError(f"{item.nodeid} needs {marker} services, which are not configured")
+                reason = f"needs {marker} (DATABASE_URL on PostgreSQL, CELERY_BROKER_URL)"
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_state(settings):  # type: ignore[no-untyped-def]
-    """Each test starts with an empty cache (throttles) and index, and sees its own writes
-    in the exchange at once."""
+def _fresh_process_state(request, settings):  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache (throttles) and index, sees its own writes in
+    the exchange at once, and runs tasks in-process unless it is an integration test."""
     settings.NCII_EXCHANGE_SETTLE_SECONDS = 0
+    # Production hashes passwords and PINs slowly on purpose; tests need not.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    eager = request.node.get_closest_marker("integration") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
     cache.clear()
     bank_index.reset()
     yield
     bank_index.reset()
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

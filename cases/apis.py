@@ -66,7 +66,11 @@ class CaseCreateApi(PublicApi):
     @extend_schema(
         operation_id="case_create",
         request=Input,
-        responses={201: inline_serializer("CaseCreated", {"caseNumber": serializers.CharField(), "pin": serializers.CharField()})},
+        responses={
+            201: inline_serializer(
+                "CaseCreated", {"caseNumber": serializers.CharField(), "pin": serializers.CharField()}
+            )
+        },
         summary="Create a case from hashes computed on the person's device",
     )
     def post(self, request: Request) -> Response:

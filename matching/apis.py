@@ -50,7 +50,11 @@ class MatchOutput(serializers.Serializer):
     distance = serializers.IntegerField()
     bankHash = inline_serializer(  # noqa: N815
         "BankHashRef",
-        {"signalType": serializers.CharField(), "hashValue": serializers.CharField(), "hashStatus": serializers.CharField()},
+        {
+            "signalType": serializers.CharField(),
+            "hashValue": serializers.CharField(),
+            "hashStatus": serializers.CharField(),
+        },
     )
     outcome = serializers.ChoiceField(choices=MatchReport.Outcome.values)
     receivedAt = serializers.DateTimeField()  # noqa: N815

@@ -13,7 +13,7 @@ from django.utils import timezone
 from matching.models import BankHash, HashFeedback
 from matching.selectors import feedback_source_name
 
-_TOKEN_SALT = "ncii.exchange.page"
+_TOKEN_SALT = "ncii.exchange.page"  # noqa: S105 - a signing salt, not a secret
 
 
 class BadPageToken(ValueError):

@@ -144,7 +144,7 @@ class MatchReport(models.Model):
     distance = models.PositiveSmallIntegerField()
     content_id = models.CharField(max_length=255)
     context = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL = no key
     request_digest = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)

@@ -146,7 +146,9 @@ def feedback_record(
         existing.save(update_fields=["value", "tags", "updated_at"])
         feedback = existing
     else:
-        feedback = HashFeedback.objects.create(bank_hash=bank_hash, partner=partner, value=value, tags=tags, updated_at=now)
+        feedback = HashFeedback.objects.create(
+            bank_hash=bank_hash, partner=partner, value=value, tags=tags, updated_at=now
+        )
     bank_hash_touch(bank_hash)
     bank_hash.save(update_fields=["modified_at"])
     audit_record(

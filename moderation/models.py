@@ -62,10 +62,13 @@ class ReviewItem(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "escalated", "confirmed", "dismissed"]), name="reviewitem_state_valid"
+                condition=Q(state__in=["pending", "escalated", "confirmed", "dismissed"]),
+                name="reviewitem_state_valid",
             ),
             models.UniqueConstraint(
-                fields=["bank_hash"], condition=Q(state__in=["pending", "escalated"]), name="reviewitem_one_open_per_hash"
+                fields=["bank_hash"],
+                condition=Q(state__in=["pending", "escalated"]),
+                name="reviewitem_one_open_per_hash",
             ),
         ]
         indexes = [models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue")]

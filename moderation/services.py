@@ -38,7 +38,10 @@ DECISIONS = {
     "escalate": ReviewState.ESCALATED,
     "reopen": ReviewState.PENDING,
 }
-FEEDBACK_FOR = {ReviewState.CONFIRMED: HashFeedback.Value.BLOCKED, ReviewState.DISMISSED: HashFeedback.Value.NOT_BLOCKED}
+FEEDBACK_FOR = {
+    ReviewState.CONFIRMED: HashFeedback.Value.BLOCKED,
+    ReviewState.DISMISSED: HashFeedback.Value.NOT_BLOCKED,
+}
 OUTCOME_FOR = {
     ReviewState.PENDING: MatchReport.Outcome.PENDING,
     ReviewState.ESCALATED: MatchReport.Outcome.ESCALATED,
@@ -155,15 +158,14 @@ def review_decide(
     return item
 
 
-def _check_decision(*, moderator: AbstractBaseUser, item: ReviewItem, target: str, expected_version: int | None) -> None:
+def _check_decision(
+    *, moderator: AbstractBaseUser, item: ReviewItem, target: str, expected_version: int | None
+) -> None:
     if expected_version is not None and expected_version != item.version:
         raise DecisionRefused("Someone else changed this item since you opened it; nothing was saved.")
     if target not in ALLOWED_TRANSITIONS[item.state]:
         raise DecisionRefused(f"A {item.state} item cannot become {target}; nothing was saved.")
-    if target == ReviewState.PENDING:
-        needed = REOPEN
-    else:
-        needed = _queue_permission(item.state)
+    needed = REOPEN if target == ReviewState.PENDING else _queue_permission(item.state)
     if not moderator.has_perm(needed):
         raise NotPermitted("Your role may not make this decision.")
     held_by_other = item.claimed_by_id not in (None, moderator.pk)

@@ -1,0 +1,83 @@
+"""Races on the real database: separate connections in threads, started together."""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from audit.models import AuditEvent
+from audit.selectors import audit_chain_verify
+from matching.models import MatchReport
+from moderation.models import ReviewItem, ReviewItemReport
+from moderation.services import DecisionRefused, report_triage, review_claim_next, review_decide
+from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, report_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls at the same moment, each on its own connection; return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the race's loser is part of the result
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_two_moderators_deciding_one_item_exactly_one_wins():
+    item = item_open(PartnerFactory())
+    a, b = UserFactory(role="moderator"), UserFactory(role="moderator")
+    results = race(
+        lambda: review_decide(moderator=a, item_id=item.pk, decision="confirm", reason="a", expected_version=1),
+        lambda: review_decide(moderator=b, item_id=item.pk, decision="dismiss", reason="b", expected_version=1),
+    )
+    winners = [r for r in results if isinstance(r, ReviewItem)]
+    losers = [r for r in results if isinstance(r, DecisionRefused)]
+    assert (len(winners), len(losers)) == (1, 1), results
+    item.refresh_from_db()
+    assert item.state == winners[0].state
+    assert AuditEvent.objects.filter(action__in=["item.confirm", "item.dismiss"]).count() == 1
+    assert audit_chain_verify()[1] is None
+
+
+def test_two_moderators_claiming_never_get_the_same_item():
+    partner = PartnerFactory()
+    items = {item_open(partner).pk for _ in range(2)}
+    mods = [UserFactory(role="moderator") for _ in range(3)]
+    results = race(*[lambda m=m: review_claim_next(moderator=m) for m in mods])
+    claimed = [r.pk for r in results if isinstance(r, ReviewItem)]
+    assert sorted(claimed) == sorted(items)
+    assert results.count(None) == 1
+
+
+def test_reports_of_one_hash_triaged_at_once_make_one_item():
+    bank_hash = BankHashFactory()
+    reports = [report_for(PartnerFactory(), bank_hash, content_id=f"c{i}") for i in range(4)]
+    results = race(*[lambda r=r: report_triage(report_id=r.pk) for r in reports])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    item = ReviewItem.objects.get()
+    assert (item.report_count, item.partner_count) == (4, 4)
+    assert ReviewItemReport.objects.count() == 4
+    assert set(MatchReport.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_the_same_report_triaged_twice_at_once_is_processed_once():
+    report = report_for(PartnerFactory(), BankHashFactory())
+    race(lambda: report_triage(report_id=report.pk), lambda: report_triage(report_id=report.pk))
+    assert ReviewItemReport.objects.filter(report=report).count() == 1
+    assert AuditEvent.objects.filter(action="report.triaged").count() == 1
