@@ -56,6 +56,9 @@ class CaseCreateApi(PublicApi):
     throttle_classes = [CaseCreateThrottle]
 
     class Input(StrictSerializer):
+        class Meta:
+            ref_name = "CaseCreateInput"
+
         hashes = HashIn(many=True, allow_empty=False)
 
         def validate_hashes(self, value: list[Any]) -> list[Any]:

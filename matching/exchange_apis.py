@@ -14,6 +14,29 @@ from matching.models import PartnerKey
 from ncii_site.api import ApiError
 
 
+class FeedbackOut(serializers.Serializer):
+    feedbackValue = serializers.CharField()  # noqa: N815
+    tags = serializers.ListField(child=serializers.CharField())
+    source = serializers.CharField()
+
+
+class HashRecordOut(serializers.Serializer):
+    lastModtimestamp = serializers.IntegerField()  # noqa: N815
+    signalType = serializers.ChoiceField(choices=["ImagePDQ", "VideoMD5"])  # noqa: N815
+    hashValue = serializers.CharField()  # noqa: N815
+    hashStatus = serializers.ChoiceField(choices=["Active", "Withdrawn"])  # noqa: N815
+    caseNumbers = serializers.DictField(child=serializers.CharField())  # noqa: N815
+    CSPFeedbacks = FeedbackOut(many=True)  # noqa: N815
+
+
+class FetchHashesOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    nextPageToken = serializers.CharField(allow_null=True)  # noqa: N815
+    nextSetTimestamp = serializers.IntegerField()  # noqa: N815
+    hasMoreRecords = serializers.BooleanField()  # noqa: N815
+    hashRecords = HashRecordOut(many=True)  # noqa: N815
+
+
 class ExchangeApi(APIView):
     authentication_classes = [StopNCIIKeyAuthentication]
     permission_classes = [IsActivePartner]
@@ -41,7 +64,7 @@ class FetchHashesApi(ExchangeApi):
             OpenApiParameter("pageSize", int, required=False),
             OpenApiParameter("nextPageToken", str, required=False),
         ],
-        responses={200: serializers.DictField()},
+        responses={200: FetchHashesOut},
     )
     def get(self, request: Request) -> Response:
         start = _int_param(request, "startTimestamp", None)
