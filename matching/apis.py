@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle
+from matching.intake import IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.models import MatchReport
 from matching.selectors import report_get_for_partner
-from matching.services import IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 

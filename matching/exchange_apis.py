@@ -2,7 +2,7 @@
 client: no trailing slashes, no CSRF, JSON bodies on every response."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,8 +10,19 @@ from rest_framework.views import APIView
 
 from matching.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication
 from matching.exchange import BadPageToken, fetch_page
-from matching.models import PartnerKey
-from ncii_site.api import ApiError
+from matching.exchange_services import (
+    FeedbackIn,
+    HashRecordIn,
+    UnknownHash,
+    exchange_feedback_submit,
+    exchange_hashes_submit,
+    signal_type_parse,
+)
+from matching.models import HashFeedback, PartnerKey
+from matching.signals import HashFormatError
+from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+
+MAX_BATCH = 1000
 
 
 class FeedbackOut(serializers.Serializer):
@@ -85,3 +96,90 @@ class FetchHashesApi(ExchangeApi):
                 "hashRecords": page.records,
             }
         )
+
+
+class FeedbackIn_(StrictSerializer):  # noqa: N801
+    class Meta:
+        ref_name = "StopNCIIFeedbackIn"
+
+    feedbackValue = serializers.ChoiceField(choices=HashFeedback.Value.values)  # noqa: N815
+    tags = serializers.ListField(child=StrictCharField(max_length=100), max_length=20, required=False, default=list)
+    source = StrictCharField(max_length=150, required=False, allow_blank=True)  # ignored: the keys say who
+
+
+class HashFeedbackIn(FeedbackIn_):
+    class Meta:
+        ref_name = "StopNCIIHashFeedbackIn"
+
+    hashValue = StrictCharField(max_length=64)  # noqa: N815
+
+
+class SubmitFeedbackIn(StrictSerializer):
+    count = StrictIntegerField(min_value=1, max_value=MAX_BATCH)
+    hashFeedbacks = HashFeedbackIn(many=True, allow_empty=False, max_length=MAX_BATCH)  # noqa: N815
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["count"] != len(attrs["hashFeedbacks"]):
+            raise serializers.ValidationError("count does not match the number of hashFeedbacks.")
+        return attrs
+
+
+class HashRecordIn_(StrictSerializer):  # noqa: N801
+    class Meta:
+        ref_name = "StopNCIIHashRecordIn"
+
+    lastModtimestamp = StrictIntegerField(min_value=0, required=False)  # noqa: N815
+    signalType = StrictCharField(max_length=40)  # noqa: N815
+    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    CSPFeedbacks = FeedbackIn_(many=True, required=False, default=list, max_length=10)  # noqa: N815
+
+
+class SubmitHashesIn(StrictSerializer):
+    count = StrictIntegerField(min_value=1, max_value=MAX_BATCH)
+    hashRecords = HashRecordIn_(many=True, allow_empty=False, max_length=MAX_BATCH)  # noqa: N815
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["count"] != len(attrs["hashRecords"]):
+            raise serializers.ValidationError("count does not match the number of hashRecords.")
+        return attrs
+
+
+SUBMIT_OUT = inline_serializer("StopNCIISubmitOut", {"count": serializers.IntegerField()})
+
+
+class SubmitFeedbackApi(ExchangeApi):
+    function_key_kind = PartnerKey.Kind.FEEDBACK
+
+    @extend_schema(operation_id="stopncii_submit_feedback", request=SubmitFeedbackIn, responses={200: SUBMIT_OUT})
+    def post(self, request: Request) -> Response:
+        data = SubmitFeedbackIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        raw = data.validated_data["hashFeedbacks"]
+        items = [FeedbackIn(f["hashValue"], f["feedbackValue"], list(f["tags"])) for f in raw]
+        try:
+            count = exchange_feedback_submit(partner=request.user.partner, items=items)
+        except HashFormatError as exc:
+            raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        except UnknownHash as exc:
+            raise ApiError(code="unknown_hash", detail=str(exc), status_code=404) from None
+        return Response({"count": count})
+
+
+class SubmitHashesApi(ExchangeApi):
+    function_key_kind = PartnerKey.Kind.SUBMIT
+
+    @extend_schema(operation_id="stopncii_submit_hashes", request=SubmitHashesIn, responses={200: SUBMIT_OUT})
+    def post(self, request: Request) -> Response:
+        data = SubmitHashesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            records = [_record_in(r) for r in data.validated_data["hashRecords"]]
+            count = exchange_hashes_submit(partner=request.user.partner, records=records)
+        except HashFormatError as exc:
+            raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        return Response({"count": count})
+
+
+def _record_in(raw: dict) -> HashRecordIn:
+    feedback = [FeedbackIn(raw["hashValue"], f["feedbackValue"], list(f["tags"])) for f in raw["CSPFeedbacks"]]
+    return HashRecordIn(signal_type_parse(raw["signalType"]), raw["hashValue"], feedback)

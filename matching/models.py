@@ -131,6 +131,10 @@ class MatchReport(models.Model):
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
 
+    class Channel(models.TextChoices):
+        API = "api", "Hub API"
+        EXCHANGE = "exchange", "StopNCII PendingReview feedback"
+
     class Outcome(models.TextChoices):
         PENDING = "pending", "Pending review"
         ESCALATED = "escalated", "Escalated"
@@ -142,7 +146,8 @@ class MatchReport(models.Model):
     signal_type = models.CharField(max_length=16, choices=SIGNAL_CHOICES)
     hash_value = models.CharField(max_length=64)
     distance = models.PositiveSmallIntegerField()
-    content_id = models.CharField(max_length=255)
+    content_id = models.CharField(max_length=255, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
     context = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL = no key
     request_digest = models.CharField(max_length=64, blank=True)

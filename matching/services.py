@@ -1,19 +1,15 @@
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.keys import key_digest, key_generate
-from matching.models import BankHash, HashFeedback, MatchReport, Partner, PartnerKey
-from matching.selectors import bank_match_best
+from matching.models import BankHash, HashFeedback, Partner, PartnerKey
 from matching.signals import SignalType, hash_normalise
 
 logger = logging.getLogger(__name__)
@@ -24,14 +20,6 @@ STOPNCII_KEY_KINDS = [
     PartnerKey.Kind.FEEDBACK,
     PartnerKey.Kind.SUBMIT,
 ]
-
-
-class NoBankMatch(Exception):
-    pass
-
-
-class IdempotencyMismatch(Exception):
-    pass
 
 
 class QualityTooLow(ValueError):
@@ -156,63 +144,3 @@ def feedback_record(
         before=before, after={"feedback": value, "tags": tags, "source": partner.name if partner else "hub"},
     )
     return feedback
-
-
-# --- match reports ------------------------------------------------------------------------
-
-
-def _request_digest(**fields: Any) -> str:
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-
-
-def report_enqueue(report_id: int) -> None:
-    """Hand a stored report to the review pipeline. The task is named, not imported:
-    it belongs to the moderation app, which sits above this one."""
-    current_app.tasks[settings.NCII_REPORT_TASK].delay(report_id)
-
-
-def report_ingest(
-    *,
-    partner: Partner,
-    signal_type: str,
-    hash_value: str,
-    content_id: str,
-    context: str = "",
-    idempotency_key: str | None = None,
-) -> tuple[MatchReport, bool]:
-    """Store a partner's match report and queue it for review. Returns (report, created);
-    a repeated idempotency key with the same request returns the first report."""
-    value = hash_normalise(signal_type, hash_value)
-    digest = _request_digest(signal_type=signal_type, hash_value=value, content_id=content_id, context=context)
-    if idempotency_key:
-        previous = MatchReport.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
-        if previous:
-            return _replay(previous, digest), False
-    match = bank_match_best(signal_type=signal_type, value=value)
-    if match is None:
-        raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
-    try:
-        with transaction.atomic(durable=True):
-            report = MatchReport.objects.create(
-                partner=partner, bank_hash=match.bank_hash, signal_type=signal_type, hash_value=value,
-                distance=match.distance, content_id=content_id, context=context,
-                idempotency_key=idempotency_key or None, request_digest=digest,
-            )
-            audit_record(
-                actor=Actor.partner(partner_id=partner.pk, name=partner.name), action="report.received",
-                object_type="matching.matchreport", object_id=report.pk,
-                after={"bank_hash": match.bank_hash.pk, "distance": match.distance, "content_id": content_id},
-            )
-            transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
-    except IntegrityError:
-        previous = MatchReport.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
-        if idempotency_key and previous:
-            return _replay(previous, digest), False
-        raise
-    return report, True
-
-
-def _replay(previous: MatchReport, digest: str) -> MatchReport:
-    if previous.request_digest != digest:
-        raise IdempotencyMismatch("This Idempotency-Key was already used with a different request.")
-    return previous

@@ -9,8 +9,9 @@ from django.db import connection
 
 from audit.services import Actor
 from cases.services import HashInput, case_create
+from matching.intake import report_ingest
 from matching.models import Partner
-from matching.services import IssuedKeys, partner_create, report_ingest
+from matching.services import IssuedKeys, partner_create
 from moderation.models import StaffProfile
 from moderation.services import report_triage, review_claim_next, review_decide
 from ncii_site.roles import Role, user_role_assign

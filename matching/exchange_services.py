@@ -1,0 +1,85 @@
+"""Writes of the StopNCII-compatible exchange: partners' feedback and partner-sourced hashes.
+A batch is validated whole before anything is written, and written in one transaction."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from audit.services import Actor, audit_record
+from matching.intake import report_from_feedback
+from matching.models import BankHash, HashFeedback, Partner
+from matching.services import bank_hash_upsert, feedback_record
+from matching.signals import HashFormatError, SignalType, hash_normalise
+
+_BY_LENGTH = {64: SignalType.PDQ, 32: SignalType.MD5}
+
+
+class UnknownHash(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class FeedbackIn:
+    hash_value: str
+    value: str
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class HashRecordIn:
+    signal_type: str
+    hash_value: str
+    feedback: list[FeedbackIn]
+
+
+def signal_type_parse(raw: str) -> str:
+    """``"VideoMD5"`` or the client's ``"StopNCIISignalType.VideoMD5"``."""
+    name = raw.removeprefix("StopNCIISignalType.")
+    try:
+        return SignalType(name).value
+    except ValueError:
+        raise HashFormatError(f"Unknown signalType {raw!r}; use ImagePDQ or VideoMD5.") from None
+
+
+def _bank_hash_by_value(raw: str, position: int) -> BankHash:
+    value = raw.strip().lower() if isinstance(raw, str) else ""
+    kind = _BY_LENGTH.get(len(value))
+    if kind is None:
+        raise HashFormatError(f"hashFeedbacks.{position}: a hash is 64 (PDQ) or 32 (MD5) hex digits.")
+    value = hash_normalise(kind, value)
+    bank_hash = BankHash.objects.filter(signal_type=kind, value=value).first()
+    if bank_hash is None:
+        raise UnknownHash(f"hashFeedbacks.{position}: no such hash in the bank; nothing was recorded.")
+    return bank_hash
+
+
+@transaction.atomic(durable=True)
+def exchange_feedback_submit(*, partner: Partner, items: list[FeedbackIn]) -> int:
+    """Record the partner's current feedback on each hash; PendingReview also queues review."""
+    targets = [_bank_hash_by_value(item.hash_value, i) for i, item in enumerate(items)]
+    actor = Actor.partner(partner_id=partner.pk, name=partner.name)
+    for bank_hash, item in zip(targets, items, strict=True):
+        feedback_record(bank_hash_id=bank_hash.pk, partner=partner, value=item.value, tags=item.tags, actor=actor)
+        if item.value == HashFeedback.Value.PENDING_REVIEW:
+            report_from_feedback(partner=partner, bank_hash=bank_hash)
+    return len(items)
+
+
+@transaction.atomic(durable=True)
+def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> int:
+    """Add partner-sourced hashes to the bank (an existing record keeps its source and status)
+    and record the partner's feedback that came with each."""
+    normal = [(r, hash_normalise(r.signal_type, r.hash_value)) for r in records]
+    actor = Actor.partner(partner_id=partner.pk, name=partner.name)
+    for record, value in normal:
+        bank_hash, created = bank_hash_upsert(
+            signal_type=record.signal_type, value=value, quality=None, source=BankHash.Source.PARTNER,
+            source_name=partner.name,
+        )
+        audit_record(
+            actor=actor, action="hash.submitted", object_type="matching.bankhash", object_id=bank_hash.pk,
+            after={"signal_type": record.signal_type, "new": created},
+        )
+        for item in record.feedback:
+            feedback_record(bank_hash_id=bank_hash.pk, partner=partner, value=item.value, tags=item.tags, actor=actor)
+    return len(records)
