@@ -167,6 +167,18 @@ def test_withdrawn_bank_hashes_do_not_match(partner_keys, report):
     assert MatchReport.objects.count() == 1
 
 
+def test_a_hash_added_to_the_bank_matches_at_once(partner_keys, report):
+    _, keys = partner_keys
+    first = BankHashFactory()
+    assert report(keys.api_key, first.value).status_code == 202  # the index is loaded now
+
+    added = BankHashFactory()
+    response = report(keys.api_key, flip_bits(added.value, 5), contentId="content-2")
+
+    assert response.status_code == 202, response.content
+    assert response.json()["bankHash"]["hashValue"] == added.value
+
+
 def test_the_nearest_bank_hash_wins_when_several_match(partner_keys, report):
     _, keys = partner_keys
     reported = random_pdq()
