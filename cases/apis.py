@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -55,6 +55,7 @@ def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
 class CaseCreateApi(PublicApi):
     throttle_classes = [CaseCreateThrottle]
 
+    @extend_schema_serializer(component_name="CaseCreateInput")
     class Input(StrictSerializer):
         class Meta:
             ref_name = "CaseCreateInput"

@@ -1,6 +1,11 @@
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,6 +67,7 @@ class MatchOutput(serializers.Serializer):
 
 
 class MatchCreateApi(PartnerApi):
+    @extend_schema_serializer(component_name="MatchReportInput")
     class Input(StrictSerializer):
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
         hashValue = StrictCharField(max_length=64)  # noqa: N815

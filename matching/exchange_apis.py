@@ -54,14 +54,21 @@ class ExchangeApi(APIView):
     throttle_classes = [PartnerRateThrottle]
 
 
-def _int_param(request: Request, name: str, default: int | None) -> int:
+# The last second a datetime can hold (9999-12-31T23:59:59Z); later starts cannot be queried.
+MAX_TIMESTAMP = 253_402_300_799
+
+
+def _int_param(request: Request, name: str, default: int | None, maximum: int = 10**15) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         if default is None:
             raise ApiError(code="invalid", detail=f"{name} is required.")
         return default
-    if not raw.isdigit() or len(raw) > 15:
+    # isdigit() alone also accepts digits int() refuses, such as "²".
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise ApiError(code="invalid", detail=f"{name} must be a non-negative integer.")
+    if int(raw) > maximum:
+        raise ApiError(code="invalid", detail=f"{name} must be at most {maximum}.")
     return int(raw)
 
 
@@ -78,7 +85,7 @@ class FetchHashesApi(ExchangeApi):
         responses={200: FetchHashesOut},
     )
     def get(self, request: Request) -> Response:
-        start = _int_param(request, "startTimestamp", None)
+        start = _int_param(request, "startTimestamp", None, MAX_TIMESTAMP)
         size = _int_param(request, "pageSize", 800)
         if size < 1:
             raise ApiError(code="invalid", detail="pageSize must be at least 1.")

@@ -162,6 +162,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ncii_site.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # Reverse proxies in front of the app. With DRF's default (None) the throttles key on the
+    # whole client-supplied X-Forwarded-For, so a fresh header per request escapes them (PIN
+    # guessing). 0 trusts only REMOTE_ADDR; behind one proxy set NCII_NUM_PROXIES=1.
+    "NUM_PROXIES": env_int("NCII_NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
         "case_create": os.environ.get("NCII_THROTTLE_CASE_CREATE", "20/hour"),
         "case_pin": os.environ.get("NCII_THROTTLE_CASE_PIN", "30/hour"),
