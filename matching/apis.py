@@ -84,7 +84,7 @@ class MatchCreateApi(PartnerApi):
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key") or None
+        key = request.headers.get("Idempotency-Key", "").strip() or None
         if key is not None and len(key) > 255:
             raise ApiError(code="invalid", detail="Idempotency-Key is at most 255 characters.")
         try:

@@ -28,6 +28,8 @@ def hash_normalise(signal_type: str, value: object) -> str:
         raise HashFormatError("A hash value must be a string of hex digits.")
     normal = value.strip().lower()
     want = HEX_LENGTH[kind]
-    if len(normal) != want or not _HEX.fullmatch(normal):
-        raise HashFormatError(f"A {kind} hash is {want} hex digits; got {len(normal)} characters.")
+    if len(normal) != want:
+        raise HashFormatError(f"An {kind} hash is {want} hex digits; got {len(normal)} characters.")
+    if not _HEX.fullmatch(normal):
+        raise HashFormatError(f"An {kind} hash is hex digits (0-9, a-f) only.")
     return normal
