@@ -29,6 +29,7 @@ def _fresh_process_state(request, settings):  # type: ignore[no-untyped-def]
     """Each test starts with an empty cache (throttles) and index, sees its own writes in
     the exchange at once, and runs tasks in-process unless it is an integration test."""
     settings.NCII_EXCHANGE_SETTLE_SECONDS = 0
+    settings.NCII_INDEX_REFRESH_SECONDS = 0
     # Production hashes passwords and PINs slowly on purpose; tests need not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = request.node.get_closest_marker("integration") is None

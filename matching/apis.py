@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -14,8 +15,8 @@ from rest_framework.views import APIView
 from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle
 from matching.intake import IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.models import MatchReport
-from matching.selectors import report_get_for_partner
-from matching.signals import HashFormatError, SignalType
+from matching.selectors import bank_matches_many, report_get_for_partner
+from matching.signals import HashFormatError, SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 
 SIGNAL_TYPES = [s.value for s in SignalType]
@@ -112,3 +113,57 @@ class MatchDetailApi(PartnerApi):
         if report is None:
             raise ApiError(code="not_found", detail="No such report of yours.", status_code=404)
         return Response(report_out(report))
+
+
+LOOKUP_MATCH = inline_serializer(
+    "LookupMatch",
+    {
+        "hashValue": serializers.CharField(),
+        "distance": serializers.IntegerField(),
+        "hashStatus": serializers.CharField(),
+    },
+)
+LOOKUP_OUT = inline_serializer(
+    "LookupOut",
+    {
+        "results": inline_serializer(
+            "LookupResult", {"hashValue": serializers.CharField(), "matches": LOOKUP_MATCH}, many=True
+        )
+    },
+)
+
+
+class LookupApi(PartnerApi):
+    class Input(StrictSerializer):
+        class Meta:
+            ref_name = "LookupInput"
+
+        signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
+        hashes = serializers.ListField(
+            child=StrictCharField(max_length=64), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES
+        )
+
+    @extend_schema(
+        operation_id="hash_lookup", request=Input, responses={200: LOOKUP_OUT},
+        summary="Which active bank hashes match these hashes (PDQ within 31, MD5 exact)",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        signal_type, raw = data.validated_data["signalType"], data.validated_data["hashes"]
+        try:
+            values = [hash_normalise(signal_type, v) for v in raw]
+        except HashFormatError as exc:
+            raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        matches = bank_matches_many(signal_type=signal_type, values=values)
+        results = [
+            {
+                "hashValue": given,
+                "matches": [
+                    {"hashValue": m.bank_hash.value, "distance": m.distance, "hashStatus": m.bank_hash.status}
+                    for m in found
+                ],
+            }
+            for given, found in zip(raw, matches, strict=True)
+        ]
+        return Response({"results": results})

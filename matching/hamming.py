@@ -1,64 +1,191 @@
-"""In-memory Hamming index over 256-bit PDQ hashes. Pure: numpy only, no Django.
+"""Exact in-memory Hamming search over 256-bit PDQ hashes. Pure: numpy only, no Django.
 
-Hashes are held as rows of four uint64 words; a query is an exact scan with a vectorised
-popcount, so results are exact by construction (no candidate filtering to get wrong)."""
+Multi-index hashing: the hash is cut into ``CHUNKS`` = 11 chunks of up to 23 bits. If two
+hashes are within distance 31, at least one chunk differs in at most floor(31 / 11) = 2 bits
+(pigeonhole; bits left outside every chunk only lower the chunk distances). So a query probes,
+in each chunk's table, every key within 2 bits of its own chunk, and verifies the candidates'
+full distance: no match is missed and none is invented. Larger radii fall back to a scan.
+
+Changes go to a small delta (scanned) and tombstones on the base; the base is rebuilt when
+the delta outgrows a fraction of it, so no change costs a full rebuild."""
 
 from collections.abc import Iterable
+from functools import cache
+from itertools import combinations
 
 import numpy as np
 
 WORDS = 4
+CHUNKS = 11
+MAX_CHUNK_BITS = 23
+MAX_PROBE_BITS = 2  # per-chunk radius the tables serve: radius <= CHUNKS * 3 - 1 = 32
 
 
 def pdq_to_words(hex_value: str) -> np.ndarray:
     return np.frombuffer(bytes.fromhex(hex_value), dtype=">u8").astype(np.uint64)
 
 
+def hexes_to_words(hex_values: list[str]) -> np.ndarray:
+    raw = bytes.fromhex("".join(hex_values))
+    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, WORDS)
+
+
 def hamming_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+@cache
+def _flip_masks(width: int, bits: int) -> np.ndarray:
+    masks = [sum(1 << b for b in combo) for k in range(bits + 1) for combo in combinations(range(width), k)]
+    return np.asarray(masks, dtype=np.int64)
+
+
+def _chunk_keys(words: np.ndarray, width: int) -> np.ndarray:
+    """(N, CHUNKS) int64: chunk c is bits [c*width, (c+1)*width) counted from the top bit."""
+    keys = np.empty((len(words), CHUNKS), dtype=np.int64)
+    for c in range(CHUNKS):
+        start = c * width
+        word, offset = divmod(start, 64)
+        if offset + width <= 64:
+            part = (words[:, word] >> np.uint64(64 - offset - width)) & np.uint64((1 << width) - 1)
+        else:
+            high_bits = 64 - offset
+            high = (words[:, word] & np.uint64((1 << high_bits) - 1)) << np.uint64(width - high_bits)
+            part = high | (words[:, word + 1] >> np.uint64(64 - (width - high_bits)))
+        keys[:, c] = part.astype(np.int64)
+    return keys
+
+
+class _Tables:
+    """The static multi-index over a snapshot of hashes, rows sorted by id."""
+
+    def __init__(self, ids: np.ndarray, words: np.ndarray) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.ids, self.words = ids[order], words[order]
+        self.alive = np.ones(len(self.ids), dtype=bool)
+        n = len(self.ids)
+        self.width = int(min(MAX_CHUNK_BITS, max(4, np.ceil(np.log2(max(n, 2))))))
+        keys = _chunk_keys(self.words, self.width)
+        size = 1 << self.width
+        self.offsets = np.empty(CHUNKS * (size + 1), dtype=np.int64 if CHUNKS * n >= 2**31 else np.int32)
+        self.rows = np.empty(CHUNKS * n, dtype=np.int32)
+        for c in range(CHUNKS):
+            column = keys[:, c]
+            self.rows[c * n : (c + 1) * n] = np.argsort(column, kind="stable")
+            counts = np.bincount(column, minlength=size)
+            table = self.offsets[c * (size + 1) : (c + 1) * (size + 1)]
+            table[0] = c * n
+            np.cumsum(counts, out=table[1:])
+            table[1:] += c * n
+
+    def row_of(self, item_id: int) -> int | None:
+        row = int(np.searchsorted(self.ids, item_id))
+        return row if row < len(self.ids) and self.ids[row] == item_id and self.alive[row] else None
+
+    def candidates(self, query: np.ndarray, radius: int) -> np.ndarray:
+        bits = radius // CHUNKS
+        if bits > MAX_PROBE_BITS:
+            return np.flatnonzero(self.alive)
+        size = 1 << self.width
+        keys = _chunk_keys(query.reshape(1, WORDS), self.width)[0]
+        masks = _flip_masks(self.width, bits)
+        probes = ((keys[:, None] ^ masks[None, :]) + (np.arange(CHUNKS) * (size + 1))[:, None]).ravel()
+        starts, ends = self.offsets[probes], self.offsets[probes + 1]
+        counts = (ends - starts).astype(np.int64)
+        total = int(counts.sum())
+        if not total:
+            return np.zeros(0, dtype=np.int64)
+        shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        rows = np.unique(self.rows[np.arange(total) + shift])
+        return rows[self.alive[rows]]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.ids, self.words, self.alive, self.offsets, self.rows))
+
+
 class HammingIndex:
-    def __init__(self) -> None:
-        self._words = np.zeros((0, WORDS), dtype=np.uint64)
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._row_of: dict[int, int] = {}
+    def __init__(self, *, merge_fraction: float = 1 / 32, min_merge: int = 4096) -> None:
+        self._base = _Tables(np.zeros(0, dtype=np.int64), np.zeros((0, WORDS), dtype=np.uint64))
+        self._delta: dict[int, np.ndarray] = {}
+        self._delta_arrays: tuple[np.ndarray, np.ndarray] | None = None
+        self._merge_fraction, self._min_merge = merge_fraction, min_merge
+        self._size = 0
 
     def __len__(self) -> int:
-        return len(self._row_of)
+        return self._size
+
+    @classmethod
+    def build(cls, ids: np.ndarray, words: np.ndarray, **kwargs: float) -> "HammingIndex":
+        """Bulk load (unique ids), without going through the delta."""
+        index = cls(**kwargs)  # type: ignore[arg-type]
+        index._base = _Tables(np.asarray(ids, dtype=np.int64), np.asarray(words, dtype=np.uint64))
+        index._size = len(ids)
+        return index
 
     def upsert(self, items: Iterable[tuple[int, str]]) -> None:
         """Add or replace (id, hex) pairs."""
-        new_ids, new_words = [], []
         for item_id, hex_value in items:
-            words = pdq_to_words(hex_value)
-            row = self._row_of.get(item_id)
-            if row is not None:
-                self._words[row] = words
-            else:
-                new_ids.append(item_id)
-                new_words.append(words)
-        if new_ids:
-            start = len(self._ids)
-            self._ids = np.concatenate([self._ids, np.asarray(new_ids, dtype=np.int64)])
-            self._words = np.vstack([self._words, np.asarray(new_words, dtype=np.uint64)])
-            for offset, item_id in enumerate(new_ids):
-                self._row_of[item_id] = start + offset
+            self._forget(item_id)
+            self._delta[item_id] = pdq_to_words(hex_value)
+            self._size += 1
+        self._delta_arrays = None
+        self._maybe_merge()
 
     def remove(self, ids: Iterable[int]) -> None:
-        rows = [self._row_of.pop(i) for i in ids if i in self._row_of]
-        if not rows:
+        for item_id in ids:
+            self._forget(item_id)
+        self._delta_arrays = None
+
+    def _forget(self, item_id: int) -> None:
+        if self._delta.pop(item_id, None) is not None:
+            self._size -= 1
             return
-        keep = np.ones(len(self._ids), dtype=bool)
-        keep[rows] = False
-        self._ids, self._words = self._ids[keep], self._words[keep]
-        self._row_of = {int(i): r for r, i in enumerate(self._ids)}
+        row = self._base.row_of(item_id)
+        if row is not None:
+            self._base.alive[row] = False
+            self._size -= 1
+
+    def _maybe_merge(self) -> None:
+        if len(self._delta) <= max(self._min_merge, int(len(self._base.ids) * self._merge_fraction)):
+            return
+        live = self._base.alive
+        delta_ids, delta_words = self._deltas()
+        ids = np.concatenate([self._base.ids[live], delta_ids])
+        words = np.vstack([self._base.words[live], delta_words])
+        self._base, self._delta, self._delta_arrays = _Tables(ids, words), {}, None
+
+    def _deltas(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._delta_arrays is None:
+            ids = np.fromiter(self._delta.keys(), dtype=np.int64, count=len(self._delta))
+            words = np.asarray(list(self._delta.values()), dtype=np.uint64).reshape(-1, WORDS)
+            self._delta_arrays = (ids, words)
+        return self._delta_arrays
+
+    def search_words(self, query: np.ndarray, radius: int) -> list[tuple[int, int]]:
+        rows = self._base.candidates(query, radius)
+        distances = np.bitwise_count(self._base.words[rows] ^ query).sum(axis=1)
+        keep = distances <= radius
+        found_ids, found_dist = [self._base.ids[rows][keep]], [distances[keep]]
+        delta_ids, delta_words = self._deltas()
+        if len(delta_ids):
+            distances = np.bitwise_count(delta_words ^ query).sum(axis=1)
+            keep = distances <= radius
+            found_ids.append(delta_ids[keep])
+            found_dist.append(distances[keep])
+        ids, dist = np.concatenate(found_ids), np.concatenate(found_dist)
+        order = np.lexsort((ids, dist))
+        return list(zip(ids[order].tolist(), dist[order].tolist(), strict=True))
 
     def search(self, hex_value: str, radius: int) -> list[tuple[int, int]]:
         """Every (id, distance) within ``radius`` of the query, nearest first, then by id."""
-        if not len(self._ids):
+        return self.search_words(pdq_to_words(hex_value), radius)
+
+    def search_many(self, hex_values: list[str], radius: int) -> list[list[tuple[int, int]]]:
+        if not hex_values:
             return []
-        distances = np.bitwise_count(self._words ^ pdq_to_words(hex_value)).sum(axis=1)
-        hits = np.nonzero(distances <= radius)[0]
-        pairs = sorted(zip(distances[hits].tolist(), self._ids[hits].tolist(), strict=True))
-        return [(item_id, dist) for dist, item_id in pairs]
+        return [self.search_words(row, radius) for row in hexes_to_words(hex_values)]
+
+    @property
+    def nbytes(self) -> int:
+        return self._base.nbytes + len(self._delta) * (WORDS * 8 + 8)

@@ -1,50 +1,80 @@
-"""The process-wide PDQ index over active bank hashes, refreshed incrementally from the
-bank's modification times. Results are always re-checked against the database, so a stale
-entry can never produce a false match."""
+"""The process-wide PDQ index over active bank hashes: bulk-loaded on first use, then
+refreshed incrementally from the bank's modification times. Results are always re-checked
+against the database, so a stale entry can never produce a false match."""
 
 import threading
+import time
 from datetime import datetime, timedelta
 
+import numpy as np
+from django.conf import settings
 from django.utils import timezone
 
-from matching.hamming import HammingIndex
+from matching.hamming import HammingIndex, hexes_to_words
 from matching.models import BankHash
 from matching.signals import SignalType
 
 # Re-read this much history on every refresh: a transaction that commits late with an
 # earlier modification time is still picked up.
-REFRESH_OVERLAP = timedelta(minutes=5)
+REFRESH_OVERLAP = timedelta(minutes=2)
+LOAD_CHUNK = 50_000
 
 
 class BankIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._index = HammingIndex()
+        self._index: HammingIndex | None = None
         self._watermark: datetime | None = None
+        self._refreshed_at = 0.0
 
-    def refresh(self) -> None:
+    def _pdq_rows(self):  # type: ignore[no-untyped-def]
+        return BankHash.objects.filter(signal_type=SignalType.PDQ)
+
+    def _load(self) -> None:
+        started = timezone.now()
+        ids, values = [], []
+        rows = self._pdq_rows().filter(status=BankHash.Status.ACTIVE).values_list("id", "value")
+        for pk, value in rows.iterator(chunk_size=LOAD_CHUNK):
+            ids.append(pk)
+            values.append(value)
+        words = hexes_to_words(values) if values else np.zeros((0, 4), dtype=np.uint64)
+        self._index = HammingIndex.build(np.asarray(ids, dtype=np.int64), words)
+        self._watermark = started
+
+    def _apply_changes(self) -> None:
+        assert self._index is not None and self._watermark is not None
+        rows = self._pdq_rows().filter(modified_at__gte=self._watermark - REFRESH_OVERLAP)
+        active, gone, newest = [], [], self._watermark
+        for pk, value, status, modified in rows.values_list("id", "value", "status", "modified_at").iterator():
+            (active if status == BankHash.Status.ACTIVE else gone).append((pk, value))
+            newest = max(newest, modified)
+        self._index.remove(pk for pk, _ in gone)
+        self._index.upsert(active)
+        self._watermark = newest
+
+    def refresh(self, *, force: bool = False) -> HammingIndex:
         with self._lock:
-            rows = BankHash.objects.filter(signal_type=SignalType.PDQ)
-            if self._watermark is not None:
-                rows = rows.filter(modified_at__gte=self._watermark - REFRESH_OVERLAP)
-            active, gone, newest = [], [], self._watermark
-            for pk, value, status, modified in rows.values_list("id", "value", "status", "modified_at").iterator(
-                chunk_size=10_000
-            ):
-                (active if status == BankHash.Status.ACTIVE else gone).append((pk, value))
-                newest = modified if newest is None or modified > newest else newest
-            self._index.remove(pk for pk, _ in gone)
-            self._index.upsert(active)
-            self._watermark = newest or timezone.now() - REFRESH_OVERLAP
+            due = time.monotonic() - self._refreshed_at >= settings.NCII_INDEX_REFRESH_SECONDS
+            if self._index is None:
+                self._load()
+            elif force or due:
+                self._apply_changes()
+            else:
+                return self._index
+            self._refreshed_at = time.monotonic()
+            assert self._index is not None
+            return self._index
+
+    def candidates_many(self, hex_values: list[str], radius: int) -> list[list[int]]:
+        index = self.refresh()
+        return [[pk for pk, _ in hits] for hits in index.search_many(hex_values, radius)]
 
     def candidates(self, hex_value: str, radius: int) -> list[int]:
-        self.refresh()
-        return [pk for pk, _ in self._index.search(hex_value, radius)]
+        return self.candidates_many([hex_value], radius)[0]
 
     def reset(self) -> None:
         with self._lock:
-            self._index = HammingIndex()
-            self._watermark = None
+            self._index, self._watermark, self._refreshed_at = None, None, 0.0
 
 
 bank_index = BankIndex()

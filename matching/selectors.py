@@ -15,17 +15,26 @@ class BankMatch:
     distance: int
 
 
-def bank_matches(*, signal_type: str, value: str, radius: int | None = None) -> list[BankMatch]:
-    """Active bank hashes matching a normalised hash: PDQ within ``radius`` (default: the
-    contract's 31), MD5 exactly. Nearest first, ties by id."""
+def bank_matches_many(*, signal_type: str, values: list[str]) -> list[list[BankMatch]]:
+    """For each normalised hash, the active bank hashes matching it: PDQ within the
+    contract's distance, MD5 exactly. Nearest first, ties by id; one query for the batch."""
+    active = BankHash.objects.filter(signal_type=signal_type, status=BankHash.Status.ACTIVE)
     if signal_type == SignalType.MD5:
-        rows = BankHash.objects.filter(signal_type=signal_type, value=value, status=BankHash.Status.ACTIVE)
-        return [BankMatch(row, 0) for row in rows]
-    limit = settings.NCII_PDQ_MATCH_DISTANCE if radius is None else radius
-    ids = bank_index.candidates(value, limit)
-    rows = BankHash.objects.filter(id__in=ids, signal_type=signal_type, status=BankHash.Status.ACTIVE)
-    found = [BankMatch(row, hamming_distance(row.value, value)) for row in rows]
-    return sorted((m for m in found if m.distance <= limit), key=lambda m: (m.distance, m.bank_hash.pk))
+        rows = {row.value: row for row in active.filter(value__in=set(values))}
+        return [[BankMatch(rows[v], 0)] if v in rows else [] for v in values]
+    limit = settings.NCII_PDQ_MATCH_DISTANCE
+    candidates = bank_index.candidates_many(values, limit)
+    rows = active.in_bulk({pk for ids in candidates for pk in ids})
+    results = []
+    for value, ids in zip(values, candidates, strict=True):
+        found = [BankMatch(rows[pk], hamming_distance(rows[pk].value, value)) for pk in ids if pk in rows]
+        found = [m for m in found if m.distance <= limit]
+        results.append(sorted(found, key=lambda m: (m.distance, m.bank_hash.pk)))
+    return results
+
+
+def bank_matches(*, signal_type: str, value: str) -> list[BankMatch]:
+    return bank_matches_many(signal_type=signal_type, values=[value])[0]
 
 
 def bank_match_best(*, signal_type: str, value: str) -> BankMatch | None:

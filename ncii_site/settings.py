@@ -199,6 +199,9 @@ LOGGING = {
     # request bodies and headers (keys, PINs) are never logged; Django's request logger only
     # logs paths and statuses.
 }
+# How stale a process's in-memory PDQ index may get before a lookup refreshes it.
+NCII_INDEX_REFRESH_SECONDS = float(os.environ.get("NCII_INDEX_REFRESH_SECONDS", "1.0"))
+NCII_LOOKUP_MAX_HASHES = 1000
 NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
 # Changes younger than this are held back from FetchHashes so that a transaction that
 # commits a moment late is never skipped by a partner's checkpoint.

@@ -59,3 +59,37 @@ def test_distance_is_symmetric_popcount():
     a = "f" * 64
     assert hamming_distance(a, "0" * 64) == 256
     assert hamming_distance(a, near(a, [0, 100, 255])) == 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_merges_and_tombstones_keep_it_exact(data):
+    """A tiny merge threshold forces base rebuilds between updates and removals."""
+    index = HammingIndex(merge_fraction=0.1, min_merge=3)
+    values: dict[int, str] = {}
+    anchor = data.draw(hex256)
+    for _ in range(data.draw(st.integers(1, 6))):
+        batch = data.draw(st.dictionaries(st.integers(0, 80), st.lists(st.integers(0, 255), max_size=35), max_size=15))
+        planted = {pk: near(anchor, flips) for pk, flips in batch.items()}
+        index.upsert(planted.items())
+        values.update(planted)
+        gone = data.draw(st.sets(st.sampled_from(sorted(values)), max_size=5)) if values else set()
+        index.remove(gone)
+        for pk in gone:
+            values.pop(pk)
+        radius = data.draw(st.integers(0, 31))
+        assert index.search(anchor, radius) == brute(values, anchor, radius)
+        assert len(index) == len(values)
+
+
+def test_bulk_build_then_search_many_is_exact():
+    import numpy as np
+
+    from matching.hamming import hexes_to_words
+
+    rng = np.random.default_rng(7)
+    bank = [rng.bytes(32).hex() for _ in range(5000)]
+    queries = [near(bank[i], list(range(i % 32))) for i in range(0, 5000, 50)] + [rng.bytes(32).hex()]
+    index = HammingIndex.build(np.arange(5000), hexes_to_words(bank))
+    values = dict(enumerate(bank))
+    assert index.search_many(queries, 31) == [brute(values, q, 31) for q in queries]
