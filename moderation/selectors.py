@@ -29,7 +29,8 @@ def item_visible_to(user: AbstractBaseUser) -> QuerySet[ReviewItem]:
 
 
 def item_get_visible(*, user: AbstractBaseUser, item_id: int) -> ReviewItem | None:
-    return item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by").filter(pk=item_id).first()
+    items = item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by")
+    return items.filter(pk=item_id).first()
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,10 @@ def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Revi
     if filters.state:
         items = items.filter(state=filters.state)
     if filters.partner_id:
-        items = items.filter(Exists(ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=filters.partner_id)))
+        reported = ReviewItemReport.objects.filter(
+            item=OuterRef("pk"), report__partner_id=filters.partner_id
+        )
+        items = items.filter(Exists(reported))
     if filters.age == "older":
         items = items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
     elif filters.age in AGE_FILTERS:
@@ -61,7 +65,9 @@ def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:
 
 def item_reports(*, item: ReviewItem) -> list[MatchReport]:
     return list(
-        MatchReport.objects.filter(membership__item=item).select_related("partner").order_by("received_at", "pk")
+        MatchReport.objects.filter(membership__item=item)
+        .select_related("partner")
+        .order_by("received_at", "pk")
     )
 
 
@@ -77,7 +83,9 @@ def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) ->
 
 def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
     events = audit_list_for(object_type="moderation.reviewitem", object_id=item.pk)
-    report_events = AuditEvent.objects.filter(object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids])
+    report_events = AuditEvent.objects.filter(
+        object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids]
+    )
     return list((events | report_events).select_related("actor_user").order_by("seq"))
 
 

@@ -56,7 +56,8 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 
 
 def partner_with_keys(name: str | None = None) -> tuple[Partner, IssuedKeys]:
-    return partner_create(name=name or f"partner-{secrets.token_hex(4)}", actor=Actor.system("test"))
+    name = name or f"partner-{secrets.token_hex(4)}"
+    return partner_create(name=name, actor=Actor.system("test"))
 
 
 class BankHashFactory(factory.django.DjangoModelFactory):
@@ -69,7 +70,9 @@ class BankHashFactory(factory.django.DjangoModelFactory):
     modified_at = factory.LazyFunction(timezone.now)
 
 
-def report_for(partner: Partner, bank_hash: BankHash, *, content_id: str = "c-1", distance: int = 0) -> MatchReport:
+def report_for(
+    partner: Partner, bank_hash: BankHash, *, content_id: str = "c-1", distance: int = 0
+) -> MatchReport:
     """A received report (not yet triaged), written directly for tests of the worker."""
     return MatchReport.objects.create(
         partner=partner, bank_hash=bank_hash, signal_type=bank_hash.signal_type,
