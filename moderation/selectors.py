@@ -63,12 +63,14 @@ def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:
     return {state: counts[state] for state in ReviewState.values}
 
 
-def item_reports(*, item: ReviewItem) -> list[MatchReport]:
-    return list(
-        MatchReport.objects.filter(membership__item=item)
-        .select_related("partner")
-        .order_by("received_at", "pk")
-    )
+def item_reports(*, user: AbstractBaseUser, item: ReviewItem) -> list[MatchReport]:
+    """The item's reports. A partner-scoped moderator sees only their own partner's: other
+    partners' content ids and report history are not theirs to see."""
+    reports = MatchReport.objects.filter(membership__item=item)
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        reports = reports.filter(partner_id=partner_id)
+    return list(reports.select_related("partner").order_by("received_at", "pk"))
 
 
 def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) -> list[HashFeedback]:
