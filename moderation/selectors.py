@@ -8,7 +8,14 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
 from matching.models import HashFeedback, MatchReport, Partner
-from moderation.models import ReviewItem, ReviewItemReport, ReviewState, StaffProfile
+from moderation.models import (
+    ALLOWED_TRANSITIONS,
+    ReviewItem,
+    ReviewItemReport,
+    ReviewState,
+    StaffProfile,
+)
+from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
 
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
@@ -89,6 +96,20 @@ def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEv
         object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids]
     )
     return list((events | report_events).select_related("actor_user").order_by("seq"))
+
+
+def decision_permission(*, state: str, target: str) -> str:
+    """The permission moving an item from ``state`` to ``target`` needs."""
+    if target == ReviewState.PENDING:
+        return REOPEN
+    return REVIEW_ESCALATED if state == ReviewState.ESCALATED else REVIEW
+
+
+def item_decision_targets(*, user: AbstractBaseUser, item: ReviewItem) -> set[str]:
+    """The states this user may move the item to now (what a page should offer);
+    review_decide checks again under the row lock."""
+    targets = ALLOWED_TRANSITIONS[item.state]
+    return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t))}
 
 
 def partner_choices(*, user: AbstractBaseUser) -> list[Partner]:

@@ -16,8 +16,8 @@ from moderation.models import (
     ReviewItemReport,
     ReviewState,
 )
-from moderation.selectors import item_visible_to, staff_partner_id
-from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
+from moderation.selectors import decision_permission, item_visible_to, staff_partner_id
+from ncii_site.roles import REVIEW, REVIEW_ESCALATED
 
 ITEM = "moderation.reviewitem"
 
@@ -183,8 +183,7 @@ def _check_decision(
         )
     if target not in ALLOWED_TRANSITIONS[item.state]:
         raise DecisionRefused(f"A {item.state} item cannot become {target}; nothing was saved.")
-    needed = REOPEN if target == ReviewState.PENDING else _queue_permission(item.state)
-    if not moderator.has_perm(needed):
+    if not moderator.has_perm(decision_permission(state=item.state, target=target)):
         raise NotPermitted("Your role may not make this decision.")
     held_by_other = item.claimed_by_id not in (None, moderator.pk)
     if held_by_other and item.claim_expires_at and item.claim_expires_at > timezone.now():
