@@ -1,12 +1,103 @@
-from django.http import HttpResponse
+"""The moderator dashboard: the queues, "review next", and the item page with its decisions.
+Views parse input, call selectors and services, and pick the page or fragment to render."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from moderation.forms import QueueFilterForm
+from moderation.models import ReviewState
+from moderation.selectors import item_list, item_state_counts, partner_choices
+from moderation.services import review_claim_next
+from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.roles import REVIEW, REVIEW_ESCALATED
+
+QUEUE_TEMPLATE = "moderation/queue.html"
 
 
-def queue(request):  # placeholder
-    return HttpResponse("")
+@dataclass(frozen=True)
+class Queue:
+    title: str
+    url_name: str
+    state: str  # the state "Review next" claims from
+    fixed: bool  # the list shows only that state
+    permission: str
 
 
-escalations = review_next = queue
+PENDING_QUEUE = Queue("Review queue", "moderation:queue", ReviewState.PENDING, False, REVIEW)
+ESCALATED_QUEUE = Queue(
+    "Escalations", "moderation:escalations", ReviewState.ESCALATED, True, REVIEW_ESCALATED
+)
+QUEUES = {q.state: q for q in (PENDING_QUEUE, ESCALATED_QUEUE)}
 
 
-def item_detail(request, item_id):
+def _user(request: HtmxHttpRequest) -> AbstractBaseUser:
+    assert request.user.is_authenticated  # staff_login_required ran
+    return request.user
+
+
+def _wants_fragment(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+# --- queues -------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_login_required
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    permission_require(request, PENDING_QUEUE.permission)
+    return _queue_page(request, PENDING_QUEUE)
+
+
+@require_GET
+@staff_login_required
+def escalations(request: HtmxHttpRequest) -> HttpResponse:
+    permission_require(request, ESCALATED_QUEUE.permission)
+    return _queue_page(request, ESCALATED_QUEUE)
+
+
+def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
+    user = _user(request)
+    fixed_state = queue.state if queue.fixed else None
+    form = QueueFilterForm(request.GET, partners=partner_choices(user=user), state=fixed_state)
+    filters = form.filters()
+    items = Paginator(item_list(user=user, filters=filters), settings.NCII_QUEUE_PAGE_SIZE)
+    context = {"queue": queue, "form": form, "state": filters.state, "now": timezone.now(),
+               "page": items.get_page(request.GET.get("page"))}
+    if _wants_fragment(request):
+        response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
+    else:
+        context["counts"] = item_state_counts(user=user)
+        response = render(request, QUEUE_TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
+    return response
+
+
+@require_POST
+@staff_login_required
+def review_next(request: HtmxHttpRequest) -> HttpResponse:
+    queue = QUEUES.get(request.POST.get("queue", ReviewState.PENDING))
+    if queue is None:
+        return HttpResponseBadRequest("Unknown queue.")
+    permission_require(request, queue.permission)
+    item = review_claim_next(moderator=_user(request), state=queue.state)
+    if item is None:
+        messages.info(request, "No items waiting.")
+        return redirect(queue.url_name)
+    return redirect("moderation:item", item_id=item.pk)
+
+
+# --- the item page ------------------------------------------------------------------------
+
+
+def item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:  # next commit
     return HttpResponse("")
