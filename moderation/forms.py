@@ -6,6 +6,7 @@ from django.http import QueryDict
 from matching.models import Partner
 from moderation.models import ReviewState
 from moderation.selectors import QueueFilters
+from moderation.services import DECISIONS
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -41,3 +42,12 @@ class QueueFilterForm(forms.Form):
         state = self.fixed_state or data.get("state", ReviewState.PENDING)
         return QueueFilters(state=state, partner_id=data.get("partner"), age=data.get("age", ""))
 
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(name, name.title()) for name in DECISIONS])
+    # Required by review_decide, which says so; the attribute lets browsers say it first.
+    reason = forms.CharField(
+        required=False, max_length=4000, strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
