@@ -26,8 +26,12 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 class StaffProfile(models.Model):
     """Staff attributes beyond the role: a moderator tied to a partner sees only its items."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
-    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
 
     def __str__(self) -> str:
         return f"{self.user} ({self.partner or 'hub'})"
@@ -37,7 +41,9 @@ class ReviewItem(models.Model):
     """What a moderator decides: one piece of matched content, with every report of it."""
 
     bank_hash = models.ForeignKey(BankHash, on_delete=models.PROTECT, related_name="review_items")
-    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
+    state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
     priority = models.PositiveIntegerField(default=0)
     partner_count = models.PositiveIntegerField(default=0)
     report_count = models.PositiveIntegerField(default=0)
@@ -71,7 +77,9 @@ class ReviewItem(models.Model):
                 name="reviewitem_one_open_per_hash",
             ),
         ]
-        indexes = [models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue")]
+        indexes = [
+            models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue")
+        ]
 
     def __str__(self) -> str:
         return f"item {self.pk} ({self.state})"

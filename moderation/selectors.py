@@ -8,7 +8,14 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
 from matching.models import HashFeedback, MatchReport, Partner
-from moderation.models import ReviewItem, ReviewItemReport, ReviewState, StaffProfile
+from moderation.models import (
+    ALLOWED_TRANSITIONS,
+    ReviewItem,
+    ReviewItemReport,
+    ReviewState,
+    StaffProfile,
+)
+from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
 
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
@@ -29,7 +36,8 @@ def item_visible_to(user: AbstractBaseUser) -> QuerySet[ReviewItem]:
 
 
 def item_get_visible(*, user: AbstractBaseUser, item_id: int) -> ReviewItem | None:
-    return item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by").filter(pk=item_id).first()
+    items = item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by")
+    return items.filter(pk=item_id).first()
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,14 @@ def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:
     return {state: counts[state] for state in ReviewState.values}
 
 
-def item_reports(*, item: ReviewItem) -> list[MatchReport]:
-    return list(
-        MatchReport.objects.filter(membership__item=item).select_related("partner").order_by("received_at", "pk")
-    )
+def item_reports(*, user: AbstractBaseUser, item: ReviewItem) -> list[MatchReport]:
+    """The item's reports. A partner-scoped moderator sees only their own partner's: other
+    partners' content ids and report history are not theirs to see."""
+    reports = MatchReport.objects.filter(membership__item=item)
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        reports = reports.filter(partner_id=partner_id)
+    return list(reports.select_related("partner").order_by("received_at", "pk"))
 
 
 def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) -> list[HashFeedback]:
@@ -82,6 +94,23 @@ def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEv
         object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids]
     )
     return list((events | report_events).select_related("actor_user").order_by("seq"))
+
+
+def queue_permission(state: str) -> str:
+    """The permission working the queue of items in ``state`` needs."""
+    return REVIEW_ESCALATED if state == ReviewState.ESCALATED else REVIEW
+
+
+def decision_permission(*, state: str, target: str) -> str:
+    """The permission moving an item from ``state`` to ``target`` needs."""
+    return REOPEN if target == ReviewState.PENDING else queue_permission(state)
+
+
+def item_decision_targets(*, user: AbstractBaseUser, item: ReviewItem) -> set[str]:
+    """The states this user may move the item to now (what a page should offer);
+    review_decide checks again under the row lock."""
+    targets = ALLOWED_TRANSITIONS[item.state]
+    return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t))}
 
 
 def partner_choices(*, user: AbstractBaseUser) -> list[Partner]:

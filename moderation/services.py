@@ -9,9 +9,14 @@ from django.utils import timezone
 from audit.services import Actor, audit_record
 from matching.models import HashFeedback, MatchReport, Partner
 from matching.services import feedback_record
-from moderation.models import ALLOWED_TRANSITIONS, OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
-from moderation.selectors import item_visible_to, staff_partner_id
-from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
+from moderation.models import (
+    ALLOWED_TRANSITIONS,
+    OPEN_STATES,
+    ReviewItem,
+    ReviewItemReport,
+    ReviewState,
+)
+from moderation.selectors import decision_permission, item_visible_to, queue_permission, staff_partner_id
 
 ITEM = "moderation.reviewitem"
 
@@ -74,14 +79,15 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
 
 
 def _open_item_for(*, bank_hash_id: int) -> ReviewItem:
-    item = ReviewItem.objects.select_for_update().filter(bank_hash_id=bank_hash_id, state__in=OPEN_STATES).first()
+    open_items = ReviewItem.objects.select_for_update().filter(state__in=OPEN_STATES)
+    item = open_items.filter(bank_hash_id=bank_hash_id).first()
     if item:
         return item
     try:
         with transaction.atomic():
             item = ReviewItem.objects.create(bank_hash_id=bank_hash_id)
     except IntegrityError:  # another worker opened it a moment ago
-        return ReviewItem.objects.select_for_update().get(bank_hash_id=bank_hash_id, state__in=OPEN_STATES)
+        return open_items.get(bank_hash_id=bank_hash_id)
     audit_record(
         actor=Actor.system("worker"), action="item.opened", object_type=ITEM, object_id=item.pk,
         after={"state": item.state, "bank_hash": bank_hash_id},
@@ -101,15 +107,13 @@ def _item_recount(item: ReviewItem) -> None:
 # --- claims -------------------------------------------------------------------------------
 
 
-def _queue_permission(state: str) -> str:
-    return REVIEW_ESCALATED if state == ReviewState.ESCALATED else REVIEW
-
-
 @transaction.atomic(durable=True)
-def review_claim_next(*, moderator: AbstractBaseUser, state: str = ReviewState.PENDING) -> ReviewItem | None:
+def review_claim_next(
+    *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING
+) -> ReviewItem | None:
     """Lease the next item of a queue (priority, then age) to this moderator; an item they
     already hold comes first. Two moderators never hold the same item."""
-    if not moderator.has_perm(_queue_permission(state)):
+    if not moderator.has_perm(queue_permission(state)):
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
     queue = item_visible_to(moderator).filter(state=state).order_by("-priority", "opened_at", "pk")
@@ -133,7 +137,12 @@ def review_claim_next(*, moderator: AbstractBaseUser, state: str = ReviewState.P
 
 @transaction.atomic(durable=True)
 def review_decide(
-    *, moderator: AbstractBaseUser, item_id: int, decision: str, reason: str, expected_version: int | None = None
+    *,
+    moderator: AbstractBaseUser,
+    item_id: int,
+    decision: str,
+    reason: str,
+    expected_version: int | None = None,
 ) -> ReviewItem:
     """Apply a decision (confirm, dismiss, escalate, reopen) as one state transition with its
     audit event and partner feedback. Refused, writing nothing, when the transition is not
@@ -147,7 +156,9 @@ def review_decide(
     item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
     if item is None:
         raise ItemNotFound("No such item.")
-    _check_decision(moderator=moderator, item=item, target=target, expected_version=expected_version)
+    _check_decision(
+        moderator=moderator, item=item, target=target, expected_version=expected_version
+    )
     before = {"state": item.state, "version": item.version}
     _apply(item=item, moderator=moderator, target=target, reason=reason)
     audit_record(
@@ -162,11 +173,12 @@ def _check_decision(
     *, moderator: AbstractBaseUser, item: ReviewItem, target: str, expected_version: int | None
 ) -> None:
     if expected_version is not None and expected_version != item.version:
-        raise DecisionRefused("Someone else changed this item since you opened it; nothing was saved.")
+        raise DecisionRefused(
+            "Someone else changed this item since you opened it; nothing was saved."
+        )
     if target not in ALLOWED_TRANSITIONS[item.state]:
         raise DecisionRefused(f"A {item.state} item cannot become {target}; nothing was saved.")
-    needed = REOPEN if target == ReviewState.PENDING else _queue_permission(item.state)
-    if not moderator.has_perm(needed):
+    if not moderator.has_perm(decision_permission(state=item.state, target=target)):
         raise NotPermitted("Your role may not make this decision.")
     held_by_other = item.claimed_by_id not in (None, moderator.pk)
     if held_by_other and item.claim_expires_at and item.claim_expires_at > timezone.now():
@@ -185,7 +197,8 @@ def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason
             item.save()
     except IntegrityError:
         raise DecisionRefused(
-            "Another open item already exists for this hash; decide that one instead. Nothing was saved."
+            "Another open item already exists for this hash; decide that one instead. "
+            "Nothing was saved."
         ) from None
 
 
@@ -196,7 +209,8 @@ def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: st
     feedback = FEEDBACK_FOR.get(ReviewState(item.state))
     if feedback:
         partner_id = staff_partner_id(moderator)
+        partner = Partner.objects.get(pk=partner_id) if partner_id else None
         feedback_record(
-            bank_hash_id=item.bank_hash_id, partner=Partner.objects.get(pk=partner_id) if partner_id else None,
+            bank_hash_id=item.bank_hash_id, partner=partner,
             value=feedback, tags=[], actor=Actor.user(moderator), reason=reason,
         )

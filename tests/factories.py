@@ -56,9 +56,8 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 
 
 def partner_with_keys(name: str | None = None) -> tuple[Partner, IssuedKeys]:
-    return partner_create(
-        name=name or f"partner-{secrets.token_hex(4)}", actor=Actor.system("test")
-    )
+    name = name or f"partner-{secrets.token_hex(4)}"
+    return partner_create(name=name, actor=Actor.system("test"))
 
 
 class BankHashFactory(factory.django.DjangoModelFactory):

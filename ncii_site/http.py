@@ -1,0 +1,42 @@
+"""Request typing and access glue shared by the staff pages."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware."""
+
+    htmx: HtmxDetails
+
+
+StaffView = Callable[..., HttpResponse]
+
+
+def staff_login_required(view: StaffView) -> StaffView:
+    """Like ``login_required``, but an htmx request (say, after the session expired) sends
+    the whole browser to the login page instead of swapping it into a fragment."""
+
+    @wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.htmx:
+            back = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def permission_require(request: HttpRequest, permission: str) -> None:
+    """403 unless the signed-in user holds ``permission``."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
