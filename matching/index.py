@@ -48,6 +48,9 @@ class BankIndex:
         for pk, value, status, modified in rows.values_list("id", "value", "status", "modified_at").iterator():
             (active if status == BankHash.Status.ACTIVE else gone).append((pk, value))
             newest = max(newest, modified)
+        if len(active) + len(gone) > max(50_000, len(self._index) // 10):
+            self._load()  # a bulk change (an import): reloading beats row-by-row updates
+            return
         self._index.remove(pk for pk, _ in gone)
         self._index.upsert(active)
         self._watermark = newest

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from matching.importing import ImportRow
 from matching.keys import key_digest, key_generate
 from matching.models import BankHash, HashFeedback, Partner, PartnerKey
 from matching.signals import SignalType, hash_normalise
@@ -144,3 +145,28 @@ def feedback_record(
         before=before, after={"feedback": value, "tags": tags, "source": partner.name if partner else "hub"},
     )
     return feedback
+
+
+@transaction.atomic(durable=True)
+def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) -> tuple[int, int]:
+    """Add a batch of imported hashes as one transaction: all of it or none. Returns
+    (added, duplicates); a hash already in the bank, or twice in the batch, is a duplicate."""
+    unique = {(r.signal_type, r.value): r for r in rows}
+    existing: set[tuple[str, str]] = set()
+    for kind in {k for k, _ in unique}:
+        values = [v for k, v in unique if k == kind]
+        existing |= {(kind, v) for v in BankHash.objects.filter(signal_type=kind, value__in=values).values_list(
+            "value", flat=True
+        )}
+    now = timezone.now()
+    new = [
+        BankHash(signal_type=r.signal_type, value=r.value, quality=r.quality, source=BankHash.Source.IMPORT,
+                 source_name=source_name, modified_at=now)
+        for key, r in unique.items() if key not in existing
+    ]
+    BankHash.objects.bulk_create(new)
+    audit_record(
+        actor=actor, action="bank.imported", object_type="matching.bankhash", object_id="batch",
+        after={"source": source_name, "added": len(new), "duplicates": len(rows) - len(new)},
+    )
+    return len(new), len(rows) - len(new)

@@ -1,0 +1,70 @@
+"""Bulk loading of bank hashes from a file: one hex per line, or CSV rows
+``signalType,hashValue[,quality]`` (an optional header row is skipped). Pure parsing here;
+the batch write is ``bank_import_batch`` in services."""
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from matching.signals import HashFormatError, SignalType, hash_normalise
+
+_BY_LENGTH = {64: SignalType.PDQ, 32: SignalType.MD5}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    signal_type: str
+    value: str
+    quality: int | None
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, int] = field(default_factory=dict)  # reason -> first line number
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected[reason] += 1
+        self.examples.setdefault(reason, line)
+
+
+def _parse(line_no: int, fields: list[str]) -> ImportRow:
+    fields = [f.strip() for f in fields]
+    if len(fields) == 1:
+        kind = _BY_LENGTH.get(len(fields[0]))
+        if kind is None:
+            raise HashFormatError("not a 64-digit PDQ or 32-digit MD5 hex value")
+        return ImportRow(line_no, kind, hash_normalise(kind, fields[0]), None)
+    if len(fields) not in (2, 3):
+        raise HashFormatError("expected signalType,hashValue[,quality]")
+    kind = fields[0].removeprefix("StopNCIISignalType.")
+    value = hash_normalise(kind, fields[1])
+    quality = _quality(fields[2]) if len(fields) == 3 and fields[2] else None
+    if kind == SignalType.PDQ and quality is not None and quality < settings.NCII_MIN_PDQ_QUALITY:
+        raise HashFormatError(f"PDQ quality below {settings.NCII_MIN_PDQ_QUALITY}")
+    return ImportRow(line_no, kind, value, None if kind == SignalType.MD5 else quality)
+
+
+def _quality(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or not 0 <= int(raw) <= 100:
+        raise HashFormatError("quality must be a whole number 0-100")
+    return int(raw)
+
+
+def rows_parse(lines: Iterable[str], summary: ImportSummary) -> Iterator[ImportRow]:
+    """Valid rows in file order; invalid ones are counted in the summary with a reason."""
+    for line_no, fields in enumerate(csv.reader(lines), start=1):
+        if not fields or not "".join(fields).strip():
+            continue
+        if line_no == 1 and fields[0].strip().lower() == "signaltype":
+            continue
+        try:
+            yield _parse(line_no, fields)
+        except HashFormatError as exc:
+            summary.reject(line_no, str(exc).rstrip("."))
