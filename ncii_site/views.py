@@ -2,9 +2,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from ncii_site.roles import MANAGE_PARTNER, REVIEW
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("moderation:queue")
+    """The public landing page; signed-in staff go to the first tool their role has."""
+    user = request.user
+    if user.is_authenticated:
+        if user.has_perm(REVIEW):
+            return redirect("moderation:queue")
+        if user.has_perm(MANAGE_PARTNER) and user.is_staff:
+            return redirect("admin:index")
     return render(request, "home.html")

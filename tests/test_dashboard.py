@@ -78,13 +78,6 @@ def test_home_page_is_public_and_links_to_sign_in(client, db):
     assert reverse("login") in response.content.decode()
 
 
-def test_signing_in_lands_on_the_queue(client, moderator):
-    assert client.get(reverse("login")).status_code == 200
-    response = client.post(reverse("login"), {"username": "mod", "password": PASSWORD})
-    assert response.status_code == 302
-    assert response.url == QUEUE
-
-
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_dashboard_pages_need_sign_in(client, item, method):
     for url in (QUEUE, ESCALATIONS, NEXT, item_url(item)):
@@ -517,3 +510,19 @@ def test_partner_scoped_moderator_sees_only_their_reports_on_a_shared_item(db):
 def test_unknown_item_is_404_and_other_methods_405(mod_client, item):
     assert mod_client.get(reverse("moderation:item", args=[item.pk + 100])).status_code == 404
     assert mod_client.put(item_url(item)).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("role", "lands_on"),
+    [("moderator", "/dashboard/"), ("senior_moderator", "/dashboard/"), ("admin", "/admin/"), ("caseworker", None)],
+)
+def test_sign_in_lands_each_role_on_a_page_it_may_use(db, role, lands_on):
+    assert Client().get(reverse("login")).status_code == 200
+    user = UserFactory(role=role, is_staff=role == "admin")
+    client = Client()
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    if lands_on:
+        assert response.redirect_chain[-1][0] == lands_on
+    else:
+        assert "Your role has no dashboard pages yet" in response.content.decode()
