@@ -9,18 +9,23 @@ from ncii_site.celery import app as celery_app
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 HAS_BROKER = bool(os.environ.get("CELERY_BROKER_URL"))
 REQUIRE_INTEGRATION = bool(os.environ.get("NCII_REQUIRE_INTEGRATION"))
+CHROMIUM = os.environ.get("NCII_CHROMIUM", "/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that need PostgreSQL or a broker skip on the embedded default; in CI
     (NCII_REQUIRE_INTEGRATION) a missing service is an error, not a skip."""
-    missing = {"postgres": not ON_POSTGRES, "integration": not (ON_POSTGRES and HAS_BROKER)}
+    missing = {
+        "postgres": not ON_POSTGRES,
+        "integration": not (ON_POSTGRES and HAS_BROKER),
+        "browser": not os.path.exists(CHROMIUM),
+    }
     for item in items:
         for marker, absent in missing.items():
             if absent and item.get_closest_marker(marker):
                 if REQUIRE_INTEGRATION:
                     raise pytest.UsageError(f"{item.nodeid} needs {marker} services, which are not configured")
-                reason = f"needs {marker} (DATABASE_URL on PostgreSQL, CELERY_BROKER_URL)"
+                reason = f"needs {marker}: DATABASE_URL on PostgreSQL, CELERY_BROKER_URL, {CHROMIUM}"
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 

@@ -1,0 +1,73 @@
+"""A moderator works the queue in Chromium: sign in, filter, review next, decide."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from audit.models import AuditEvent
+from matching.models import HashFeedback
+from moderation.models import ReviewItem
+from moderation.services import review_decide
+from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+
+
+def test_moderator_reviews_next_and_confirms(page, live_server, artifact):
+    busy = item_open(PartnerFactory(display_name="PhotoShare"), PartnerFactory(display_name="ClipHub"))
+    quiet = item_open(PartnerFactory())
+    moderator = UserFactory(username="maria", role="moderator")
+    sign_in(page, live_server, "maria")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.locator("#item-list tbody tr")).to_have_count(2)
+    page.screenshot(path=artifact("queue.png"), full_page=True)
+
+    page.get_by_role("button", name=re.compile("Review next")).click()
+    expect(page.get_by_role("heading", name=f"Item #{busy.pk}")).to_be_visible()  # most partners first
+    expect(page.get_by_text("PhotoShare")).to_be_visible()
+    page.get_by_label(re.compile("Reason")).fill("Same image as the victim's hash")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#decision-panel")).to_contain_text("Confirmed")
+    expect(page.locator("#audit-trail")).to_contain_text("item.confirm")
+    page.screenshot(path=artifact("item.png"), full_page=True)
+
+    busy.refresh_from_db()
+    assert (busy.state, busy.decided_by) == ("confirmed", moderator)
+    assert HashFeedback.objects.get(bank_hash=busy.bank_hash).value == "Blocked"
+    assert AuditEvent.objects.filter(action="item.confirm", actor_user=moderator).count() == 1
+    assert ReviewItem.objects.get(pk=quiet.pk).state == "pending"
+
+
+def test_a_decision_that_lost_the_race_is_refused_in_the_page(page, live_server):
+    item = item_open(PartnerFactory())
+    UserFactory(username="maria", role="moderator")
+    senior = UserFactory(role="senior_moderator")
+    sign_in(page, live_server, "maria")
+    page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
+    review_decide(moderator=senior, item_id=item.pk, decision="dismiss", reason="decided elsewhere")
+    page.get_by_label(re.compile("Reason")).fill("I think it matches")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#decision-panel")).to_contain_text(re.compile("changed|cannot", re.I))
+    item.refresh_from_db()
+    assert item.state == "dismissed"
+    assert not AuditEvent.objects.filter(action="item.confirm").exists()
+
+
+def test_queue_filters_update_the_list_and_the_address(page, live_server):
+    item_open(PartnerFactory(name="photoshare", display_name="PhotoShare"))
+    other = PartnerFactory(name="cliphub", display_name="ClipHub")
+    item_open(other)
+    UserFactory(username="maria", role="moderator")
+    sign_in(page, live_server, "maria")
+    expect(page.locator("#item-list tbody tr")).to_have_count(2)
+    page.get_by_label("Partner").select_option(label="ClipHub")
+    expect(page.locator("#item-list tbody tr")).to_have_count(1)
+    expect(page).to_have_url(re.compile(f"partner={other.pk}"))
