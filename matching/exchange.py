@@ -46,8 +46,10 @@ def page_token_encode(*, start: int, position: Position) -> str:
 
 def page_token_decode(token: str, *, start: int) -> Position:
     try:
-        data = signing.loads(token, salt=_TOKEN_SALT)
+        data = signing.loads(token, salt=_TOKEN_SALT, max_age=settings.NCII_EXCHANGE_TOKEN_MAX_AGE)
         token_start, modified_us, pk = data
+    except signing.SignatureExpired:
+        raise BadPageToken("nextPageToken has expired; restart the walk from your checkpoint.") from None
     except (signing.BadSignature, ValueError, TypeError):
         raise BadPageToken("nextPageToken is not one this server issued.") from None
     if token_start != start:

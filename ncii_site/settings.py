@@ -206,6 +206,7 @@ LOGGING = {
 NCII_INDEX_REFRESH_SECONDS = float(os.environ.get("NCII_INDEX_REFRESH_SECONDS", "1.0"))
 NCII_LOOKUP_MAX_HASHES = 1000
 NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
+NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives
 # Changes younger than this are held back from FetchHashes so that a transaction that
 # commits a moment late is never skipped by a partner's checkpoint.
 NCII_EXCHANGE_SETTLE_SECONDS = env_int("NCII_EXCHANGE_SETTLE_SECONDS", 2)
