@@ -1,19 +1,25 @@
+import base64
+import binascii
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle
-from matching.intake import IdempotencyMismatch, NoBankMatch, report_ingest
+from matching.images import ImageRefused
+from matching.intake import IdempotencyInFlight, IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.models import MatchReport
 from matching.selectors import bank_matches_many, report_get_for_partner
 from matching.signals import HashFormatError, SignalType, hash_normalise
@@ -44,7 +50,46 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "outcome": report.outcome,
         "receivedAt": report.received_at.isoformat(),
         "decidedAt": report.decided_at.isoformat() if report.decided_at else None,
+        "hasImage": bool(report.content_pdq),
+        "claimDistance": report.claim_distance,
+        "hashMismatch": report.hash_mismatch,
+        "lowQuality": report.low_quality,
     }
+
+
+@extend_schema_field({"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or GIF (first frame): "
+                      "a multipart file, or base64 in a JSON string. Only a blurred-by-default, metadata-free 512 px "
+                      "derivative is kept, encrypted, until the decision's grace period ends."})
+class ReviewImageField(serializers.Field):
+    """A review image: a multipart file, or base64 in a JSON string. Gives the raw bytes."""
+
+    def to_internal_value(self, data: Any) -> bytes:
+        if isinstance(data, UploadedFile):
+            return data.read()
+        if isinstance(data, str):
+            try:
+                return base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError("Not valid base64.") from None
+        raise serializers.ValidationError("Send the image as a multipart file or a base64 string.")
+
+    def to_representation(self, value: Any) -> Any:
+        return None
+
+
+_IMAGE_STATUS = {"image_too_large": 413, "unsupported_image": 415, "corrupt_image": 422}
+
+
+def _intake_error(exc: Exception) -> ApiError:
+    if isinstance(exc, ImageRefused):
+        return ApiError(code=exc.code, detail=exc.detail, status_code=_IMAGE_STATUS[exc.code])
+    code, status_code = {
+        HashFormatError: ("invalid_hash", 400),
+        NoBankMatch: ("no_bank_match", 422),
+        IdempotencyMismatch: ("idempotency_mismatch", 422),
+        IdempotencyInFlight: ("idempotency_in_flight", 409),
+    }[type(exc)]
+    return ApiError(code=code, detail=str(exc), status_code=status_code)
 
 
 class MatchOutput(serializers.Serializer):
@@ -65,19 +110,28 @@ class MatchOutput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=MatchReport.Outcome.values)
     receivedAt = serializers.DateTimeField()  # noqa: N815
     decidedAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    hasImage = serializers.BooleanField(help_text="a review image was received")  # noqa: N815
+    claimDistance = serializers.IntegerField(  # noqa: N815
+        allow_null=True, help_text="your hash vs the PDQ the hub recomputed from the image"
+    )
+    hashMismatch = serializers.BooleanField(help_text="claimDistance > 31: your hash does not fit the image")  # noqa: N815
+    lowQuality = serializers.BooleanField(help_text="the image's recomputed PDQ quality is below threshold")  # noqa: N815
 
 
 class MatchCreateApi(PartnerApi):
+    parser_classes = [JSONParser, MultiPartParser]
+
     @extend_schema_serializer(component_name="MatchReportInput")
     class Input(StrictSerializer):
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
         hashValue = StrictCharField(max_length=64)  # noqa: N815
         contentId = StrictCharField(max_length=255)  # noqa: N815
         context = StrictCharField(max_length=2000, required=False, allow_blank=True)
+        image = ReviewImageField(required=False)
 
     @extend_schema(
         operation_id="match_report",
-        request=Input,
+        request={"application/json": Input, "multipart/form-data": Input},
         responses={202: MatchOutput},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         summary="Report content that matched a bank hash",
@@ -88,21 +142,15 @@ class MatchCreateApi(PartnerApi):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key is not None and len(key) > 255:
             raise ApiError(code="invalid", detail="Idempotency-Key is at most 255 characters.")
+        fields = data.validated_data
         try:
             report, _ = report_ingest(
-                partner=request.user.partner,
-                signal_type=data.validated_data["signalType"],
-                hash_value=data.validated_data["hashValue"],
-                content_id=data.validated_data["contentId"],
-                context=data.validated_data.get("context", ""),
+                partner=request.user.partner, signal_type=fields["signalType"], hash_value=fields["hashValue"],
+                content_id=fields["contentId"], context=fields.get("context", ""), image=fields.get("image"),
                 idempotency_key=key,
             )
-        except HashFormatError as exc:
-            raise ApiError(code="invalid_hash", detail=str(exc)) from None
-        except NoBankMatch as exc:
-            raise ApiError(code="no_bank_match", detail=str(exc), status_code=422) from None
-        except IdempotencyMismatch as exc:
-            raise ApiError(code="idempotency_mismatch", detail=str(exc), status_code=422) from None
+        except (HashFormatError, NoBankMatch, IdempotencyMismatch, IdempotencyInFlight, ImageRefused) as exc:
+            raise _intake_error(exc) from None
         return Response(report_out(report), status=status.HTTP_202_ACCEPTED)
 
 

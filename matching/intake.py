@@ -1,18 +1,26 @@
 """Match intake: a partner's report that content on its platform matched the bank, by the
-hub API or by StopNCII PendingReview feedback. Stored reports go to moderation's triage."""
+hub API or by StopNCII PendingReview feedback. Stored reports go to moderation's triage.
+
+A review image is validated, decoded and hashed here, in memory; only its encrypted,
+metadata-free derivative is stored. The uploaded bytes are never written anywhere."""
 
 import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from matching.models import BankHash, MatchReport, Partner
+from matching.crypto import image_encrypt
+from matching.hamming import hamming_distance
+from matching.images import HASH_VERSION, ProcessedImage, review_image_process
+from matching.models import BankHash, IdempotencyRecord, MatchReport, Partner, ReviewImage
 from matching.selectors import bank_match_best
-from matching.signals import hash_normalise
+from matching.signals import SignalType, hash_normalise
 
 
 class NoBankMatch(Exception):
@@ -20,6 +28,10 @@ class NoBankMatch(Exception):
 
 
 class IdempotencyMismatch(Exception):
+    pass
+
+
+class IdempotencyInFlight(Exception):
     pass
 
 
@@ -33,6 +45,27 @@ def report_enqueue(report_id: int) -> None:
     current_app.tasks[settings.NCII_REPORT_TASK].delay(report_id)
 
 
+def idempotency_reserve(*, partner: Partner, key: str, digest: str) -> IdempotencyRecord | MatchReport:
+    """Reserve the key before doing the work (committed at once), or return the report an
+    earlier request with this key made. A reservation abandoned by a crash is taken over."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(partner=partner, key=key, request_digest=digest,
+                                                    created_at=timezone.now())
+    except IntegrityError:
+        pass
+    existing = IdempotencyRecord.objects.select_related("report").get(partner=partner, key=key)
+    if existing.request_digest != digest:
+        raise IdempotencyMismatch("This Idempotency-Key was already used with a different request.")
+    if existing.state == IdempotencyRecord.State.DONE and existing.report is not None:
+        return existing.report
+    stale = timezone.now() - timedelta(seconds=settings.NCII_IDEMPOTENCY_STALE_SECONDS)
+    taken = IdempotencyRecord.objects.filter(pk=existing.pk, state="in_flight", created_at__lt=stale)
+    if taken.update(created_at=timezone.now()):
+        return existing
+    raise IdempotencyInFlight("A request with this Idempotency-Key is still being processed; retry shortly.")
+
+
 def report_ingest(
     *,
     partner: Partner,
@@ -40,38 +73,56 @@ def report_ingest(
     hash_value: str,
     content_id: str,
     context: str = "",
+    image: bytes | None = None,
     idempotency_key: str | None = None,
 ) -> tuple[MatchReport, bool]:
-    """Store a partner's match report and queue it for review. Returns (report, created);
-    a repeated idempotency key with the same request returns the first report."""
+    """Store a partner's match report (and its review image's derivative) and queue it for
+    review. Returns (report, created); a repeated Idempotency-Key returns the first report."""
     value = hash_normalise(signal_type, hash_value)
-    digest = _request_digest(signal_type=signal_type, hash_value=value, content_id=content_id, context=context)
-    if idempotency_key:
-        previous = MatchReport.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
-        if previous:
-            return _replay(previous, digest), False
+    image_digest = hashlib.sha256(image).hexdigest() if image is not None else None
+    digest = _request_digest(signal_type=signal_type, hash_value=value, content_id=content_id, context=context,
+                             image=image_digest)
+    reservation = idempotency_reserve(partner=partner, key=idempotency_key, digest=digest) if idempotency_key else None
+    if isinstance(reservation, MatchReport):
+        return reservation, False
+    try:
+        return _ingest(partner, signal_type, value, content_id, context, image, reservation), True
+    except Exception:
+        if reservation is not None:
+            reservation.delete()  # refused or failed: the key may be used again
+        raise
+
+
+def _ingest(
+    partner: Partner, signal_type: str, value: str, content_id: str, context: str, image: bytes | None,
+    reservation: IdempotencyRecord | None,
+) -> MatchReport:
+    processed = review_image_process(
+        image, max_bytes=settings.NCII_REVIEW_IMAGE_MAX_BYTES, max_pixels=settings.NCII_REVIEW_IMAGE_MAX_PIXELS
+    ) if image is not None else None
     match = bank_match_best(signal_type=signal_type, value=value)
     if match is None:
         raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
-    try:
-        with transaction.atomic(durable=True):
-            report = report_store(
-                partner=partner, bank_hash=match.bank_hash, hash_value=value, distance=match.distance,
-                content_id=content_id, context=context, idempotency_key=idempotency_key or None,
-                request_digest=digest,
-            )
-    except IntegrityError:
-        previous = MatchReport.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
-        if idempotency_key and previous:
-            return _replay(previous, digest), False
-        raise
-    return report, True
+    with transaction.atomic(durable=True):
+        report = report_store(
+            partner=partner, bank_hash=match.bank_hash, hash_value=value, distance=match.distance,
+            content_id=content_id, context=context, **_content_fields(processed),
+        )
+        if processed is not None:
+            derivative = processed.derivative
+            ReviewImage.objects.create(report=report, ciphertext=image_encrypt(derivative.jpeg),
+                                       width=derivative.width, height=derivative.height)
+        if reservation is not None:
+            IdempotencyRecord.objects.filter(pk=reservation.pk).update(state="done", report=report)
+    return report
 
 
-def _replay(previous: MatchReport, digest: str) -> MatchReport:
-    if previous.request_digest != digest:
-        raise IdempotencyMismatch("This Idempotency-Key was already used with a different request.")
-    return previous
+def _content_fields(processed: ProcessedImage | None) -> dict[str, Any]:
+    if processed is None:
+        return {}
+    hashes = processed.hashes
+    return {"content_pdq": hashes.pdq, "content_quality": hashes.quality, "content_phash": hashes.phash,
+            "hash_version": HASH_VERSION}
 
 
 def report_store(
@@ -85,7 +136,8 @@ def report_store(
     audit_record(
         actor=Actor.partner(partner_id=partner.pk, name=partner.name), action="report.received",
         object_type="matching.matchreport", object_id=report.pk,
-        after={"bank_hash": bank_hash.pk, "distance": distance, "channel": report.channel},
+        after={"bank_hash": bank_hash.pk, "distance": distance, "channel": report.channel,
+               "image": bool(fields.get("content_pdq"))},
     )
     transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
     return report
@@ -101,3 +153,15 @@ def report_from_feedback(*, partner: Partner, bank_hash: BankHash) -> MatchRepor
         partner=partner, bank_hash=bank_hash, hash_value=bank_hash.value, distance=0,
         channel=MatchReport.Channel.EXCHANGE,
     )
+
+
+def report_verify(report: MatchReport) -> None:
+    """Compare the partner's claimed hash with the PDQ the hub recomputed from the review
+    image (in the caller's transaction; the caller saves). A claim far from its own image is
+    flagged, not trusted; so is an image too plain to hash reliably."""
+    if not report.content_pdq:
+        return
+    if report.signal_type == SignalType.PDQ:
+        report.claim_distance = hamming_distance(report.hash_value, report.content_pdq)
+        report.hash_mismatch = report.claim_distance > settings.NCII_PDQ_MATCH_DISTANCE
+    report.low_quality = (report.content_quality or 0) < settings.NCII_MIN_PDQ_QUALITY

@@ -149,24 +149,67 @@ class MatchReport(models.Model):
     content_id = models.CharField(max_length=255, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
     context = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL = no key
-    request_digest = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What the worker recomputed from the review image, when there is one.
+    content_pdq = models.CharField(max_length=64, blank=True)
+    content_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_phash = models.CharField(max_length=16, blank=True)
+    claim_distance = models.PositiveSmallIntegerField(null=True, blank=True, help_text="claimed vs recomputed PDQ")
+    hash_mismatch = models.BooleanField(default=False)
+    low_quality = models.BooleanField(default=False)
+    hash_version = models.PositiveSmallIntegerField(default=0)
+    hashed_from_derivative = models.BooleanField(default=False, help_text="re-hashed from the stored derivative")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["partner", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
-                name="report_idempotency_per_partner",
-            ),
             models.CheckConstraint(condition=Q(distance__lte=256), name="report_distance_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["received", "processed", "failed"]), name="report_status_valid"
+            ),
         ]
         indexes = [models.Index(fields=["status", "received_at"])]
 
     def __str__(self) -> str:
         return f"report {self.pk} from {self.partner_id}"
+
+
+class ReviewImage(models.Model):
+    """The only copy of a partner's review image the hub keeps: a metadata-free, downscaled
+    re-encode, encrypted at rest. The bytes partners send are never stored."""
+
+    report = models.OneToOneField(MatchReport, on_delete=models.CASCADE, related_name="review_image")
+    ciphertext = models.BinaryField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"review image of report {self.report_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """A partner's Idempotency-Key: reserved before the work, completed with the response
+    it replays. The unique constraint is what makes fifty concurrent posts one report."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        DONE = "done", "Done"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    report = models.ForeignKey(MatchReport, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "key"], name="idempotency_key_per_partner")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.key} ({self.state})"

@@ -59,6 +59,11 @@ class ReviewItem(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # The content this item is about: the recomputed PDQ of its first report's review image,
+    # or, without an image, the hash the partner claimed. Reports fold in by this.
+    content_hash = models.CharField(max_length=64, blank=True)
+    content_from_image = models.BooleanField(default=False)
+    has_hash_mismatch = models.BooleanField(default=False)
 
     class Meta:
         permissions = [
@@ -71,14 +76,10 @@ class ReviewItem(models.Model):
                 condition=Q(state__in=["pending", "escalated", "confirmed", "dismissed"]),
                 name="reviewitem_state_valid",
             ),
-            models.UniqueConstraint(
-                fields=["bank_hash"],
-                condition=Q(state__in=["pending", "escalated"]),
-                name="reviewitem_one_open_per_hash",
-            ),
         ]
         indexes = [
-            models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue")
+            models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue"),
+            models.Index(fields=["bank_hash", "state"], name="reviewitem_by_hash"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
@@ -11,14 +11,11 @@ from matching.models import HashFeedback, MatchReport, Partner
 from matching.services import feedback_record
 from moderation.models import (
     ALLOWED_TRANSITIONS,
-    OPEN_STATES,
     ReviewItem,
-    ReviewItemReport,
     ReviewState,
 )
 from moderation.selectors import decision_permission, item_visible_to, queue_permission, staff_partner_id
-
-ITEM = "moderation.reviewitem"
+from moderation.triage import ITEM, OUTCOME_FOR, item_open_matching
 
 
 class ItemNotFound(Exception):
@@ -47,61 +44,6 @@ FEEDBACK_FOR = {
     ReviewState.CONFIRMED: HashFeedback.Value.BLOCKED,
     ReviewState.DISMISSED: HashFeedback.Value.NOT_BLOCKED,
 }
-OUTCOME_FOR = {
-    ReviewState.PENDING: MatchReport.Outcome.PENDING,
-    ReviewState.ESCALATED: MatchReport.Outcome.ESCALATED,
-    ReviewState.CONFIRMED: MatchReport.Outcome.CONFIRMED,
-    ReviewState.DISMISSED: MatchReport.Outcome.DISMISSED,
-}
-
-
-# --- triage (the worker) ------------------------------------------------------------------
-
-
-@transaction.atomic(durable=True)
-def report_triage(*, report_id: int) -> ReviewItem | None:
-    """Put a received report into the open review item for its bank hash, opening one if
-    there is none. Running it again for the same report changes nothing."""
-    report = MatchReport.objects.select_for_update().filter(pk=report_id).first()
-    if report is None or report.status != MatchReport.Status.RECEIVED:
-        return None
-    item = _open_item_for(bank_hash_id=report.bank_hash_id)
-    ReviewItemReport.objects.create(item=item, report=report)
-    _item_recount(item)
-    report.status, report.processed_at = MatchReport.Status.PROCESSED, timezone.now()
-    report.outcome = OUTCOME_FOR[ReviewState(item.state)]
-    report.save(update_fields=["status", "processed_at", "outcome"])
-    audit_record(
-        actor=Actor.system("worker"), action="report.triaged", object_type="matching.matchreport",
-        object_id=report.pk, after={"item": item.pk, "partners": item.partner_count},
-    )
-    return item
-
-
-def _open_item_for(*, bank_hash_id: int) -> ReviewItem:
-    open_items = ReviewItem.objects.select_for_update().filter(state__in=OPEN_STATES)
-    item = open_items.filter(bank_hash_id=bank_hash_id).first()
-    if item:
-        return item
-    try:
-        with transaction.atomic():
-            item = ReviewItem.objects.create(bank_hash_id=bank_hash_id)
-    except IntegrityError:  # another worker opened it a moment ago
-        return open_items.get(bank_hash_id=bank_hash_id)
-    audit_record(
-        actor=Actor.system("worker"), action="item.opened", object_type=ITEM, object_id=item.pk,
-        after={"state": item.state, "bank_hash": bank_hash_id},
-    )
-    return item
-
-
-def _item_recount(item: ReviewItem) -> None:
-    stats = MatchReport.objects.filter(membership__item=item).aggregate(
-        partners=Count("partner", distinct=True), reports=Count("pk"), last=Max("received_at")
-    )
-    item.partner_count, item.report_count = stats["partners"], stats["reports"]
-    item.priority, item.last_reported_at = stats["partners"], stats["last"]
-    item.save(update_fields=["partner_count", "report_count", "priority", "last_reported_at"])
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -183,6 +125,11 @@ def _check_decision(
     held_by_other = item.claimed_by_id not in (None, moderator.pk)
     if held_by_other and item.claim_expires_at and item.claim_expires_at > timezone.now():
         raise DecisionRefused("Another moderator is reviewing this item; nothing was saved.")
+    key = (item.content_hash, item.content_from_image)
+    if target == ReviewState.PENDING and item_open_matching(bank_hash_id=item.bank_hash_id, key=key, exclude=item.pk):
+        raise DecisionRefused(
+            "Another open item already exists for this content; decide that one instead. Nothing was saved."
+        )
 
 
 def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason: str) -> None:
@@ -192,14 +139,7 @@ def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason
     item.decided_by = None if reopening else moderator  # type: ignore[assignment]
     item.decided_at = None if reopening else timezone.now()
     item.decision_reason = "" if reopening else reason
-    try:
-        with transaction.atomic():
-            item.save()
-    except IntegrityError:
-        raise DecisionRefused(
-            "Another open item already exists for this hash; decide that one instead. "
-            "Nothing was saved."
-        ) from None
+    item.save()
 
 
 def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: str) -> None:

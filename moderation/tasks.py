@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from moderation.services import report_triage
+from moderation.triage import report_triage
 
 
 @shared_task(

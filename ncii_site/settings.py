@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ncii_site.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,8 +133,20 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Request bodies: a match report with a review image stays well under this.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("NCII_MAX_BODY_BYTES", 1_000_000)
+# Request bodies. Every endpoint takes at most NCII_MAX_BODY_BYTES, except match reports,
+# which may carry a review image (base64 in JSON, or a multipart file): see BodyLimitMiddleware.
+NCII_MAX_BODY_BYTES = env_int("NCII_MAX_BODY_BYTES", 1_000_000)
+NCII_REVIEW_IMAGE_MAX_BYTES = env_int("NCII_REVIEW_IMAGE_MAX_BYTES", 10_000_000)
+NCII_REVIEW_IMAGE_MAX_PIXELS = env_int("NCII_REVIEW_IMAGE_MAX_PIXELS", 89_478_485)  # Pillow's MAX_IMAGE_PIXELS
+NCII_MATCH_MAX_BODY_BYTES = NCII_REVIEW_IMAGE_MAX_BYTES * 4 // 3 + 100_000  # base64 overhead + fields
+DATA_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
+# Uploads stay in memory and are never written to a temporary file.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
+NCII_IMAGE_KEYS = os.environ.get("NCII_IMAGE_KEYS", "")
+NCII_IDEMPOTENCY_STALE_SECONDS = env_int("NCII_IDEMPOTENCY_STALE_SECONDS", 120)
+NCII_DEDUP_PDQ_DISTANCE = env_int("NCII_DEDUP_PDQ_DISTANCE", 10)  # same content: recomputed PDQs this close
+NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
 
 # Cache: throttles and the lookup index watermark. Redis when configured, else per process.
 if os.environ.get("CACHE_URL"):

@@ -86,7 +86,7 @@ def report_for(
 
 def item_open(*partners: Partner, bank_hash: BankHash | None = None) -> ReviewItem:
     """A pending review item holding one triaged report from each partner."""
-    from moderation.services import report_triage
+    from moderation.triage import report_triage
 
     bank_hash = bank_hash or BankHashFactory()
     item = None

@@ -197,16 +197,25 @@ def test_the_nearest_bank_hash_wins_when_several_match(partner_keys, report):
 # --- many partners, one item ----------------------------------------------------------------
 
 
-def test_ten_partners_reporting_one_hash_make_one_item_of_priority_ten(report):
+def test_ten_partners_reporting_the_same_content_make_one_item_of_priority_ten(report):
     bank = BankHashFactory()
+    seen = flip_bits(bank.value, 4)  # the same content, hashed the same way on ten platforms
     for n in range(10):
         _, keys = partner_with_keys(f"platform-{n}")
-        response = report(keys.api_key, flip_bits(bank.value, n), contentId=f"upload-{n}")
+        response = report(keys.api_key, seen, contentId=f"upload-{n}")
         assert response.status_code == 202, response.content
 
     item = ReviewItem.objects.get()
     assert item.bank_hash == bank
     assert (item.report_count, item.partner_count, item.priority) == (10, 10, 10)
+
+
+def test_different_content_matching_one_bank_hash_stays_separate(report, partner_keys):
+    _, keys = partner_keys
+    bank = BankHashFactory()
+    for n in (3, 9):  # without images, content is identified by the claimed hash itself
+        assert report(keys.api_key, flip_bits(bank.value, n), contentId=f"upload-{n}").status_code == 202
+    assert ReviewItem.objects.filter(bank_hash=bank).count() == 2
 
 
 # --- reading a report back ------------------------------------------------------------------

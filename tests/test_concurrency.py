@@ -11,7 +11,8 @@ from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from matching.models import MatchReport
 from moderation.models import ReviewItem, ReviewItemReport
-from moderation.services import DecisionRefused, report_triage, review_claim_next, review_decide
+from moderation.services import DecisionRefused, review_claim_next, review_decide
+from moderation.triage import report_triage
 from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, report_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,8 @@ from matching.intake import report_ingest
 from matching.models import Partner
 from matching.services import IssuedKeys, partner_create
 from moderation.models import StaffProfile
-from moderation.services import report_triage, review_claim_next, review_decide
+from moderation.services import review_claim_next, review_decide
+from moderation.triage import report_triage
 from ncii_site.roles import Role, user_role_assign
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused outside local databases
