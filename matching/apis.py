@@ -51,9 +51,17 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "receivedAt": report.received_at.isoformat(),
         "decidedAt": report.decided_at.isoformat() if report.decided_at else None,
         "hasImage": bool(report.content_pdq),
-        "claimDistance": report.claim_distance,
-        "hashMismatch": report.hash_mismatch,
-        "lowQuality": report.low_quality,
+        **_verification(report),
+    }
+
+
+def _verification(report: MatchReport) -> dict[str, Any]:
+    """Null until the worker has checked the claim against the image (and with no image)."""
+    verified = report.status == MatchReport.Status.PROCESSED and bool(report.content_pdq)
+    return {
+        "claimDistance": report.claim_distance if verified else None,
+        "hashMismatch": report.hash_mismatch if verified else None,
+        "lowQuality": report.low_quality if verified else None,
     }
 
 
@@ -114,8 +122,12 @@ class MatchOutput(serializers.Serializer):
     claimDistance = serializers.IntegerField(  # noqa: N815
         allow_null=True, help_text="your hash vs the PDQ the hub recomputed from the image"
     )
-    hashMismatch = serializers.BooleanField(help_text="claimDistance > 31: your hash does not fit the image")  # noqa: N815
-    lowQuality = serializers.BooleanField(help_text="the image's recomputed PDQ quality is below threshold")  # noqa: N815
+    hashMismatch = serializers.BooleanField(  # noqa: N815
+        allow_null=True, help_text="claimDistance > 31: your hash does not fit the image"
+    )
+    lowQuality = serializers.BooleanField(  # noqa: N815
+        allow_null=True, help_text="the image's recomputed PDQ quality is below the threshold"
+    )
 
 
 class MatchCreateApi(PartnerApi):

@@ -81,7 +81,7 @@ def test_reported_match_becomes_a_review_item_and_the_decision_reaches_the_partn
 
     first = _report(client, keys_a.api_key, flip_bits(bank_value, 5), "post-1")
     wait_for(lambda: MatchReport.objects.get(pk=first).status == "processed")
-    second = _report(client, keys_b.api_key, flip_bits(bank_value, 9), "clip-7")
+    second = _report(client, keys_b.api_key, flip_bits(bank_value, 5), "clip-7")  # the same content
     wait_for(lambda: MatchReport.objects.get(pk=second).status == "processed")
 
     item = ReviewItem.objects.get()
