@@ -10,7 +10,7 @@ import warnings
 from dataclasses import dataclass
 
 import imagehash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from matching.pdq import pdq_hex
 
@@ -111,3 +111,13 @@ def derivative_hashes(derivative_jpeg: bytes) -> ContentHashes:
     decoded upload instead and this serves only re-hashing after an upgrade."""
     with Image.open(io.BytesIO(derivative_jpeg), formats=("JPEG",)) as image:
         return hashes_of(image.convert("RGB"))
+
+
+def blurred(derivative_jpeg: bytes, *, radius: int = 14) -> bytes:
+    """The view a moderator gets by default: greyscale and heavily blurred, made on the
+    server, so nothing clear reaches the browser until they choose to reveal it."""
+    with Image.open(io.BytesIO(derivative_jpeg), formats=("JPEG",)) as image:
+        grey = image.convert("L").filter(ImageFilter.GaussianBlur(radius))
+    out = io.BytesIO()
+    grey.save(out, "JPEG", quality=70)
+    return out.getvalue()

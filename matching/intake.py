@@ -165,3 +165,55 @@ def report_verify(report: MatchReport) -> None:
         report.claim_distance = hamming_distance(report.hash_value, report.content_pdq)
         report.hash_mismatch = report.claim_distance > settings.NCII_PDQ_MATCH_DISTANCE
     report.low_quality = (report.content_quality or 0) < settings.NCII_MIN_PDQ_QUALITY
+
+
+@transaction.atomic
+def report_mark_failed(*, report_id: int, error: BaseException) -> None:
+    """The worker gave up on a report after its retries: park it where staff can see and
+    retry it. Only the error's type and message are kept (no request data)."""
+    report = MatchReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None or report.status != MatchReport.Status.RECEIVED:
+        return
+    report.status, report.last_error = MatchReport.Status.FAILED, f"{type(error).__name__}: {error}"[:500]
+    report.save(update_fields=["status", "last_error"])
+    audit_record(actor=Actor.system("worker"), action="report.failed", object_type="matching.matchreport",
+                 object_id=report.pk, after={"error": type(error).__name__})
+
+
+@transaction.atomic
+def report_retry(*, report_id: int, actor: Actor) -> MatchReport:
+    report = MatchReport.objects.select_for_update().get(pk=report_id)
+    if report.status != MatchReport.Status.FAILED:
+        return report
+    report.status, report.last_error = MatchReport.Status.RECEIVED, ""
+    report.save(update_fields=["status", "last_error"])
+    audit_record(actor=actor, action="report.retried", object_type="matching.matchreport", object_id=report.pk,
+                 before={"status": "failed"}, after={"status": "received"})
+    transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
+    return report
+
+
+def reports_sweep(*, older_than_seconds: int, limit: int = 1000) -> int:
+    """Re-enqueue reports still waiting for triage: the database, not the broker, is the
+    record of what is owed (a crash between commit and publish, or the broker down)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stuck = MatchReport.objects.filter(status=MatchReport.Status.RECEIVED, received_at__lt=cutoff)
+    ids = list(stuck.order_by("received_at").values_list("pk", flat=True)[:limit])
+    for report_id in ids:
+        report_enqueue(report_id)
+    return len(ids)
+
+
+def review_images_purge(*, grace_seconds: int, limit: int = 1000) -> int:
+    """Delete the derivatives of decided reports once the grace period has passed."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    decided = [MatchReport.Outcome.CONFIRMED, MatchReport.Outcome.DISMISSED]
+    due = ReviewImage.objects.filter(report__outcome__in=decided, report__decided_at__lt=cutoff)
+    purged = 0
+    for image_id, report_id in due.values_list("pk", "report_id")[:limit]:
+        with transaction.atomic():
+            if ReviewImage.objects.filter(pk=image_id).delete()[0]:
+                audit_record(actor=Actor.system("purge"), action="image.purged",
+                             object_type="matching.matchreport", object_id=report_id)
+                purged += 1
+    return purged

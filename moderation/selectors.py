@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
-from matching.models import HashFeedback, MatchReport, Partner
+from matching.models import HashFeedback, MatchReport, Partner, ReviewImage
 from moderation.models import (
     ALLOWED_TRANSITIONS,
     ReviewItem,
@@ -75,7 +75,25 @@ def item_reports(*, user: AbstractBaseUser, item: ReviewItem) -> list[MatchRepor
     partner_id = staff_partner_id(user)
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
-    return list(reports.select_related("partner").order_by("received_at", "pk"))
+    has_image = Exists(ReviewImage.objects.filter(report=OuterRef("pk")))
+    return list(reports.select_related("partner").annotate(has_image=has_image).order_by("received_at", "pk"))
+
+
+def report_image_visible(*, user: AbstractBaseUser, item_id: int, report_id: int) -> ReviewImage | None:
+    """A report's stored derivative, if this user may see the item and that report."""
+    item = item_get_visible(user=user, item_id=item_id)
+    if item is None or not any(r.pk == report_id for r in item_reports(user=user, item=item)):
+        return None
+    return ReviewImage.objects.filter(report_id=report_id).first()
+
+
+def reports_failed(*, user: AbstractBaseUser) -> QuerySet[MatchReport]:
+    """Reports the worker gave up on, that this user's scope covers."""
+    reports = MatchReport.objects.filter(status=MatchReport.Status.FAILED)
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        reports = reports.filter(partner_id=partner_id)
+    return reports.select_related("partner", "bank_hash").order_by("received_at", "pk")
 
 
 def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) -> list[HashFeedback]:

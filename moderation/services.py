@@ -49,6 +49,23 @@ FEEDBACK_FOR = {
 # --- claims -------------------------------------------------------------------------------
 
 
+def claims_expire() -> int:
+    """Release leases that ran out, so the queue shows who is really working what."""
+    expired = 0
+    for item_id in ReviewItem.objects.filter(claim_expires_at__lt=timezone.now()).values_list("pk", flat=True):
+        with transaction.atomic():
+            item = ReviewItem.objects.select_for_update().get(pk=item_id)
+            if item.claim_expires_at is None or item.claim_expires_at >= timezone.now():
+                continue
+            holder = item.claimed_by_id
+            item.claimed_by, item.claim_expires_at = None, None
+            item.save(update_fields=["claimed_by", "claim_expires_at"])
+            audit_record(actor=Actor.system("claims"), action="item.claim_expired", object_type=ITEM,
+                         object_id=item.pk, before={"claimed_by": holder})
+            expired += 1
+    return expired
+
+
 @transaction.atomic(durable=True)
 def review_claim_next(
     *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING

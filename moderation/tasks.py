@@ -1,15 +1,27 @@
-from celery import shared_task
-from django.db import OperationalError
+from typing import Any
 
+from celery import Task, shared_task
+from django.conf import settings
+
+from matching.intake import report_mark_failed
+from moderation.services import claims_expire
 from moderation.triage import report_triage
 
 
-@shared_task(
-    name="moderation.report_process",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=8,
-)
-def report_process(report_id: int) -> None:
-    report_triage(report_id=report_id)
+@shared_task(name="moderation.report_process", bind=True, max_retries=settings.NCII_TASK_MAX_RETRIES)
+def report_process(self: Task, report_id: int) -> None:
+    """Triage one report. Failures retry with exponential backoff; after the last one the
+    report is marked failed for staff to see and retry."""
+    try:
+        report_triage(report_id=report_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            report_mark_failed(report_id=report_id, error=exc)
+            return
+        countdown = min(settings.NCII_TASK_RETRY_MAX_SECONDS, 2 ** self.request.retries)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="moderation.claims_expire")
+def claims_expire_task() -> Any:
+    return claims_expire()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import views
+from moderation import report_views, views
 
 app_name = "moderation"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("escalations/", views.escalations, name="escalations"),
     path("next/", views.review_next, name="next"),
     path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
+    path("failed/", report_views.failed_reports, name="failed"),
 ]

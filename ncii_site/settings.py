@@ -167,7 +167,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing with the broker down fails fast: the report is already committed and the
+# sweeper re-enqueues it, so the partner's request need not wait on Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+NCII_TASK_MAX_RETRIES = env_int("NCII_TASK_MAX_RETRIES", 5)
+NCII_TASK_RETRY_MAX_SECONDS = env_int("NCII_TASK_RETRY_MAX_SECONDS", 300)
+NCII_SWEEP_AFTER_SECONDS = env_int("NCII_SWEEP_AFTER_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-reports": {"task": "matching.reports_sweep", "schedule": env_int("NCII_SWEEP_EVERY_SECONDS", 30)},
+    "expire-claims": {"task": "moderation.claims_expire", "schedule": 60.0},
+    "purge-review-images": {"task": "matching.review_images_purge", "schedule": 300.0},
+}
 
 # --- DRF / OpenAPI ------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,14 @@
+from celery import shared_task
+from django.conf import settings
+
+from matching.intake import reports_sweep, review_images_purge
+
+
+@shared_task(name="matching.reports_sweep")
+def reports_sweep_task() -> int:
+    return reports_sweep(older_than_seconds=settings.NCII_SWEEP_AFTER_SECONDS)
+
+
+@shared_task(name="matching.review_images_purge")
+def review_images_purge_task() -> int:
+    return review_images_purge(grace_seconds=settings.NCII_REVIEW_IMAGE_GRACE_SECONDS)
