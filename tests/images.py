@@ -1,6 +1,7 @@
 """Test images made on the fly: photo-like content, EXIF, bombs. No binary fixtures."""
 
 import io
+from functools import cache
 import struct
 import zlib
 
@@ -12,6 +13,11 @@ MARKER = b"NCII-ORIGINAL-BYTES-MARKER"
 
 def photo_like(seed: int, size: tuple[int, int] = (900, 700)) -> Image.Image:
     """Smooth blobs and edges on a gradient: enough structure for a high PDQ quality."""
+    return _photo_like(seed, size).copy()
+
+
+@cache
+def _photo_like(seed: int, size: tuple[int, int]) -> Image.Image:
     rng = np.random.default_rng(seed)
     w, h = size
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
