@@ -26,6 +26,16 @@ class CaseAccessDenied(Exception):
     """Unknown case number or wrong PIN: deliberately indistinguishable."""
 
 
+def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) -> None:
+    """Set one case's link status on a bank hash and recompute what partners see: the hash is
+    Active while any case link is Active or another source (import, partner) contributed it,
+    else Withdrawn. Its modification time moves forward. The caller holds the row lock and saves."""
+    bank_hash.case_refs = {**bank_hash.case_refs, reference: str(status)}
+    protected = BankHash.Status.ACTIVE in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
+    bank_hash.status = BankHash.Status.ACTIVE if protected else BankHash.Status.WITHDRAWN
+    bank_hash_touch(bank_hash)
+
+
 @transaction.atomic(durable=True)
 def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, actor: Actor) -> tuple[Case, str]:
     """Create a case protecting ``hashes`` (validated, de-duplicated). Returns the case and
@@ -40,9 +50,7 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
             signal_type=item.signal_type, value=item.value, quality=item.quality, source=BankHash.Source.CASE
         )
         CaseHash.objects.create(case=case, bank_hash=bank_hash)
-        bank_hash.case_refs = {**bank_hash.case_refs, case.reference: "Active"}
-        bank_hash.status = BankHash.Status.ACTIVE
-        bank_hash_touch(bank_hash)
+        bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.ACTIVE)
         bank_hash.save()
     audit_record(
         actor=actor, action="case.created", object_type="cases.case", object_id=case.pk,
@@ -70,11 +78,7 @@ def case_withdraw(*, case_id: int, actor: Actor, reason: str = "") -> Case:
     case.save(update_fields=["status", "withdrawn_at"])
     bank_ids = list(case.hash_links.values_list("bank_hash_id", flat=True))
     for bank_hash in BankHash.objects.select_for_update().filter(pk__in=bank_ids).order_by("pk"):
-        bank_hash.case_refs = {**bank_hash.case_refs, case.reference: "Withdrawn"}
-        still_protected = "Active" in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
-        if not still_protected:
-            bank_hash.status = BankHash.Status.WITHDRAWN
-        bank_hash_touch(bank_hash)
+        bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.WITHDRAWN)
         bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
     audit_record(
         actor=actor, action="case.withdrawn", object_type="cases.case", object_id=case.pk, reason=reason,
