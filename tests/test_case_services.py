@@ -20,14 +20,9 @@ from cases.services import (
 from matching.exchange import fetch_page
 from matching.models import BankHash
 from matching.services import bank_hash_upsert
-from tests.factories import UserFactory, random_pdq
+from tests.factories import random_pdq
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def caseworker():  # type: ignore[no-untyped-def]
-    return UserFactory(username="cw", role="caseworker")
 
 
 def new_case(*values: str) -> Case:
