@@ -7,4 +7,5 @@ app_name = "casework"
 urlpatterns = [
     path("", caseworker_views.case_search, name="search"),
     path("<int:case_id>/", caseworker_views.case_detail, name="case"),
+    path("disputed/", caseworker_views.disputed, name="disputed"),
 ]

@@ -6,13 +6,16 @@ the page or fragment to render."""
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Actor
 from cases.caseworker_forms import CaseSearchForm, HashWithdrawForm, NoteForm, ReasonForm
@@ -24,6 +27,7 @@ from cases.selectors import (
     case_find_by_number,
     case_get,
     case_notes,
+    disputed_hash_list,
 )
 from cases.services import (
     NoteInvalid,
@@ -38,6 +42,7 @@ from ncii_site.roles import WORK_CASE
 
 SEARCH_TEMPLATE = "cases/case_search.html"
 CASE_TEMPLATE = "cases/case_detail.html"
+DISPUTED_TEMPLATE = "cases/disputed.html"
 NOT_FOUND = "No case has that number. Numbers must match exactly; check it with the person."
 
 
@@ -155,3 +160,21 @@ CASE_ACTIONS: dict[str, Callable[[HtmxHttpRequest, Case], HttpResponse]] = {
     "withdraw": _case_withdraw,
     "withdraw-hash": _hash_withdraw,
 }
+
+
+# --- disputed hashes ----------------------------------------------------------------------
+
+
+@require_GET
+@staff_login_required
+def disputed(request: HtmxHttpRequest) -> HttpResponse:
+    """Hashes partners say are not what the case says; withdrawing one happens on its case page."""
+    permission_require(request, WORK_CASE)
+    pages = Paginator(disputed_hash_list(), settings.NCII_CASEWORK_PAGE_SIZE)
+    context = {
+        "page": pages.get_page(request.GET.get("page")), "min_not_blocked": settings.NCII_DISPUTED_MIN_NOT_BLOCKED
+    }
+    wants_fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, DISPUTED_TEMPLATE + ("#disputed-list" if wants_fragment else ""), context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
+    return response

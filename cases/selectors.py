@@ -8,7 +8,8 @@ moderation."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
@@ -135,3 +136,27 @@ def case_notes(*, case: Case) -> list[CaseNote]:
 def case_audit_trail(*, case: Case) -> list[AuditEvent]:
     """The case's latest events, newest first."""
     return list(audit_list_for(object_type=CASE, object_id=case.pk).order_by("-seq")[:CASE_AUDIT_LIMIT])
+
+
+def disputed_hash_list() -> QuerySet[BankHash]:
+    """Bank hashes that at least NCII_DISPUTED_MIN_NOT_BLOCKED partners call NotBlocked, that
+    nobody (partner or hub) calls Blocked, and that an active case still protects: for a
+    caseworker to check with the person. Most disputed first. Each row carries
+    ``active_links`` (with their cases) and ``not_blocked_feedback`` (with its partners)."""
+    not_blocked = Q(value=HashFeedback.Value.NOT_BLOCKED, partner__isnull=False)
+    active_links = CaseHash.objects.filter(case__status=Case.Status.ACTIVE, withdrawn_at__isnull=True)
+    blocked = HashFeedback.objects.filter(bank_hash=OuterRef("pk"), value=HashFeedback.Value.BLOCKED)
+    count = Count(
+        "feedback", filter=Q(feedback__value=HashFeedback.Value.NOT_BLOCKED, feedback__partner__isnull=False)
+    )  # one feedback row per partner (a constraint), so this counts partners
+    return (
+        BankHash.objects.annotate(not_blocked=count)
+        .filter(~Exists(blocked), Exists(active_links.filter(bank_hash=OuterRef("pk"))))
+        .filter(not_blocked__gte=settings.NCII_DISPUTED_MIN_NOT_BLOCKED)
+        .prefetch_related(
+            Prefetch("case_links", active_links.select_related("case").order_by("pk"), to_attr="active_links"),
+            Prefetch("feedback", HashFeedback.objects.filter(not_blocked).select_related("partner")
+                     .order_by("partner__display_name"), to_attr="not_blocked_feedback"),
+        )
+        .order_by("-not_blocked", "pk")
+    )
