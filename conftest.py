@@ -66,3 +66,10 @@ def senior(db):  # type: ignore[no-untyped-def]
     from tests.factories import UserFactory
 
     return UserFactory(username="senior", role="senior_moderator")
+
+
+@pytest.fixture
+def caseworker(db):  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    return UserFactory(username="cw", role="caseworker")

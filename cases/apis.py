@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -9,12 +10,14 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from audit.services import Actor
-from cases.codes import case_number_normalise
+from cases.codes import PIN_DIGITS
 from cases.models import Case
-from cases.services import CaseAccessDenied, HashInput, case_authenticate, case_create, case_withdraw
+from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
 from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+from ncii_site.http import client_ip
 
 
 class CaseCreateThrottle(AnonRateThrottle):
@@ -87,16 +90,25 @@ class CaseCreateApi(PublicApi):
 
 class CaseAccessInput(StrictSerializer):
     caseNumber = StrictCharField(max_length=40)  # noqa: N815
-    pin = StrictCharField(max_length=40)
+    # Any string: its format is checked by the PIN guard, which answers invalid_pin_format.
+    pin = StrictCharField(allow_blank=True)
 
 
+@sensitive_variables()  # the PIN is in here: keep every local out of error reports
 def _case_from(request: Request) -> Case:
     data = CaseAccessInput(data=request.data)
     data.is_valid(raise_exception=True)
     try:
-        return case_authenticate(
-            number=case_number_normalise(data.validated_data["caseNumber"]), pin=data.validated_data["pin"].strip()
+        return case_authenticate_guarded(
+            case_number=data.validated_data["caseNumber"], pin=data.validated_data["pin"],
+            client_ip=client_ip(request),
         )
+    except PinFormatInvalid as exc:
+        raise ApiError(code="invalid_pin_format", detail=str(exc)) from None
+    except PinLocked as exc:
+        raise ApiError(
+            code="too_many_attempts", detail=str(exc), status_code=429, retry_after=exc.retry_after
+        ) from None
     except CaseAccessDenied as exc:
         raise ApiError(code="case_access_denied", detail=str(exc), status_code=403) from None
 
@@ -121,10 +133,21 @@ CASE_STATUS = inline_serializer(
 )
 
 
+PIN_GUARD_DOC = (
+    f"A PIN is exactly {PIN_DIGITS} digits (else 400 invalid_pin_format). A wrong PIN and an unknown "
+    f"case number get the same 403 case_access_denied. After {settings.NCII_PIN_FREE_FAILURES} wrong "
+    "PINs for a case number, or from one client, further tries are refused for a time that doubles "
+    "(429 too_many_attempts, with Retry-After)."
+)
+
+
 class CaseStatusApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
-    @extend_schema(operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS})
+    @extend_schema(
+        operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS},
+        description=PIN_GUARD_DOC,
+    )
     def post(self, request: Request) -> Response:
         return Response(case_status_out(_case_from(request)))
 
@@ -132,7 +155,10 @@ class CaseStatusApi(PublicApi):
 class CaseWithdrawApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
-    @extend_schema(operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS})
+    @extend_schema(
+        operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS},
+        description=PIN_GUARD_DOC,
+    )
     def post(self, request: Request) -> Response:
         case = _case_from(request)
         case = case_withdraw(case_id=case.pk, actor=Actor.public(), reason="withdrawn by the person")

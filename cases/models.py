@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -37,9 +38,31 @@ class CaseHash(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hash_links")
     bank_hash = models.ForeignKey(BankHash, on_delete=models.PROTECT, related_name="case_links")
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this one hash was withdrawn from a case that stays active"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "bank_hash"], name="casehash_unique")]
 
     def __str__(self) -> str:
         return f"{self.case_id} -> {self.bank_hash_id}"
+
+
+NOTE_MAX_CHARS = 4000
+
+
+class CaseNote(models.Model):
+    """A caseworker's note on a case: seen by caseworkers only, added and never edited from the
+    dashboard. It may hold sensitive details, so the audit trail records its id and length only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on case {self.case_id}"

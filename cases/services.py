@@ -1,18 +1,22 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
+from audit.models import ActorType
 from audit.services import Actor, audit_record
 from cases.codes import case_number_generate, case_reference_generate, pin_generate
-from cases.models import Case, CaseHash
+from cases.models import NOTE_MAX_CHARS, Case, CaseHash, CaseNote
 from matching.models import BankHash
 from matching.services import bank_hash_touch, bank_hash_upsert
 
 # A fixed hash to check wrong case numbers against, so "no such case" costs the same time
 # as "wrong PIN".
 _DUMMY_PIN_HASH = make_password("00000000")
+CASE = "cases.case"  # the audit object type
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,28 @@ class HashInput:
 
 class CaseAccessDenied(Exception):
     """Unknown case number or wrong PIN: deliberately indistinguishable."""
+
+
+class ReasonRequired(ValueError):
+    """Staff must say why they withdraw; nothing was written."""
+
+
+class NoteInvalid(ValueError):
+    """An empty or over-long note; nothing was written."""
+
+
+class WithdrawRefused(Exception):
+    """Already withdrawn (the hash from the case, or the whole case); nothing was written."""
+
+
+def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) -> None:
+    """Set one case's link status on a bank hash and recompute what partners see: the hash is
+    Active while any case link is Active or another source (import, partner) contributed it,
+    else Withdrawn. Its modification time moves forward. The caller holds the row lock and saves."""
+    bank_hash.case_refs = {**bank_hash.case_refs, reference: str(status)}
+    protected = BankHash.Status.ACTIVE in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
+    bank_hash.status = BankHash.Status.ACTIVE if protected else BankHash.Status.WITHDRAWN
+    bank_hash_touch(bank_hash)
 
 
 @transaction.atomic(durable=True)
@@ -40,18 +66,18 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
             signal_type=item.signal_type, value=item.value, quality=item.quality, source=BankHash.Source.CASE
         )
         CaseHash.objects.create(case=case, bank_hash=bank_hash)
-        bank_hash.case_refs = {**bank_hash.case_refs, case.reference: "Active"}
-        bank_hash.status = BankHash.Status.ACTIVE
-        bank_hash_touch(bank_hash)
+        bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.ACTIVE)
         bank_hash.save()
     audit_record(
-        actor=actor, action="case.created", object_type="cases.case", object_id=case.pk,
+        actor=actor, action="case.created", object_type=CASE, object_id=case.pk,
         after={"reference": case.reference, "hashes": len(hashes), "source": source},
     )
     return case, pin
 
 
+@sensitive_variables("pin")  # kept out of error reports
 def case_authenticate(*, number: str, pin: str) -> Case:
+    """Callers outside tests go through ``cases.pin_guard.case_authenticate_guarded``."""
     case = Case.objects.filter(number=number).first()
     ok = check_password(pin, case.pin_hash if case else _DUMMY_PIN_HASH)
     if case is None or not ok:
@@ -61,23 +87,73 @@ def case_authenticate(*, number: str, pin: str) -> Case:
 
 @transaction.atomic(durable=True)
 def case_withdraw(*, case_id: int, actor: Actor, reason: str = "") -> Case:
-    """Withdraw a case. Each of its hashes that no other active case protects (and that no
-    other source contributed) goes out to partners as Withdrawn."""
+    """Withdraw a case, by the person or by staff on their behalf (staff give a reason). Each
+    of its hashes that no other active case protects (and that no other source contributed)
+    goes out to partners as Withdrawn. Withdrawing a withdrawn case changes nothing."""
+    if actor.type == ActorType.USER:
+        reason = _reason_require(reason)
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status == Case.Status.WITHDRAWN:
         return case
     case.status, case.withdrawn_at = Case.Status.WITHDRAWN, timezone.now()
     case.save(update_fields=["status", "withdrawn_at"])
-    bank_ids = list(case.hash_links.values_list("bank_hash_id", flat=True))
+    links = case.hash_links.filter(withdrawn_at__isnull=True)  # a withdrawn link already says so
+    bank_ids = list(links.values_list("bank_hash_id", flat=True))
     for bank_hash in BankHash.objects.select_for_update().filter(pk__in=bank_ids).order_by("pk"):
-        bank_hash.case_refs = {**bank_hash.case_refs, case.reference: "Withdrawn"}
-        still_protected = "Active" in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
-        if not still_protected:
-            bank_hash.status = BankHash.Status.WITHDRAWN
-        bank_hash_touch(bank_hash)
+        bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.WITHDRAWN)
         bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
     audit_record(
-        actor=actor, action="case.withdrawn", object_type="cases.case", object_id=case.pk, reason=reason,
+        actor=actor, action="case.withdrawn", object_type=CASE, object_id=case.pk, reason=reason,
         before={"status": "active"}, after={"status": "withdrawn"},
     )
     return case
+
+
+def _reason_require(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired("Give a reason for the withdrawal.")
+    return reason
+
+
+@transaction.atomic(durable=True)
+def case_hash_withdraw(*, case_id: int, bank_hash_id: int, actor: Actor, reason: str) -> CaseHash:
+    """Withdraw one hash from an active case (say, one partners dispute). Partners then see
+    this case's link as Withdrawn, and the hash as Withdrawn unless something else still
+    protects it. Raises CaseHash.DoesNotExist if the hash is not the case's."""
+    reason = _reason_require(reason)
+    case = Case.objects.select_for_update().get(pk=case_id)
+    link = case.hash_links.select_for_update().get(bank_hash_id=bank_hash_id)
+    if case.status != Case.Status.ACTIVE or link.withdrawn_at is not None:
+        raise WithdrawRefused("That hash is already withdrawn from this case; nothing was changed.")
+    link.withdrawn_at = timezone.now()
+    link.save(update_fields=["withdrawn_at"])
+    bank_hash = BankHash.objects.select_for_update().get(pk=bank_hash_id)
+    before = {"bank_hash": bank_hash.pk, "link": "Active", "hash_status": bank_hash.status}
+    bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.WITHDRAWN)
+    bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
+    audit_record(
+        actor=actor, action="case.hash_withdrawn", object_type=CASE, object_id=case.pk, reason=reason,
+        before=before, after={"bank_hash": bank_hash.pk, "link": "Withdrawn", "hash_status": str(bank_hash.status)},
+    )
+    return link
+
+
+@transaction.atomic(durable=True)
+def case_note_add(*, case_id: int, author: AbstractBaseUser, body: str) -> CaseNote:
+    body = body.strip()
+    if not body or len(body) > NOTE_MAX_CHARS:
+        raise NoteInvalid(f"A note is 1 to {NOTE_MAX_CHARS} characters.")
+    case = Case.objects.get(pk=case_id)
+    note = CaseNote.objects.create(case=case, author=author, body=body)
+    audit_record(  # the note may hold sensitive details: its id and length only
+        actor=Actor.user(author), action="case.note_added", object_type=CASE, object_id=case.pk,
+        after={"note_id": note.pk, "length": len(body)},
+    )
+    return note
+
+
+@transaction.atomic(durable=True)
+def case_view_record(*, case_id: int, viewer: AbstractBaseUser) -> None:
+    """Staff opened the case page: who looked, and when."""
+    audit_record(actor=Actor.user(viewer), action="case.viewed", object_type=CASE, object_id=case_id)

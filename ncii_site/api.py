@@ -12,10 +12,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ApiError(exceptions.APIException):
     """A business-rule refusal raised by an API view; services raise domain errors instead."""
 
-    def __init__(self, *, code: str, detail: str, status_code: int = 400) -> None:
+    def __init__(self, *, code: str, detail: str, status_code: int = 400, retry_after: int | None = None) -> None:
         super().__init__(detail=detail, code=code)
         self.status_code = status_code
         self.error_code = code
+        self.wait = retry_after  # DRF's handler turns ``wait`` into a Retry-After header
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[str]:

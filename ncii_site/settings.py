@@ -235,3 +235,14 @@ NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600) 
 # Changes younger than this are held back from FetchHashes so that a transaction that
 # commits a moment late is never skipped by a partner's checkpoint.
 NCII_EXCHANGE_SETTLE_SECONDS = env_int("NCII_EXCHANGE_SETTLE_SECONDS", 2)
+# PIN guessing (cases.pin_guard): per case number and per client, this many wrong PINs are
+# free; each further one locks that number or client for BASE seconds, doubling, up to MAX.
+# A quiet WINDOW after the last wrong PIN forgets the count. The counts live in the cache:
+# with more than one web process, set CACHE_URL so they share them.
+NCII_PIN_FREE_FAILURES = env_int("NCII_PIN_FREE_FAILURES", 5)
+NCII_PIN_LOCK_BASE_SECONDS = env_int("NCII_PIN_LOCK_BASE_SECONDS", 30)
+NCII_PIN_LOCK_MAX_SECONDS = env_int("NCII_PIN_LOCK_MAX_SECONDS", 3600)
+NCII_PIN_FAILURE_WINDOW_SECONDS = env_int("NCII_PIN_FAILURE_WINDOW_SECONDS", 24 * 3600)
+# Caseworkers' "disputed hashes": at least this many partners say NotBlocked and none Blocked.
+NCII_DISPUTED_MIN_NOT_BLOCKED = env_int("NCII_DISPUTED_MIN_NOT_BLOCKED", 2)
+NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)

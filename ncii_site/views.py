@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from ncii_site.roles import MANAGE_PARTNER, REVIEW
+from ncii_site.roles import MANAGE_PARTNER, REVIEW, WORK_CASE
 
 
 @require_GET
@@ -12,6 +12,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated:
         if user.has_perm(REVIEW):
             return redirect("moderation:queue")
+        if user.has_perm(WORK_CASE):
+            return redirect("casework:search")
         if user.has_perm(MANAGE_PARTNER) and user.is_staff:
             return redirect("admin:index")
     return render(request, "home.html")

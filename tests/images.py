@@ -1,9 +1,9 @@
 """Test images made on the fly: photo-like content, EXIF, bombs. No binary fixtures."""
 
 import io
-from functools import cache
 import struct
 import zlib
+from functools import cache
 
 import numpy as np
 from PIL import Image

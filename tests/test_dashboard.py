@@ -514,7 +514,10 @@ def test_unknown_item_is_404_and_other_methods_405(mod_client, item):
 
 @pytest.mark.parametrize(
     ("role", "lands_on"),
-    [("moderator", "/dashboard/"), ("senior_moderator", "/dashboard/"), ("admin", "/admin/"), ("caseworker", None)],
+    [
+        ("moderator", "/dashboard/"), ("senior_moderator", "/dashboard/"), ("admin", "/admin/"),
+        ("caseworker", "/dashboard/cases/"), (None, None),
+    ],
 )
 def test_sign_in_lands_each_role_on_a_page_it_may_use(db, role, lands_on):
     assert Client().get(reverse("login")).status_code == 200

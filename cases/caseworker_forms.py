@@ -1,0 +1,41 @@
+"""Input parsing for the caseworkers' pages. No rules here: services decide."""
+
+from typing import Any
+
+from django import forms
+
+from cases.models import NOTE_MAX_CHARS
+
+REASON_MAX_CHARS = 4000
+
+
+class CaseSearchForm(forms.Form):
+    number = forms.CharField(
+        label="Case number", max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        error_messages={"required": "Type the case number the person gave you."},
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="New note", max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write the note first."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="note-%s", **kwargs)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (required)", max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give a reason for the withdrawal."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="withdraw-%s", **kwargs)
+
+
+class HashWithdrawForm(ReasonForm):
+    bank_hash = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
