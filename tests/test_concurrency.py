@@ -6,14 +6,15 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from django.test import Client
 
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
-from matching.models import MatchReport
+from matching.models import IdempotencyRecord, MatchReport
 from moderation.models import ReviewItem, ReviewItemReport
 from moderation.services import DecisionRefused, review_claim_next, review_decide
 from moderation.triage import report_triage
-from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, report_for
+from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, partner_with_keys, report_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -82,3 +83,22 @@ def test_the_same_report_triaged_twice_at_once_is_processed_once():
     race(lambda: report_triage(report_id=report.pk), lambda: report_triage(report_id=report.pk))
     assert ReviewItemReport.objects.filter(report=report).count() == 1
     assert AuditEvent.objects.filter(action="report.triaged").count() == 1
+
+
+def test_fifty_concurrent_identical_posts_create_exactly_one_report():
+    _, keys = partner_with_keys("photoshare")
+    bank_hash = BankHashFactory()
+    body = {"signalType": "ImagePDQ", "hashValue": bank_hash.value, "contentId": "post-9"}
+
+    def post():  # type: ignore[no-untyped-def]
+        return Client().post("/api/v1/matches", body, content_type="application/json",
+                             HTTP_AUTHORIZATION=f"Bearer {keys.api_key}", HTTP_IDEMPOTENCY_KEY="same-key")
+
+    responses = race(*[post for _ in range(50)])
+    statuses = sorted({r.status_code for r in responses})
+    assert set(statuses) <= {202, 409}, [r.content for r in responses if r.status_code not in (202, 409)]
+    assert MatchReport.objects.count() == 1
+    ids = {r.json()["id"] for r in responses if r.status_code == 202}
+    assert ids == {MatchReport.objects.get().pk}
+    assert IdempotencyRecord.objects.get().state == "done"
+    assert AuditEvent.objects.filter(action="report.received").count() == 1
