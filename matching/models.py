@@ -77,6 +77,9 @@ class BankHash(models.Model):
     source_name = models.CharField(max_length=150, blank=True)
     # Opaque case references -> case status; written by the cases app, read by the exchange.
     case_refs = models.JSONField(default=dict, blank=True)
+    # Near-duplicate hashes from different cases share a cluster (the id of its first hash), so
+    # moderators see related cases. Identical hashes are one record, not a cluster.
+    cluster = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(db_index=True)
 

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from matching.hamming import hamming_distance
 from matching.index import bank_index
@@ -15,14 +16,14 @@ class BankMatch:
     distance: int
 
 
-def bank_matches_many(*, signal_type: str, values: list[str]) -> list[list[BankMatch]]:
-    """For each normalised hash, the active bank hashes matching it: PDQ within the
-    contract's distance, MD5 exactly. Nearest first, ties by id; one query for the batch."""
+def bank_matches_many(*, signal_type: str, values: list[str], radius: int | None = None) -> list[list[BankMatch]]:
+    """For each normalised hash, the active bank hashes matching it: PDQ within ``radius``
+    (default: the contract's 31), MD5 exactly. Nearest first, ties by id; one query a batch."""
     active = BankHash.objects.filter(signal_type=signal_type, status=BankHash.Status.ACTIVE)
     if signal_type == SignalType.MD5:
         rows = {row.value: row for row in active.filter(value__in=set(values))}
         return [[BankMatch(rows[v], 0)] if v in rows else [] for v in values]
-    limit = settings.NCII_PDQ_MATCH_DISTANCE
+    limit = settings.NCII_PDQ_MATCH_DISTANCE if radius is None else radius
     candidates = bank_index.candidates_many(values, limit)
     rows = active.in_bulk({pk for ids in candidates for pk in ids})
     results = []
@@ -33,8 +34,16 @@ def bank_matches_many(*, signal_type: str, values: list[str]) -> list[list[BankM
     return results
 
 
-def bank_matches(*, signal_type: str, value: str) -> list[BankMatch]:
-    return bank_matches_many(signal_type=signal_type, values=[value])[0]
+def bank_matches(*, signal_type: str, value: str, radius: int | None = None) -> list[BankMatch]:
+    return bank_matches_many(signal_type=signal_type, values=[value], radius=radius)[0]
+
+
+def bank_cluster_members(*, bank_hash: BankHash) -> list[BankMatch]:
+    """The other hashes in this hash's near-duplicate cluster, nearest first."""
+    root = bank_hash.cluster_id or bank_hash.pk
+    members = BankHash.objects.filter(Q(cluster_id=root) | Q(pk=root)).exclude(pk=bank_hash.pk)
+    found = [BankMatch(m, hamming_distance(m.value, bank_hash.value)) for m in members]
+    return sorted(found, key=lambda m: (m.distance, m.bank_hash.pk))
 
 
 def bank_match_best(*, signal_type: str, value: str) -> BankMatch | None:

@@ -11,6 +11,7 @@ from audit.services import Actor, audit_record
 from matching.importing import ImportRow
 from matching.keys import key_digest, key_generate
 from matching.models import BankHash, HashFeedback, Partner, PartnerKey
+from matching.selectors import bank_matches
 from matching.signals import SignalType, hash_normalise
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ def bank_hash_upsert(
 ) -> tuple[BankHash, bool]:
     """The one bank record for a hash, created if new, locked for the caller's transaction.
     A withdrawn record is made active again."""
-    defaults = {"quality": quality, "source": source, "source_name": source_name, "modified_at": timezone.now()}
+    defaults = {"quality": quality, "source": source, "source_name": source_name, "modified_at": timezone.now(),
+                "cluster_id": _cluster_for(signal_type, value)}
     try:
         with transaction.atomic():
             return BankHash.objects.create(signal_type=signal_type, value=value, **defaults), True
@@ -105,6 +107,15 @@ def bank_hash_upsert(
     if quality is not None and (bank_hash.quality is None or quality > bank_hash.quality):
         bank_hash.quality = quality
     return bank_hash, False
+
+
+def _cluster_for(signal_type: str, value: str) -> int | None:
+    """The cluster a new PDQ hash joins: that of the nearest active bank hash within
+    NCII_BANK_CLUSTER_DISTANCE, if any."""
+    if signal_type != SignalType.PDQ:
+        return None
+    near = bank_matches(signal_type=signal_type, value=value, radius=settings.NCII_BANK_CLUSTER_DISTANCE)
+    return (near[0].bank_hash.cluster_id or near[0].bank_hash.pk) if near else None
 
 
 def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[str, int | None]:

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from matching.intake import reports_sweep, review_images_purge
+from matching.intake import reports_rehash, reports_sweep, review_images_purge
 
 
 @shared_task(name="matching.reports_sweep")
@@ -12,3 +12,8 @@ def reports_sweep_task() -> int:
 @shared_task(name="matching.review_images_purge")
 def review_images_purge_task() -> int:
     return review_images_purge(grace_seconds=settings.NCII_REVIEW_IMAGE_GRACE_SECONDS)
+
+
+@shared_task(name="matching.reports_rehash", acks_late=True)
+def reports_rehash_task(report_ids: list[int]) -> int:
+    return reports_rehash(report_ids=report_ids)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm, QueueFilterForm
 from moderation.models import ReviewItem, ReviewState
 from moderation.selectors import (
@@ -210,6 +211,8 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "reports": reports,
         "best_distance": min((r.distance for r in reports), default=None),
         "prior_feedback": item_prior_feedback(item=item, reporting_partner_ids=partner_ids),
+        "related": bank_cluster_members(bank_hash=item.bank_hash),
+        "cluster_distance": settings.NCII_BANK_CLUSTER_DISTANCE,
         "audit_trail": item_audit_trail(item=item, report_ids=[r.pk for r in reports]),
         "decisions": [name for name, target in DECISIONS.items() if target in targets],
         "hub_name": settings.NCII_HUB_NAME,

@@ -146,6 +146,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
 NCII_IMAGE_KEYS = os.environ.get("NCII_IMAGE_KEYS", "")
 NCII_IDEMPOTENCY_STALE_SECONDS = env_int("NCII_IDEMPOTENCY_STALE_SECONDS", 120)
 NCII_DEDUP_PDQ_DISTANCE = env_int("NCII_DEDUP_PDQ_DISTANCE", 10)  # same content: recomputed PDQs this close
+NCII_BANK_CLUSTER_DISTANCE = env_int("NCII_BANK_CLUSTER_DISTANCE", 10)  # near-duplicate case hashes
 NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
 
 # Cache: throttles and the lookup index watermark. Redis when configured, else per process.
