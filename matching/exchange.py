@@ -7,10 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 
+from matching.horizon import change_horizon
 from matching.models import BankHash, HashFeedback
 from matching.selectors import feedback_source_name
 
@@ -78,34 +77,11 @@ def record_out(bank_hash: BankHash) -> dict[str, Any]:
     }
 
 
-_OLDEST_OPEN_TRANSACTION = """
-    SELECT min(xact_start) FROM pg_stat_activity
-    WHERE datname = current_database() AND pid <> pg_backend_pid()
-      AND backend_type = 'client backend' AND xact_start IS NOT NULL
-"""
-
-
-def fetch_horizon() -> datetime:
-    """The time before which no further change can still appear. A change's modification
-    time is taken inside its transaction, so on PostgreSQL no transaction still open can
-    commit one older than its own start; the settle window absorbs clock skew (and is the
-    whole rule on SQLite, where writers are serialised)."""
-    settle = timedelta(seconds=settings.NCII_EXCHANGE_SETTLE_SECONDS)
-    horizon = timezone.now() - settle
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_OLDEST_OPEN_TRANSACTION)
-            oldest = cursor.fetchone()[0]
-        if oldest is not None:
-            horizon = min(horizon, oldest - settle)
-    return horizon
-
-
 def fetch_page(*, start: int, page_size: int, token: str | None) -> FetchPage:
     """One page of the bank ordered by (modified_at, id), up to the horizon: a change not
     yet visible can only get a later time than anything returned, so it is seen by this walk
     or the next and ``next_set_timestamp`` is always a checkpoint that loses nothing."""
-    horizon = fetch_horizon()
+    horizon = change_horizon()
     rows = BankHash.objects.filter(modified_at__lt=horizon)
     if token:
         pos = page_token_decode(token, start=start)

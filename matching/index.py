@@ -4,19 +4,16 @@ against the database, so a stale entry can never produce a false match."""
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.utils import timezone
 
 from matching.hamming import HammingIndex, hexes_to_words
+from matching.horizon import change_horizon
 from matching.models import BankHash
 from matching.signals import SignalType
 
-# Re-read this much history on every refresh: a transaction that commits late with an
-# earlier modification time is still picked up.
-REFRESH_OVERLAP = timedelta(minutes=2)
 LOAD_CHUNK = 50_000
 
 
@@ -31,7 +28,7 @@ class BankIndex:
         return BankHash.objects.filter(signal_type=SignalType.PDQ)
 
     def _load(self) -> None:
-        started = timezone.now()
+        horizon = change_horizon()
         ids, values = [], []
         rows = self._pdq_rows().filter(status=BankHash.Status.ACTIVE).values_list("id", "value")
         for pk, value in rows.iterator(chunk_size=LOAD_CHUNK):
@@ -39,21 +36,23 @@ class BankIndex:
             values.append(value)
         words = hexes_to_words(values) if values else np.zeros((0, 4), dtype=np.uint64)
         self._index = HammingIndex.build(np.asarray(ids, dtype=np.int64), words)
-        self._watermark = started
+        self._watermark = horizon
 
     def _apply_changes(self) -> None:
+        """Changes since the last refresh's horizon: nothing older can still commit, so this
+        reads each change about once, however busy the bank is."""
         assert self._index is not None and self._watermark is not None
-        rows = self._pdq_rows().filter(modified_at__gte=self._watermark - REFRESH_OVERLAP)
-        active, gone, newest = [], [], self._watermark
-        for pk, value, status, modified in rows.values_list("id", "value", "status", "modified_at").iterator():
+        horizon = change_horizon()
+        rows = self._pdq_rows().filter(modified_at__gte=self._watermark)
+        active, gone = [], []
+        for pk, value, status in rows.values_list("id", "value", "status").iterator():
             (active if status == BankHash.Status.ACTIVE else gone).append((pk, value))
-            newest = max(newest, modified)
         if len(active) + len(gone) > max(50_000, len(self._index) // 10):
             self._load()  # a bulk change (an import): reloading beats row-by-row updates
             return
         self._index.remove(pk for pk, _ in gone)
         self._index.upsert(active)
-        self._watermark = newest
+        self._watermark = horizon
 
     def refresh(self, *, force: bool = False) -> HammingIndex:
         with self._lock:
