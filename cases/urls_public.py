@@ -7,6 +7,7 @@ from cases import views
 app_name = "victim"
 
 urlpatterns = [
+    path("new/", views.case_new, name="new"),
     path("check/", views.case_check, name="check"),
     path("withdraw/", views.case_withdraw_page, name="withdraw"),
 ]

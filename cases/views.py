@@ -1,21 +1,26 @@
-"""The victim's pages (no login): check a case, withdraw a case. The pages keep no state
-between requests (no session) and never put a PIN in a URL."""
+"""The victim's pages (no login): create a case by hashing files in the browser, check a case,
+withdraw a case. The pages keep no state between requests (no session) and never put a PIN
+in a URL."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from audit.services import Actor
 from cases.apis import CasePinThrottle
-from cases.forms_public import CaseAccessForm, CaseWithdrawForm
+from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
 from cases.services import CaseAccessDenied, case_authenticate, case_withdraw
 from ncii_site.http import HtmxHttpRequest
 
+NEW_TEMPLATE = "cases/new.html"
 CHECK_TEMPLATE = "cases/check.html"
 WITHDRAW_TEMPLATE = "cases/withdraw.html"
 
@@ -37,6 +42,34 @@ def _case_facts(case: Case) -> CaseFacts:
         number=case.number, status=case.status, status_label=Case.Status(case.status).label,
         hash_count=case.hash_links.count(), created_at=case.created_at, withdrawn_at=case.withdrawn_at,
     )
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_new(request: HtmxHttpRequest) -> HttpResponse:
+    return _new_page(request, assisted=False)
+
+
+def _new_page(request: HtmxHttpRequest, *, assisted: bool) -> HttpResponse:
+    """The age gate; then, for an adult in the images, the hasher (under 18: where to go
+    instead, and no case). The hasher's script posts the hashes, never this view."""
+    form = CaseGateForm(request.POST if request.method == "POST" else None, assisted=assisted)
+    step = "gate"
+    if form.is_bound and form.is_valid():
+        step = "minor" if form.is_minor else "hasher"
+    context = {"form": form, "step": step, "assisted": assisted, "hasher": _hasher_config()}
+    return render(request, NEW_TEMPLATE, context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _hasher_config() -> dict[str, Any]:
+    return {
+        "endpoint": reverse("case-create"),
+        "min_quality": settings.NCII_MIN_PDQ_QUALITY,
+        "max_hashes": settings.NCII_MAX_HASHES_PER_CASE,
+    }
 
 
 # --- check and withdraw -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The victim's pages without a browser: the landing page, check and withdraw with case
-number + PIN, and what the pages keep (no cookies but CSRF)."""
+"""The victim's pages without a browser: the landing page, the age gate of "create a case",
+check and withdraw with case number + PIN, and what the pages keep (no cookies but CSRF)."""
 
 import re
 
@@ -17,7 +17,7 @@ from tests.factories import random_pdq
 
 pytestmark = pytest.mark.django_db
 
-CHECK, WITHDRAW = reverse("victim:check"), reverse("victim:withdraw")
+NEW, CHECK, WITHDRAW = reverse("victim:new"), reverse("victim:check"), reverse("victim:withdraw")
 SAME_ANSWER = "No case matches that case number and PIN."
 
 
@@ -38,14 +38,14 @@ def test_the_landing_page_says_what_it_does_and_links_every_action(client, setti
     settings.NCII_HELPLINES = [{"name": "Test Helpline", "url": "tel:+441234"}]
     body = client.get("/").content.decode()
 
-    for url in (CHECK, WITHDRAW):
+    for url in (NEW, CHECK, WITHDRAW):
         assert f'href="{url}"' in body
     assert "never leave your device" in body
     assert "What it does not do" in body
     assert 'href="tel:+441234"' in body and "Test Helpline" in body
 
 
-@pytest.mark.parametrize("url", ["/", CHECK, WITHDRAW])
+@pytest.mark.parametrize("url", ["/", NEW, CHECK, WITHDRAW])
 def test_public_pages_need_no_login_and_set_no_cookie_but_csrf(client, url):
     response = client.get(url)
 
@@ -61,6 +61,54 @@ def test_the_whole_check_and_withdraw_journey_sets_no_cookie_but_csrf(client):
         assert response.status_code == 200
         assert set(response.cookies) <= {"csrftoken"}
     assert "sessionid" not in client.cookies
+
+
+# --- create: the age gate -------------------------------------------------------------------
+
+
+def test_the_create_page_starts_with_the_two_questions(client):
+    body = client.get(NEW).content.decode()
+
+    assert "How old are you?" in body and "I am in the images" in body
+    assert 'id="hasher"' not in body and "case-new.js" not in body
+
+
+def test_under_18_points_to_the_minors_service_and_creates_nothing(client, settings):
+    settings.NCII_MINORS_SERVICE_NAME, settings.NCII_MINORS_SERVICE_URL = "Kids Line", "https://kids.example/"
+    response = client.post(NEW, {"age": "minor"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "no case has been created" in body
+    assert 'href="https://kids.example/"' in body and "Kids Line" in body
+    assert 'id="hasher"' not in body and "case-new.js" not in body
+    assert Case.objects.count() == 0
+
+
+def test_an_adult_in_the_images_gets_the_hasher(client, settings):
+    settings.NCII_MIN_PDQ_QUALITY = 60
+    body = client.post(NEW, {"age": "adult", "in_images": "on"}).content.decode()
+
+    assert 'data-endpoint="/api/v1/cases"' in body
+    assert 'data-min-quality="60"' in body
+    assert 'type="file"' in body and "case-new.js" in body and "spark-md5.min.js" in body
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"age": "adult"}, "protects images of the person"),
+        ({"in_images": "on"}, "This field is required"),
+        ({"age": "old", "in_images": "on"}, "Select a valid choice"),
+        ({}, "This field is required"),
+    ],
+)
+def test_an_incomplete_gate_asks_again(client, data, error):
+    response = client.post(NEW, data)
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert 'id="hasher"' not in response.content.decode()
 
 
 # --- check -------------------------------------------------------------------------------------
