@@ -1,6 +1,6 @@
 """The victim's pages (no login): create a case by hashing files in the browser, check a case,
-withdraw a case. The pages keep no state between requests (no session) and never put a PIN
-in a URL."""
+withdraw a case; and the caseworker's assisted case creation, which reuses the create page.
+The pages keep no state between requests (no session) and never put a PIN in a URL."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +18,8 @@ from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
 from cases.services import CaseAccessDenied, case_authenticate, case_withdraw
-from ncii_site.http import HtmxHttpRequest
+from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.roles import WORK_CASE
 
 NEW_TEMPLATE = "cases/new.html"
 CHECK_TEMPLATE = "cases/check.html"
@@ -53,6 +54,14 @@ def case_new(request: HtmxHttpRequest) -> HttpResponse:
     return _new_page(request, assisted=False)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_login_required
+def assisted_case_new(request: HtmxHttpRequest) -> HttpResponse:
+    permission_require(request, WORK_CASE)
+    return _new_page(request, assisted=True)
+
+
 def _new_page(request: HtmxHttpRequest, *, assisted: bool) -> HttpResponse:
     """The age gate; then, for an adult in the images, the hasher (under 18: where to go
     instead, and no case). The hasher's script posts the hashes, never this view."""
@@ -60,13 +69,13 @@ def _new_page(request: HtmxHttpRequest, *, assisted: bool) -> HttpResponse:
     step = "gate"
     if form.is_bound and form.is_valid():
         step = "minor" if form.is_minor else "hasher"
-    context = {"form": form, "step": step, "assisted": assisted, "hasher": _hasher_config()}
+    context = {"form": form, "step": step, "assisted": assisted, "hasher": _hasher_config(assisted)}
     return render(request, NEW_TEMPLATE, context, status=400 if form.is_bound and form.errors else 200)
 
 
-def _hasher_config() -> dict[str, Any]:
+def _hasher_config(assisted: bool) -> dict[str, Any]:
     return {
-        "endpoint": reverse("case-create"),
+        "endpoint": reverse("assisted:submit") if assisted else reverse("case-create"),
         "min_quality": settings.NCII_MIN_PDQ_QUALITY,
         "max_hashes": settings.NCII_MAX_HASHES_PER_CASE,
     }
