@@ -42,7 +42,8 @@ def enter_case(page, number: str, pin: str) -> None:  # type: ignore[no-untyped-
     page.get_by_label("PIN").fill(pin)
 
 
-def test_create_check_and_withdraw_a_case(page, live_server, tmp_path, artifact):
+def test_create_check_and_withdraw_a_case(page, browser, live_server, tmp_path, artifact):
+    browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     images = [s for s in image_samples() if s.name in {"tiny.png", "large.png", "big.jpg"}]  # quality 100
     flat, clip = flat_image(), video()
     recorder = Recorder(page)
@@ -63,6 +64,10 @@ def test_create_check_and_withdraw_a_case(page, live_server, tmp_path, artifact)
     number, pin = page.locator("#case-number").inner_text(), page.locator("#case-pin").inner_text()
     expect(page.locator("#case-created")).to_contain_text("cannot be recovered")
     expect(page.locator("#file-list")).to_have_count(0)  # thumbnails gone with the hasher
+    page.get_by_role("button", name="Copy number and PIN").click()
+    expect(page.locator("#copy-status")).to_contain_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"Case number: {number}\nPIN: {pin}"
+    browser.clear_permissions()
     page.screenshot(path=artifact("case-created.png"), full_page=True)
     sent = {h.hash_value for h in hashed.values() if h.state == "ready"}
     assert sent == {pdq_hex_from_bytes(s.data)[0] for s in images} | {hashlib.md5(clip.data).hexdigest()}  # noqa: S324
