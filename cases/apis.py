@@ -4,6 +4,8 @@ from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -18,6 +20,7 @@ from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.http import client_ip
+from ncii_site.roles import WORK_CASE
 
 
 class CaseCreateThrottle(AnonRateThrottle):
@@ -85,6 +88,27 @@ class CaseCreateApi(PublicApi):
         data.is_valid(raise_exception=True)
         hashes = _hashes_validate(data.validated_data["hashes"])
         case, pin = case_create(hashes=hashes, actor=Actor.public())
+        return Response({"caseNumber": case.number, "pin": pin}, status=status.HTTP_201_CREATED)
+
+
+class CanWorkCase(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.has_perm(WORK_CASE))
+
+
+class AssistedCaseCreateApi(APIView):
+    """A caseworker creates a case with the person present, hashing on the caseworker's device
+    (the dashboard's assisted case page). Session sign-in, so CSRF is enforced."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAuthenticated, CanWorkCase]
+
+    @extend_schema(exclude=True)
+    def post(self, request: Request) -> Response:
+        data = CaseCreateApi.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        hashes = _hashes_validate(data.validated_data["hashes"])
+        case, pin = case_create(hashes=hashes, source=Case.Source.HELPLINE, actor=Actor.user(request.user))
         return Response({"caseNumber": case.number, "pin": pin}, status=status.HTTP_201_CREATED)
 
 

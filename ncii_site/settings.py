@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ncii_site.context_processors.public_help",
             ],
         },
     },
@@ -220,6 +221,32 @@ NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
 NCII_REPORT_TASK = "moderation.report_process"
+
+
+def env_links(name: str, default: str) -> list[dict[str, str]]:
+    """``Name|https://…; Other|tel:…`` as [{"name", "url"}]; only http(s), tel and mailto links."""
+    links = []
+    for entry in os.environ.get(name, default).split(";"):
+        label, _, url = (part.strip() for part in entry.partition("|"))
+        if label and url.startswith(("https://", "http://", "tel:", "mailto:")):
+            links.append({"name": label, "url": url})
+    return links
+
+
+# Public pages: where to get help, and where to send people under 18 (no case is created).
+NCII_HELP_TEXT = os.environ.get(
+    "NCII_HELP_TEXT",
+    "If you are in danger, call your local emergency number. These services give free, confidential support:",
+)
+NCII_HELPLINES = env_links(
+    "NCII_HELPLINES",
+    "Revenge Porn Helpline (UK)|https://revengepornhelpline.org.uk;"
+    "Cyber Civil Rights Initiative crisis helpline (US)|https://cybercivilrights.org/ccri-crisis-helpline/",
+)
+NCII_MINORS_SERVICE_NAME = os.environ.get("NCII_MINORS_SERVICE_NAME", "Take It Down (NCMEC)")
+NCII_MINORS_SERVICE_URL = os.environ.get("NCII_MINORS_SERVICE_URL", "https://takeitdown.ncmec.org/")
+if not NCII_MINORS_SERVICE_URL.startswith(("https://", "http://")):
+    raise RuntimeError("NCII_MINORS_SERVICE_URL must be an http(s) address")
 
 LOGGING = {
     "version": 1,

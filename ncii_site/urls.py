@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cases/", include("cases.urls_public")),
+    path("dashboard/cases/new/", include("cases.urls_assisted")),
     path("dashboard/cases/", include("cases.caseworker_urls")),  # before the generic dashboard/
     path("dashboard/", include("moderation.urls")),
     path("api/v1/", include("matching.urls")),

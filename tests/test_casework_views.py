@@ -82,8 +82,8 @@ def test_caseworkers_see_their_navigation_and_moderators_do_not(cw_client, moder
     assert f'href="{SEARCH}"' not in signed_in(moderator).get(reverse("moderation:queue")).content.decode()
 
 
-def test_no_assisted_creation_link_until_that_page_exists(cw_client):
-    assert "New assisted case" not in cw_client.get(SEARCH).content.decode()
+def test_the_search_page_links_to_assisted_case_creation(cw_client):
+    assert 'href="/dashboard/cases/new/"' in cw_client.get(SEARCH).content.decode()
 
 
 # --- finding a case -----------------------------------------------------------------------

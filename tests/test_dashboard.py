@@ -528,4 +528,4 @@ def test_sign_in_lands_each_role_on_a_page_it_may_use(db, role, lands_on):
     if lands_on:
         assert response.redirect_chain[-1][0] == lands_on
     else:
-        assert "Your role has no dashboard pages yet" in response.content.decode()
+        assert "Your role has no dashboard pages yet" in response.content.decode()  # a staff user with no role

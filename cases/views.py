@@ -1,0 +1,138 @@
+"""The victim's pages (no login): create a case by hashing files in the browser, check a case,
+withdraw a case; and the caseworker's assisted case creation, which reuses the create page.
+The pages keep no state between requests (no session) and never put a PIN in a URL."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from audit.services import Actor
+from cases.apis import CasePinThrottle
+from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
+from cases.models import Case
+from cases.services import CaseAccessDenied, case_authenticate, case_withdraw
+from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.roles import WORK_CASE
+
+NEW_TEMPLATE = "cases/new.html"
+CHECK_TEMPLATE = "cases/check.html"
+WITHDRAW_TEMPLATE = "cases/withdraw.html"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the person may see of their own case."""
+
+    number: str
+    status: str
+    status_label: str
+    hash_count: int
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+def _case_facts(case: Case) -> CaseFacts:
+    return CaseFacts(
+        number=case.number, status=case.status, status_label=Case.Status(case.status).label,
+        hash_count=case.hash_links.count(), created_at=case.created_at, withdrawn_at=case.withdrawn_at,
+    )
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_new(request: HtmxHttpRequest) -> HttpResponse:
+    return _new_page(request, assisted=False)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_login_required
+def assisted_case_new(request: HtmxHttpRequest) -> HttpResponse:
+    permission_require(request, WORK_CASE)
+    return _new_page(request, assisted=True)
+
+
+def _new_page(request: HtmxHttpRequest, *, assisted: bool) -> HttpResponse:
+    """The age gate; then, for an adult in the images, the hasher (under 18: where to go
+    instead, and no case). The hasher's script posts the hashes, never this view."""
+    form = CaseGateForm(request.POST if request.method == "POST" else None, assisted=assisted)
+    step = "gate"
+    if form.is_bound and form.is_valid():
+        step = "minor" if form.is_minor else "hasher"
+    context = {"form": form, "step": step, "assisted": assisted, "hasher": _hasher_config(assisted)}
+    return render(request, NEW_TEMPLATE, context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _hasher_config(assisted: bool) -> dict[str, Any]:
+    return {
+        "endpoint": reverse("assisted:submit") if assisted else reverse("case-create"),
+        "min_quality": settings.NCII_MIN_PDQ_QUALITY,
+        "max_hashes": settings.NCII_MAX_HASHES_PER_CASE,
+    }
+
+
+# --- check and withdraw -----------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_check(request: HtmxHttpRequest) -> HttpResponse:
+    form = CaseAccessForm(request.POST if request.method == "POST" else None)
+    if not (form.is_bound and form.is_valid()):
+        return _access_page(request, CHECK_TEMPLATE, form)
+    case = _authenticated(request, CHECK_TEMPLATE, form)
+    if isinstance(case, HttpResponse):
+        return case
+    return render(request, CHECK_TEMPLATE, {"form": form, "case": _case_facts(case)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_withdraw_page(request: HtmxHttpRequest) -> HttpResponse:
+    """Number + PIN, then a confirmation that posts them again with ``confirm``; only that
+    second post withdraws."""
+    form = CaseWithdrawForm(request.POST if request.method == "POST" else None)
+    if not (form.is_bound and form.is_valid()):
+        return _access_page(request, WITHDRAW_TEMPLATE, form)
+    case = _authenticated(request, WITHDRAW_TEMPLATE, form)
+    if isinstance(case, HttpResponse):
+        return case
+    step = "done" if case.status == Case.Status.WITHDRAWN else "confirm"
+    if step == "confirm" and form.cleaned_data["confirm"]:
+        case = case_withdraw(case_id=case.pk, actor=Actor.public(), reason="withdrawn by the person")
+        step = "done"
+    context = {"form": form, "case": _case_facts(case), "step": step}
+    return render(request, WITHDRAW_TEMPLATE, context)
+
+
+def _access_page(request: HtmxHttpRequest, template: str, form: CaseAccessForm) -> HttpResponse:
+    return render(request, template, {"form": form}, status=400 if form.is_bound else 200)
+
+
+def _authenticated(request: HtmxHttpRequest, template: str, form: CaseAccessForm) -> Case | HttpResponse:
+    """The case, or the page refusing: throttled (shared with the case API, against PIN
+    guessing), or one message for an unknown case and a wrong PIN alike."""
+    throttle = CasePinThrottle()
+    if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+        minutes = max(1, round((throttle.wait() or 60) / 60))
+        error = f"Too many attempts from this connection. Try again in about {minutes} minutes."
+        return render(request, template, {"form": _blank(form), "error": error}, status=429)
+    try:
+        return case_authenticate(number=form.cleaned_data["number"], pin=form.cleaned_data["pin"])
+    except CaseAccessDenied as exc:
+        return render(request, template, {"form": _blank(form), "error": str(exc)}, status=403)
+
+
+def _blank(form: CaseAccessForm) -> CaseAccessForm:
+    """The form again with the number as typed, without the PIN."""
+    return type(form)(initial={"number": form.cleaned_data.get("number", "")})

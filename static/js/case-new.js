@@ -1,0 +1,223 @@
+// The create-a-case page: hash each chosen file here, show it, then send only the hashes
+// ({signalType, hashValue, quality}) and show the case number and PIN once.
+
+import { UnsupportedFile, decodeImage, fileKind, hashBitmap, md5File } from "./hasher.js";
+
+const THUMB_PX = 96;
+const form = document.getElementById("hasher");
+if (form) setUp(form);
+
+function setUp(form) {
+  const page = {
+    form,
+    endpoint: form.dataset.endpoint,
+    minQuality: Number(form.dataset.minQuality),
+    maxHashes: Number(form.dataset.maxHashes),
+    list: document.getElementById("file-list"),
+    status: document.getElementById("hasher-status"),
+    submit: document.getElementById("create-case"),
+    entries: [],
+    queue: Promise.resolve(),
+  };
+  const input = document.getElementById("files");
+  const take = () => {
+    for (const file of Array.from(input.files)) addFile(page, file);
+    input.value = ""; // the files are ours now; choosing the same one again adds it again
+  };
+  input.addEventListener("change", take);
+  take(); // files chosen before this script ran (or restored by the browser)
+  document.getElementById("show-previews").addEventListener("change", (event) => {
+    page.list.classList.toggle("previews-blurred", !event.target.checked);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    createCase(page);
+  });
+  form.dataset.ready = "true";
+}
+
+// --- one file ---------------------------------------------------------------------------------
+
+function addFile(page, file) {
+  const item = document.getElementById("file-item").content.firstElementChild.cloneNode(true);
+  const entry = { file, item, kind: fileKind(file), state: "hashing", hash: null };
+  item.querySelector(".file-name").textContent = file.name || "(no name)";
+  const remove = item.querySelector(".file-remove");
+  remove.setAttribute("aria-label", `Remove ${file.name}`);
+  remove.addEventListener("click", () => removeEntry(page, entry));
+  page.list.append(item);
+  page.entries.push(entry);
+  show(entry, "hashing", "Waiting…");
+  page.queue = page.queue.then(() => hashEntry(page, entry));
+  refresh(page);
+}
+
+async function hashEntry(page, entry) {
+  if (entry.state === "removed") return;
+  show(entry, "hashing", "Making the fingerprint on this device…");
+  try {
+    if (entry.file.size === 0) throw new UnsupportedFile("This file is empty.");
+    entry.hash = entry.kind === "video" ? await hashVideo(entry) : await hashImage(entry);
+    classify(page, entry);
+  } catch (error) {
+    const message = error instanceof UnsupportedFile ? error.message : "This file could not be read.";
+    show(entry, "failed", message);
+    if (!(error instanceof UnsupportedFile)) console.error(error);
+  }
+  refresh(page);
+}
+
+async function hashImage(entry) {
+  if (entry.kind !== "image") throw new UnsupportedFile("Only images and videos can be protected.");
+  const bitmap = await decodeImage(entry.file);
+  try {
+    drawThumbnail(entry.item.querySelector(".thumb"), bitmap);
+    await nextFrame(); // let the page paint before the (blocking) hash of a large image
+    return hashBitmap(bitmap);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UnsupportedFile("This image is too large to hash on this device.");
+    throw error;
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function hashVideo(entry) {
+  const bar = entry.item.querySelector(".file-progress");
+  entry.item.querySelector(".thumb").textContent = "Video";
+  bar.hidden = false;
+  const hashValue = await md5File(entry.file, (fraction) => {
+    bar.value = fraction;
+    show(entry, "hashing", `Making the fingerprint on this device… ${Math.floor(fraction * 100)}%`);
+  });
+  bar.hidden = true;
+  return { signalType: "VideoMD5", hashValue, quality: null };
+}
+
+function classify(page, entry) {
+  const { signalType, hashValue, quality } = entry.hash;
+  const item = entry.item;
+  item.dataset.signalType = signalType;
+  item.dataset.hashValue = hashValue;
+  item.dataset.quality = quality ?? "";
+  const hashLine = item.querySelector(".file-hash");
+  hashLine.textContent = `Hash: ${hashValue}`;
+  hashLine.hidden = false;
+  const twin = page.entries.find((other) => other !== entry && other.state === "ready"
+    && other.hash.hashValue === hashValue && other.hash.signalType === signalType);
+  if (signalType === "ImagePDQ" && quality < page.minQuality) {
+    show(entry, "low-quality", `This image cannot be protected reliably: it has too little detail `
+      + `(quality ${quality} of 100; at least ${page.minQuality} is needed). It will not be sent.`);
+  } else if (twin) {
+    show(entry, "duplicate", `Same as “${twin.file.name}”: it is protected once.`);
+  } else {
+    show(entry, "ready", signalType === "ImagePDQ" ? `Ready (quality ${quality} of 100).` : "Ready.");
+  }
+}
+
+function removeEntry(page, entry) {
+  entry.state = "removed";
+  entry.item.remove();
+  page.entries = page.entries.filter((other) => other !== entry);
+  for (const other of page.entries) if (other.state === "duplicate") classify(page, other);
+  refresh(page);
+}
+
+function show(entry, state, message) {
+  if (entry.state === "removed") return;
+  entry.state = state;
+  entry.item.dataset.state = state;
+  entry.item.querySelector(".file-status").textContent = message;
+}
+
+function drawThumbnail(holder, bitmap) {
+  const scale = Math.min(1, THUMB_PX / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  holder.replaceChildren(canvas);
+}
+
+function nextFrame() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+// --- the page -----------------------------------------------------------------------------------
+
+function readyHashes(page) {
+  return page.entries.filter((entry) => entry.state === "ready")
+    .map(({ hash }) => ({ signalType: hash.signalType, hashValue: hash.hashValue, quality: hash.quality }));
+}
+
+function refresh(page) {
+  const busy = page.entries.filter((entry) => entry.state === "hashing").length;
+  const ready = readyHashes(page).length;
+  const tooMany = ready > page.maxHashes;
+  page.submit.disabled = busy > 0 || ready === 0 || tooMany;
+  page.form.dataset.busy = busy > 0 ? "true" : "false";
+  page.status.textContent = busy > 0
+    ? `Making fingerprints: ${page.entries.length - busy} of ${page.entries.length} done.`
+    : tooMany ? `A case holds at most ${page.maxHashes} files; remove ${ready - page.maxHashes}.`
+    : `${countLabel(ready)} ready to protect.`;
+}
+
+function countLabel(n) {
+  return n === 1 ? "1 image or video" : `${n} images and videos`;
+}
+
+async function createCase(page) {
+  const hashes = readyHashes(page);
+  if (page.submit.disabled || hashes.length === 0) return;
+  const error = document.getElementById("submit-error");
+  error.hidden = true;
+  page.submit.disabled = true;
+  try {
+    const response = await fetch(page.endpoint, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": page.form.querySelector("[name=csrfmiddlewaretoken]").value,
+      },
+      body: JSON.stringify({ hashes }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.status !== 201) throw new Error(refusal(response.status, body));
+    showCreated(page, body, hashes.length);
+  } catch (failure) {
+    error.textContent = failure.message || "The case could not be created. Please try again.";
+    error.hidden = false;
+    page.submit.disabled = false;
+  }
+}
+
+function refusal(status, body) {
+  if (status === 429) return "Too many cases were created from this connection. Please try again later.";
+  if (status === 403) return "You are not allowed to create cases here. Sign in again and retry.";
+  return `The case could not be created: ${body.detail || "please try again"}.`;
+}
+
+function showCreated(page, body, count) {
+  document.getElementById("case-number").textContent = body.caseNumber;
+  document.getElementById("case-pin").textContent = body.pin;
+  document.getElementById("created-count").textContent = countLabel(count).replace(/^./, (c) => c.toUpperCase());
+  document.getElementById("hasher-step").remove(); // thumbnails and hashes with it
+  page.entries = [];
+  const created = document.getElementById("case-created");
+  created.hidden = false;
+  document.getElementById("copy-credentials").addEventListener("click", () => copyCredentials(body));
+  document.getElementById("print-credentials").addEventListener("click", () => window.print());
+  document.getElementById("created-heading").focus();
+}
+
+async function copyCredentials({ caseNumber, pin }) {
+  const status = document.getElementById("copy-status");
+  try {
+    await navigator.clipboard.writeText(`Case number: ${caseNumber}\nPIN: ${pin}`);
+    status.textContent = "Copied. Paste them somewhere safe.";
+  } catch {
+    status.textContent = "Copying is not allowed here; please write them down.";
+  }
+}

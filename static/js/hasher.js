@@ -1,0 +1,83 @@
+// The browser hasher: a file on this device in, {signalType, hashValue, quality} out.
+// Images get a PDQ hash of their full decoded pixels; videos the MD5 of their bytes.
+// Nothing here makes a network request: the file never leaves the device.
+
+import { lumaFromRGBA, pdqFromLuma } from "./pdq.js";
+
+const MD5_CHUNK_BYTES = 2 * 1024 * 1024;
+const STRIP_PIXELS = 4 * 1024 * 1024; // pixels read from the canvas at a time
+const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|avi|wmv|mpe?g|3gp|3g2|ogv|ts|flv)$/i;
+const IMAGE_EXTENSIONS = /\.(jpe?g|png|gif|webp|bmp|avif|heic|heif|tiff?)$/i;
+
+export class UnsupportedFile extends Error {}
+
+export function fileKind(file) {
+  if (file.type.startsWith("video/") || (!file.type && VIDEO_EXTENSIONS.test(file.name))) return "video";
+  if (file.type === "image/svg+xml") return null; // a drawing, not a photo: no pixels of its own
+  if (file.type.startsWith("image/") || (!file.type && IMAGE_EXTENSIONS.test(file.name))) return "image";
+  return null;
+}
+
+// Decode upright, as Pillow's ImageOps.exif_transpose does; no colour management (Pillow
+// applies none either) and no premultiplication before our own compositing.
+export async function decodeImage(file) {
+  try {
+    return await createImageBitmap(file, {
+      imageOrientation: "from-image",
+      colorSpaceConversion: "none",
+      premultiplyAlpha: "none",
+    });
+  } catch {
+    throw new UnsupportedFile("This browser cannot open this image. Try saving it as JPEG or PNG first.");
+  }
+}
+
+// PDQ of a decoded image. Transparent pixels are composited onto black (an opaque canvas),
+// as matching.pdq does on the server.
+export function hashBitmap(bitmap) {
+  const { width, height } = bitmap;
+  const luma = new Float32Array(width * height);
+  const rowsPerStrip = Math.max(1, Math.floor(STRIP_PIXELS / width));
+  const context = stripContext(width, Math.min(rowsPerStrip, height));
+  for (let top = 0; top < height; top += rowsPerStrip) {
+    const rows = Math.min(rowsPerStrip, height - top);
+    context.fillStyle = "#000";
+    context.fillRect(0, 0, width, rows);
+    context.drawImage(bitmap, 0, top, width, rows, 0, 0, width, rows);
+    lumaFromRGBA(context.getImageData(0, 0, width, rows).data, luma, top * width);
+  }
+  return { signalType: "ImagePDQ", ...pdqFromLuma(luma, height, width) };
+}
+
+function stripContext(width, height) {
+  const canvas = typeof OffscreenCanvas === "function"
+    ? new OffscreenCanvas(width, height)
+    : Object.assign(document.createElement("canvas"), { width, height });
+  return canvas.getContext("2d", { alpha: false, willReadFrequently: true });
+}
+
+// MD5 of the file's bytes, read a chunk at a time. onProgress(fraction) after each chunk.
+export async function md5File(file, onProgress = () => {}) {
+  const spark = new globalThis.SparkMD5.ArrayBuffer();
+  for (let start = 0; start < file.size; start += MD5_CHUNK_BYTES) {
+    spark.append(await file.slice(start, start + MD5_CHUNK_BYTES).arrayBuffer());
+    onProgress(Math.min(file.size, start + MD5_CHUNK_BYTES) / file.size);
+  }
+  return spark.end();
+}
+
+export async function hashFile(file, { onProgress } = {}) {
+  const kind = fileKind(file);
+  if (kind === "video") {
+    return { signalType: "VideoMD5", hashValue: await md5File(file, onProgress), quality: null };
+  }
+  if (kind !== "image") throw new UnsupportedFile("Only images and videos can be protected.");
+  const bitmap = await decodeImage(file);
+  try {
+    return hashBitmap(bitmap);
+  } finally {
+    bitmap.close();
+  }
+}
+
+window.NCIIHasher = { hashFile };

@@ -1,0 +1,52 @@
+"""Driving the create-a-case page: pass the age gate, choose files, read what the page hashed."""
+
+import re
+from dataclasses import dataclass
+
+from playwright.sync_api import Page, expect
+
+DONE = (
+    "document.querySelectorAll('#file-list li').length === {n}"
+    " && !document.querySelector('#file-list li[data-state=hashing]')"
+)
+
+
+@dataclass(frozen=True)
+class Hashed:
+    state: str
+    signal_type: str | None
+    hash_value: str | None
+    quality: int | None
+    status: str
+
+
+def open_hasher(page: Page, url: str) -> None:
+    """Answer the gate as an adult in the images; wait until the page's script is ready."""
+    page.goto(url)
+    page.get_by_label("18 or older").check()
+    page.get_by_label(re.compile("(I am|they are) in the images")).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#hasher[data-ready=true]")).to_be_attached()
+
+
+def hash_files(page: Page, paths: list[str], *, timeout_ms: int = 120_000) -> dict[str, Hashed]:
+    before = page.locator("#file-list li").count()
+    page.set_input_files("#files", paths)
+    page.wait_for_function(DONE.format(n=before + len(paths)), timeout=timeout_ms, polling=20)
+    return hashed_items(page)
+
+
+def hashed_items(page: Page) -> dict[str, Hashed]:
+    rows = page.eval_on_selector_all("#file-list li", """items => items.map(li => ({
+        name: li.querySelector('.file-name').textContent, state: li.dataset.state,
+        signalType: li.dataset.signalType || null, hashValue: li.dataset.hashValue || null,
+        quality: li.dataset.quality || null, status: li.querySelector('.file-status').textContent}))""")
+    return {
+        row["name"]: Hashed(row["state"], row["signalType"], row["hashValue"],
+                            int(row["quality"]) if row["quality"] else None, row["status"])
+        for row in rows
+    }
+
+
+def distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
