@@ -445,7 +445,14 @@ def main(argv: list[str] | None = None) -> int:
                     result["equal_to_flat"] = len(meta)
                 results.append(result)
                 took = result.get("wall_s")
-                print(f"[{n:,}] {engine.key} done" + (f" in {took:.0f} s" if took else ""), flush=True)
+                load = os.getloadavg()[0]
+                print(
+                    f"[{n:,}] {engine.key} done"
+                    + (f" in {took:.0f} s" if took else "")
+                    + f", load average {load:.1f}"
+                    + (f"  WARNING: other processes compete for the {os.cpu_count()} CPUs" if load > 1.5 else ""),
+                    flush=True,
+                )
         results.sort(key=lambda r: list(ENGINES).index(r["engine"]))
         print_size(n, results, meta, extra)
         if n == max(args.sizes):
