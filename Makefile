@@ -1,4 +1,5 @@
 # The two commands: `make run` (set up and serve the demo) and `make test` (the whole suite).
+# `make bench` runs the benchmarks (about 15 minutes; BENCH_ARGS="--sizes 100000 --rows 100000" for a quick run).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,6 +26,10 @@ test: install
 
 worker: install
 	$(BIN)/celery -A ncii_site worker --loglevel=INFO --concurrency=2
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
