@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint worker bench clean
+.PHONY: run test install lint worker bench bench-intake bench-drift clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ worker: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# End-to-end intake (PostgreSQL at BENCH_PG, its own Redis, gunicorn, one worker).
+bench-intake: install
+	$(BIN)/python -m benchmarks.intake_bench
+
+# PDQ drift of intake's fast decoding on real photos.
+bench-drift: install
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks.pdq_drift
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
