@@ -26,7 +26,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.HubAdminConfig",  # django.contrib.admin on a site that needs the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,7 +37,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ncii_site",
+    "accounts",
     "audit",
     "matching",
     "cases",
@@ -52,9 +56,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",  # after htmx: it answers htmx requests too
 ]
 
 ROOT_URLCONF = "ncii_site.urls"
@@ -121,6 +127,11 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Staff two-factor (accounts): every page under these prefixes needs a session verified with
+# a TOTP code or a recovery code. Public pages and the partner APIs are not staff pages.
+NCII_2FA_PATH_PREFIXES = ["/dashboard/", "/admin/"]
+OTP_TOTP_ISSUER = os.environ.get("NCII_HUB_NAME", "NCII Hub")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

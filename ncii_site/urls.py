@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", include("accounts.urls")),
     path("dashboard/cases/", include("cases.caseworker_urls")),  # before the generic dashboard/
     path("dashboard/", include("moderation.urls")),
     path("api/v1/", include("matching.urls")),
