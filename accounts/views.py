@@ -2,6 +2,7 @@
 first time. Staff pages send unverified sessions here (accounts.middleware)."""
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -79,6 +80,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error("code", WRONG_CODE)
     context = {"form": form, "next": _next_url(request), "secret": totp_secret(device), "qr": _qr(device.config_url)}
     return render(request, "accounts/two_factor_setup.html", context, status=400 if form.errors else 200)
+
+
+def sign_in_locked_out(request: HttpRequest, response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+    """django-axes' answer to a sign-in from a locked username and address pair."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
 
 
 def _qr(text: str) -> str:

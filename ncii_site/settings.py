@@ -2,6 +2,7 @@
 SQLite, Celery tasks run in-process, debug off unless DJANGO_DEBUG is set."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "ncii_site",
     "accounts",
     "audit",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",  # after htmx: it answers htmx requests too
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "ncii_site.urls"
@@ -132,6 +135,22 @@ LOGOUT_REDIRECT_URL = "login"
 # a TOTP code or a recovery code. Public pages and the partner APIs are not staff pages.
 NCII_2FA_PATH_PREFIXES = ["/dashboard/", "/admin/"]
 OTP_TOTP_ISSUER = os.environ.get("NCII_HUB_NAME", "NCII Hub")
+
+# Sign-in lockout (django-axes). Failures count per username *and* client address together, so
+# an attacker guessing from one address locks only that pair: the victim still signs in from
+# anywhere else. LIMIT failures lock the pair for COOLOFF minutes; a success resets the count.
+# The address is the one the API throttles use (REMOTE_ADDR, or behind NCII_NUM_PROXIES proxies
+# the address the nearest proxy saw), so a forged X-Forwarded-For does not make a new client.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out pairs; authenticate() needs the request
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("NCII_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NCII_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ncii_site.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
