@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "django_otp",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ncii_site.middleware.HubCSPMiddleware",  # early: its header reaches the other middleware's answers
     "ncii_site.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ncii_site.context_processors.csp_nonce",
             ],
         },
     },
@@ -168,6 +172,27 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Content security policy (django-csp), enforced on every page but the Django admin: scripts
+# only from here and with the page's nonce, styles only from our stylesheets (no inline style,
+# so htmx is told not to inject its indicator style), images from here or data: URIs (the
+# enrolment QR code). The admin's own templates are not ours to keep clean, so under /admin/
+# the same policy is report-only (see HubCSPMiddleware). NCII_CSP_REPORT_URI, if set, is where
+# browsers report violations.
+CSP_DIRECTIVES: dict[str, list[object]] = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+    "base-uri": [NONE],
+    "object-src": [NONE],
+}
+if os.environ.get("NCII_CSP_REPORT_URI"):
+    CSP_DIRECTIVES["report-uri"] = [os.environ["NCII_CSP_REPORT_URI"]]
+CONTENT_SECURITY_POLICY = {"EXCLUDE_URL_PREFIXES": ["/admin/"], "DIRECTIVES": CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+
 # Request bodies. Every endpoint takes at most NCII_MAX_BODY_BYTES, except match reports,
 # which may carry a review image (base64 in JSON, or a multipart file): see BodyLimitMiddleware.
 NCII_MAX_BODY_BYTES = env_int("NCII_MAX_BODY_BYTES", 1_000_000)
@@ -243,6 +268,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files: no CDN request, and the CSP allows it.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- NCII Hub -----------------------------------------------------------------------------
