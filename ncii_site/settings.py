@@ -168,6 +168,16 @@ SESSION_COOKIE_SECURE = env_bool(
     "DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY"))
 )
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS. HSTS is sent only on HTTPS responses, so these defaults do nothing on a plain-HTTP
+# development server; production sets DJANGO_SECURE_SSL_REDIRECT=1 and, behind a TLS-ending
+# proxy, DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (a header the proxy always sets).
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+_PROXY_SSL_HEADER = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
