@@ -18,6 +18,7 @@ from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.http import client_ip
+from ncii_site.openapi import error_responses
 
 
 class CaseCreateThrottle(AnonRateThrottle):
@@ -145,7 +146,7 @@ class CaseStatusApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
     @extend_schema(
-        operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS},
+        operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS, **error_responses(403)},
         description=PIN_GUARD_DOC,
     )
     def post(self, request: Request) -> Response:
@@ -156,7 +157,7 @@ class CaseWithdrawApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
     @extend_schema(
-        operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS},
+        operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS, **error_responses(403)},
         description=PIN_GUARD_DOC,
     )
     def post(self, request: Request) -> Response:

@@ -24,6 +24,7 @@ from matching.models import MatchReport
 from matching.selectors import bank_matches_many, report_get_for_partner
 from matching.signals import HashFormatError, SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
+from ncii_site.openapi import error_responses
 
 SIGNAL_TYPES = [s.value for s in SignalType]
 
@@ -144,7 +145,7 @@ class MatchCreateApi(PartnerApi):
     @extend_schema(
         operation_id="match_report",
         request={"application/json": Input, "multipart/form-data": Input},
-        responses={202: MatchOutput},
+        responses={202: MatchOutput, **error_responses(409, 422)},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         summary="Report content that matched a bank hash",
     )

@@ -21,6 +21,7 @@ from matching.exchange_services import (
 from matching.models import HashFeedback, PartnerKey
 from matching.signals import HashFormatError
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+from ncii_site.openapi import error_responses
 
 MAX_BATCH = 1000
 
@@ -157,7 +158,10 @@ SUBMIT_OUT = inline_serializer("StopNCIISubmitOut", {"count": serializers.Intege
 class SubmitFeedbackApi(ExchangeApi):
     function_key_kind = PartnerKey.Kind.FEEDBACK
 
-    @extend_schema(operation_id="stopncii_submit_feedback", request=SubmitFeedbackIn, responses={200: SUBMIT_OUT})
+    @extend_schema(
+        operation_id="stopncii_submit_feedback", request=SubmitFeedbackIn,
+        responses={200: SUBMIT_OUT, **error_responses(404)},
+    )
     def post(self, request: Request) -> Response:
         data = SubmitFeedbackIn(data=request.data)
         data.is_valid(raise_exception=True)

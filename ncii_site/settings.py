@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "ncii_site.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ncii_site.openapi.HubAutoSchema",  # documents the error responses
     "UNAUTHENTICATED_USER": None,
     # Reverse proxies in front of the app. With DRF's default (None) the throttles key on the
     # whole client-supplied X-Forwarded-For, so a fresh header per request escapes them (PIN
