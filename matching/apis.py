@@ -183,6 +183,7 @@ LOOKUP_MATCH = inline_serializer(
         "distance": serializers.IntegerField(),
         "hashStatus": serializers.CharField(),
     },
+    many=True,
 )
 LOOKUP_OUT = inline_serializer(
     "LookupOut",

@@ -80,3 +80,8 @@ def error_codes(schema: dict, path: str, method: str) -> set[int]:  # type: igno
 def test_each_operation_documents_the_error_shape_for_the_statuses_it_answers(schema, path, method, codes):
     assert error_codes(schema, path, method) == codes
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"error", "detail"}
+
+
+def test_a_lookup_result_lists_its_matches(schema):
+    result = schema["components"]["schemas"]["LookupResult"]["properties"]["matches"]
+    assert result["type"] == "array" and result["items"]["$ref"] == "#/components/schemas/LookupMatch"
