@@ -14,6 +14,7 @@ from cases.codes import PIN_DIGITS
 from cases.models import Case
 from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
 from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
+from matching.schema import HashValueField
 from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
@@ -36,7 +37,7 @@ class PublicApi(APIView):
 
 class HashIn(StrictSerializer):
     signalType = serializers.ChoiceField(choices=[s.value for s in SignalType])  # noqa: N815
-    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    hashValue = HashValueField()  # noqa: N815
     quality = StrictIntegerField(min_value=0, max_value=100, required=False, allow_null=True)
 
 

@@ -21,6 +21,7 @@ from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerR
 from matching.images import ImageRefused
 from matching.intake import IdempotencyInFlight, IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.models import MatchReport
+from matching.schema import HashValueField
 from matching.selectors import bank_matches_many, report_get_for_partner
 from matching.signals import HashFormatError, SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
@@ -137,7 +138,7 @@ class MatchCreateApi(PartnerApi):
     @extend_schema_serializer(component_name="MatchReportInput")
     class Input(StrictSerializer):
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
-        hashValue = StrictCharField(max_length=64)  # noqa: N815
+        hashValue = HashValueField()  # noqa: N815
         contentId = StrictCharField(max_length=255)  # noqa: N815
         context = StrictCharField(max_length=2000, required=False, allow_blank=True)
         image = ReviewImageField(required=False)
@@ -202,7 +203,7 @@ class LookupApi(PartnerApi):
 
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
         hashes = serializers.ListField(
-            child=StrictCharField(max_length=64), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES
+            child=HashValueField(), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES
         )
 
     @extend_schema(

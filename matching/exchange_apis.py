@@ -19,6 +19,7 @@ from matching.exchange_services import (
     signal_type_parse,
 )
 from matching.models import HashFeedback, PartnerKey
+from matching.schema import HashValueField
 from matching.signals import HashFormatError
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.openapi import error_responses
@@ -119,7 +120,7 @@ class HashFeedbackIn(FeedbackIn_):
     class Meta:
         ref_name = "StopNCIIHashFeedbackIn"
 
-    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    hashValue = HashValueField()  # noqa: N815
 
 
 class SubmitFeedbackIn(StrictSerializer):
@@ -138,7 +139,7 @@ class HashRecordIn_(StrictSerializer):  # noqa: N801
 
     lastModtimestamp = StrictIntegerField(min_value=0, required=False)  # noqa: N815
     signalType = StrictCharField(max_length=40)  # noqa: N815
-    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    hashValue = HashValueField()  # noqa: N815
     CSPFeedbacks = FeedbackIn_(many=True, required=False, default=list, max_length=10)  # noqa: N815
 
 

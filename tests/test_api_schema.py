@@ -85,3 +85,8 @@ def test_each_operation_documents_the_error_shape_for_the_statuses_it_answers(sc
 def test_a_lookup_result_lists_its_matches(schema):
     result = schema["components"]["schemas"]["LookupResult"]["properties"]["matches"]
     assert result["type"] == "array" and result["items"]["$ref"] == "#/components/schemas/LookupMatch"
+
+
+def test_hash_values_document_their_format(schema):
+    body = schema["components"]["schemas"]["MatchReportInputRequest"]["properties"]["hashValue"]
+    assert body["pattern"] == r"^\s*([0-9a-fA-F]{32}|[0-9a-fA-F]{64})\s*$"
