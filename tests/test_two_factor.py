@@ -72,6 +72,8 @@ def test_a_wrong_first_code_does_not_enrol(moderator):
 def test_staff_with_a_device_verify_with_its_code_and_go_on_to_the_page(moderator):
     device = totp_device(moderator)
     client = password_only(moderator)
+    page = client.get(VERIFY).content.decode()
+    assert 'aria-label="Dashboard"' not in page and 'action="/accounts/logout/"' in page  # no nav yet
     response = client.get("/dashboard/escalations/")
     assert response.url == f"{VERIFY}?next=%2Fdashboard%2Fescalations%2F"
     assert client.get(SETUP).url.startswith(VERIFY)  # a password alone cannot enrol a new device
