@@ -16,10 +16,12 @@ from cases.codes import PIN_DIGITS
 from cases.models import Case
 from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
 from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
+from matching.schema import HashValueField
 from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.http import client_ip
+from ncii_site.openapi import error_responses
 from ncii_site.roles import WORK_CASE
 
 
@@ -38,7 +40,7 @@ class PublicApi(APIView):
 
 class HashIn(StrictSerializer):
     signalType = serializers.ChoiceField(choices=[s.value for s in SignalType])  # noqa: N815
-    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    hashValue = HashValueField()  # noqa: N815
     quality = StrictIntegerField(min_value=0, max_value=100, required=False, allow_null=True)
 
 
@@ -169,7 +171,7 @@ class CaseStatusApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
     @extend_schema(
-        operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS},
+        operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS, **error_responses(403)},
         description=PIN_GUARD_DOC,
     )
     def post(self, request: Request) -> Response:
@@ -180,7 +182,7 @@ class CaseWithdrawApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
     @extend_schema(
-        operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS},
+        operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS, **error_responses(403)},
         description=PIN_GUARD_DOC,
     )
     def post(self, request: Request) -> Response:

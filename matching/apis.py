@@ -21,9 +21,11 @@ from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerR
 from matching.images import ImageRefused
 from matching.intake import IdempotencyInFlight, IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.models import MatchReport
+from matching.schema import HashValueField
 from matching.selectors import bank_matches_many, report_get_for_partner
 from matching.signals import HashFormatError, SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
+from ncii_site.openapi import error_responses
 
 SIGNAL_TYPES = [s.value for s in SignalType]
 
@@ -136,7 +138,7 @@ class MatchCreateApi(PartnerApi):
     @extend_schema_serializer(component_name="MatchReportInput")
     class Input(StrictSerializer):
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
-        hashValue = StrictCharField(max_length=64)  # noqa: N815
+        hashValue = HashValueField()  # noqa: N815
         contentId = StrictCharField(max_length=255)  # noqa: N815
         context = StrictCharField(max_length=2000, required=False, allow_blank=True)
         image = ReviewImageField(required=False)
@@ -144,7 +146,7 @@ class MatchCreateApi(PartnerApi):
     @extend_schema(
         operation_id="match_report",
         request={"application/json": Input, "multipart/form-data": Input},
-        responses={202: MatchOutput},
+        responses={202: MatchOutput, **error_responses(409, 422)},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         summary="Report content that matched a bank hash",
     )
@@ -182,6 +184,7 @@ LOOKUP_MATCH = inline_serializer(
         "distance": serializers.IntegerField(),
         "hashStatus": serializers.CharField(),
     },
+    many=True,
 )
 LOOKUP_OUT = inline_serializer(
     "LookupOut",
@@ -200,7 +203,7 @@ class LookupApi(PartnerApi):
 
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
         hashes = serializers.ListField(
-            child=StrictCharField(max_length=64), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES
+            child=HashValueField(), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES
         )
 
     @extend_schema(

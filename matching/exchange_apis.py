@@ -19,8 +19,10 @@ from matching.exchange_services import (
     signal_type_parse,
 )
 from matching.models import HashFeedback, PartnerKey
+from matching.schema import HashValueField
 from matching.signals import HashFormatError
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+from ncii_site.openapi import error_responses
 
 MAX_BATCH = 1000
 
@@ -118,7 +120,7 @@ class HashFeedbackIn(FeedbackIn_):
     class Meta:
         ref_name = "StopNCIIHashFeedbackIn"
 
-    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    hashValue = HashValueField()  # noqa: N815
 
 
 class SubmitFeedbackIn(StrictSerializer):
@@ -137,7 +139,7 @@ class HashRecordIn_(StrictSerializer):  # noqa: N801
 
     lastModtimestamp = StrictIntegerField(min_value=0, required=False)  # noqa: N815
     signalType = StrictCharField(max_length=40)  # noqa: N815
-    hashValue = StrictCharField(max_length=64)  # noqa: N815
+    hashValue = HashValueField()  # noqa: N815
     CSPFeedbacks = FeedbackIn_(many=True, required=False, default=list, max_length=10)  # noqa: N815
 
 
@@ -157,7 +159,10 @@ SUBMIT_OUT = inline_serializer("StopNCIISubmitOut", {"count": serializers.Intege
 class SubmitFeedbackApi(ExchangeApi):
     function_key_kind = PartnerKey.Kind.FEEDBACK
 
-    @extend_schema(operation_id="stopncii_submit_feedback", request=SubmitFeedbackIn, responses={200: SUBMIT_OUT})
+    @extend_schema(
+        operation_id="stopncii_submit_feedback", request=SubmitFeedbackIn,
+        responses={200: SUBMIT_OUT, **error_responses(404)},
+    )
     def post(self, request: Request) -> Response:
         data = SubmitFeedbackIn(data=request.data)
         data.is_valid(raise_exception=True)

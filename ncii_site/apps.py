@@ -7,6 +7,7 @@ class NciiSiteConfig(AppConfig):
     verbose_name = "NCII Hub"
 
     def ready(self) -> None:
+        from ncii_site import checks  # noqa: F401 - registers the deployment checks
         from ncii_site.roles import roles_sync_after_migrate
 
         post_migrate.connect(roles_sync_after_migrate)

@@ -11,3 +11,9 @@ def public_help(request: HttpRequest) -> dict[str, Any]:
         "helplines": settings.NCII_HELPLINES,
         "minors_service": {"name": settings.NCII_MINORS_SERVICE_NAME, "url": settings.NCII_MINORS_SERVICE_URL},
     }
+
+
+def csp_nonce(request: HttpRequest) -> dict[str, Any]:
+    """The page's CSP nonce as ``csp_nonce``, the name django-htmx's ``{% htmx_script %}`` reads.
+    Lazy: a page that never prints it sends no nonce in its header."""
+    return {"csp_nonce": getattr(request, "csp_nonce", None)}

@@ -2,9 +2,11 @@
 SQLite, Celery tasks run in-process, debug off unless DJANGO_DEBUG is set."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,7 +28,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.HubAdminConfig",  # django.contrib.admin on a site that needs the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,9 +37,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "ncii_site",
+    "accounts",
     "audit",
     "matching",
     "cases",
@@ -46,15 +54,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ncii_site.middleware.HubCSPMiddleware",  # early: its header reaches the other middleware's answers
     "ncii_site.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",  # after htmx: it answers htmx requests too
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "ncii_site.urls"
@@ -71,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ncii_site.context_processors.public_help",
+                "ncii_site.context_processors.csp_nonce",
             ],
         },
     },
@@ -125,16 +139,72 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Staff two-factor (accounts): every page under these prefixes needs a session verified with
+# a TOTP code or a recovery code. Public pages and the partner APIs are not staff pages.
+NCII_2FA_PATH_PREFIXES = ["/dashboard/", "/admin/"]
+OTP_TOTP_ISSUER = os.environ.get("NCII_HUB_NAME", "NCII Hub")
+
+# Sign-in lockout (django-axes). Failures count per username *and* client address together, so
+# an attacker guessing from one address locks only that pair: the victim still signs in from
+# anywhere else. LIMIT failures lock the pair for COOLOFF minutes; a success resets the count.
+# The address is the one the API throttles use (REMOTE_ADDR, or behind NCII_NUM_PROXIES proxies
+# the address the nearest proxy saw), so a forged X-Forwarded-For does not make a new client.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out pairs; authenticate() needs the request
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("NCII_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NCII_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ncii_site.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("NCII_SESSION_AGE", 8 * 3600)
+# Signed-in sessions end after this long without a request, and this long after they began
+# (accounts.middleware.SessionTimeoutMiddleware), whatever the cookie's age.
+NCII_SESSION_IDLE_SECONDS = env_int("NCII_SESSION_IDLE_SECONDS", 30 * 60)
+NCII_SESSION_MAX_SECONDS = env_int("NCII_SESSION_MAX_SECONDS", 12 * 3600)
 SESSION_COOKIE_SECURE = env_bool(
     "DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY"))
 )
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS. HSTS is sent only on HTTPS responses, so these defaults do nothing on a plain-HTTP
+# development server; production sets DJANGO_SECURE_SSL_REDIRECT=1 and, behind a TLS-ending
+# proxy, DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (a header the proxy always sets).
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+_PROXY_SSL_HEADER = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content security policy (django-csp), enforced on every page but the Django admin: scripts
+# only from here and with the page's nonce, styles only from our stylesheets (no inline style,
+# so htmx is told not to inject its indicator style), images from here or data: URIs (the
+# enrolment QR code). The admin's own templates are not ours to keep clean, so under /admin/
+# the same policy is report-only (see HubCSPMiddleware). NCII_CSP_REPORT_URI, if set, is where
+# browsers report violations.
+CSP_DIRECTIVES: dict[str, list[object]] = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+    "base-uri": [NONE],
+    "object-src": [NONE],
+}
+if os.environ.get("NCII_CSP_REPORT_URI"):
+    CSP_DIRECTIVES["report-uri"] = [os.environ["NCII_CSP_REPORT_URI"]]
+CONTENT_SECURITY_POLICY = {"EXCLUDE_URL_PREFIXES": ["/admin/"], "DIRECTIVES": CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
 
 # Request bodies. Every endpoint takes at most NCII_MAX_BODY_BYTES, except match reports,
 # which may carry a review image (base64 in JSON, or a multipart file): see BodyLimitMiddleware.
@@ -192,7 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "ncii_site.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ncii_site.openapi.HubAutoSchema",  # documents the error responses
     "UNAUTHENTICATED_USER": None,
     # Reverse proxies in front of the app. With DRF's default (None) the throttles key on the
     # whole client-supplied X-Forwarded-For, so a fresh header per request escapes them (PIN
@@ -211,6 +281,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files: no CDN request, and the CSP allows it.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- NCII Hub -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls_public")),
     path("dashboard/cases/new/", include("cases.urls_assisted")),
+    path("accounts/2fa/", include("accounts.urls")),
     path("dashboard/cases/", include("cases.caseworker_urls")),  # before the generic dashboard/
     path("dashboard/", include("moderation.urls")),
     path("api/v1/", include("matching.urls")),

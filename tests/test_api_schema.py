@@ -56,3 +56,37 @@ def test_the_docs_page_is_served(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"/api/schema/" in response.content
+
+
+def error_codes(schema: dict, path: str, method: str) -> set[int]:  # type: ignore[type-arg]
+    responses = schema["paths"][path][method]["responses"]
+    ref = "#/components/schemas/Error"
+    return {int(code) for code, r in responses.items()
+            if r.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") == ref}
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "codes"),
+    [
+        ("/api/v1/matches", "post", {400, 401, 403, 409, 413, 415, 422, 429}),
+        ("/api/v1/matches/{report_id}", "get", {400, 401, 403, 404, 429}),
+        ("/api/v1/lookup", "post", {400, 401, 403, 413, 415, 429}),
+        ("/api/v1/cases", "post", {400, 413, 415, 429}),
+        ("/api/v1/cases/status", "post", {400, 403, 413, 415, 429}),
+        ("/v1/FetchHashes", "get", {400, 401, 403, 429}),
+        ("/v1/SubmitFeedback", "post", {400, 401, 403, 404, 413, 415, 429}),
+    ],
+)
+def test_each_operation_documents_the_error_shape_for_the_statuses_it_answers(schema, path, method, codes):
+    assert error_codes(schema, path, method) == codes
+    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"error", "detail"}
+
+
+def test_a_lookup_result_lists_its_matches(schema):
+    result = schema["components"]["schemas"]["LookupResult"]["properties"]["matches"]
+    assert result["type"] == "array" and result["items"]["$ref"] == "#/components/schemas/LookupMatch"
+
+
+def test_hash_values_document_their_format(schema):
+    body = schema["components"]["schemas"]["MatchReportInputRequest"]["properties"]["hashValue"]
+    assert body["pattern"] == r"^\s*([0-9a-fA-F]{32}|[0-9a-fA-F]{64})\s*$"

@@ -10,7 +10,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases.models import Case
 from tests.api_helpers import assert_error, row_counts
-from tests.factories import PASSWORD, UserFactory, random_pdq
+from tests.factories import UserFactory, random_pdq
+from tests.staff_helpers import signed_in as staff_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,8 @@ PAGE, SUBMIT = reverse("assisted:new"), reverse("assisted:submit")
 
 
 def signed_in(role: str | None, *, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
     user = UserFactory(role=role) if role else UserFactory()
-    assert client.login(username=user.username, password=PASSWORD)
+    client = staff_signed_in(user, enforce_csrf=csrf)
     client.user = user  # type: ignore[attr-defined]
     return client
 

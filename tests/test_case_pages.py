@@ -27,8 +27,9 @@ def new_case(*values: str) -> tuple[Case, str]:
 
 
 def text(response) -> str:  # type: ignore[no-untyped-def]
-    """The page without its per-response CSRF tokens, so two pages can be compared."""
-    return re.sub(r'(value=|X-CSRFToken": )"[^"]{32,}"', "TOKEN", response.content.decode())
+    """The page without its per-response CSRF tokens and CSP nonces, so two pages can be compared."""
+    page = re.sub(r'nonce="[^"]+"', "NONCE", response.content.decode())
+    return re.sub(r'(value=|X-CSRFToken": )"[^"]{32,}"', "TOKEN", page)
 
 
 # --- landing page and the help on every page ----------------------------------------------

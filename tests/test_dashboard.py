@@ -16,6 +16,7 @@ from matching.models import HashFeedback
 from matching.services import feedback_record
 from moderation.models import ReviewItem, ReviewState
 from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open, random_pdq
+from tests.staff_helpers import signed_in, totp_code, totp_device
 
 QUEUE = reverse("moderation:queue")
 ESCALATIONS = reverse("moderation:escalations")
@@ -25,12 +26,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def item_url(item: ReviewItem) -> str:
     return reverse("moderation:item", args=[item.pk])
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def set_state(item: ReviewItem, state: str) -> ReviewItem:
@@ -522,10 +517,14 @@ def test_unknown_item_is_404_and_other_methods_405(mod_client, item):
 def test_sign_in_lands_each_role_on_a_page_it_may_use(db, role, lands_on):
     assert Client().get(reverse("login")).status_code == 200
     user = UserFactory(role=role, is_staff=role == "admin")
+    device = totp_device(user)
     client = Client()
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True)
     assert response.status_code == 200
-    if lands_on:
+    if lands_on:  # the second factor first, then the page
+        assert response.redirect_chain[-1][0] == f"/accounts/2fa/?next={lands_on.replace('/', '%2F')}"
+        response = client.post("/accounts/2fa/", {"code": totp_code(device), "next": lands_on}, follow=True)
+        assert response.status_code == 200
         assert response.redirect_chain[-1][0] == lands_on
     else:
         assert "Your role has no dashboard pages yet" in response.content.decode()  # a staff user with no role

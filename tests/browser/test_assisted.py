@@ -1,24 +1,21 @@
 """A caseworker creates a case with the person present, on the caseworker's device."""
 
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from cases.models import Case
 from tests.browser.hasher_page import hash_files, open_hasher
+from tests.browser.helpers import sign_in
 from tests.browser.media import image_samples, video
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_caseworker_creates_a_helpline_assisted_case(page, live_server, tmp_path, artifact):
     UserFactory(username="casey", role="caseworker")
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("casey")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    sign_in(page, live_server, "casey")  # password, then the authenticator code
     page.get_by_role("link", name="New assisted case").first.click()
     expect(page.get_by_text("How old is the person?")).to_be_visible()
     open_hasher(page, page.url)

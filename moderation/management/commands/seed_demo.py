@@ -111,3 +111,4 @@ class Command(BaseCommand):
             scope = f", sees only {partner}'s items" if partner else ""
             self.stdout.write(f"  {username:<15} {role}{scope}")
         self.stdout.write(f"Dashboard: http://127.0.0.1:8000/dashboard/  ({settings.NCII_HUB_NAME})")
+        self.stdout.write("The first sign-in of each login sets up two-factor sign-in with an authenticator app.")

@@ -1,0 +1,21 @@
+"""Browser steps shared by the Chromium tests."""
+
+import re
+
+from django.contrib.auth import get_user_model
+
+from tests.factories import PASSWORD
+from tests.staff_helpers import totp_code, totp_device
+
+
+def sign_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the real pages: username and password, then the code the user's
+    authenticator shows (the device is created if the user has none)."""
+    device = totp_device(get_user_model().objects.get(username=username))
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.get_by_label("Code").fill(totp_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)

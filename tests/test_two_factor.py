@@ -1,0 +1,171 @@
+"""Staff two-factor sign-in: enrolment with a QR code, verification, recovery codes, and no
+staff page for a session that has not passed it."""
+
+import re
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AuditEvent
+from tests.api_helpers import CASES, post_json
+from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open
+from tests.staff_helpers import HTMX, signed_in, totp_code, totp_device
+from tests.url_routes import routes
+
+pytestmark = pytest.mark.django_db
+SETUP, VERIFY = "/accounts/2fa/setup/", "/accounts/2fa/"
+
+
+def password_only(user) -> Client:  # type: ignore[no-untyped-def]
+    """Signed in with the password through the real form: the second factor still to come."""
+    client = Client()
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def pending_device(user) -> TOTPDevice:  # type: ignore[no-untyped-def]
+    return TOTPDevice.objects.get(user=user, confirmed=False)
+
+
+def test_staff_without_a_device_are_sent_to_enrol_and_see_a_qr_code_and_the_secret(moderator):
+    client = password_only(moderator)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and response.url == f"{SETUP}?next=%2Fdashboard%2F"
+    page = client.get(response.url).content.decode()
+    device = pending_device(moderator)
+    qr = re.search(r'<img class="qr" src="(data:image/svg\+xml[^"]+)"', page)
+    assert qr and "<path" in qr.group(1).replace("%3C", "<")  # drawn in the page, nothing fetched
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1)
+    assert secret.replace(" ", "") in device.config_url and "issuer=NCII%20Hub" in device.config_url
+
+
+def test_enrolment_confirms_with_a_first_code_then_shows_ten_recovery_codes_once(moderator):
+    client = password_only(moderator)
+    client.get(SETUP)
+    device = pending_device(moderator)
+    response = client.post(SETUP, {"code": totp_code(device), "next": "/dashboard/"})
+    assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(set(codes)) == 10
+    assert set(StaticToken.objects.filter(device__user=moderator).values_list("token", flat=True)) == set(codes)
+    device.refresh_from_db()
+    assert device.confirmed
+    event = AuditEvent.objects.get(action="staff.2fa_enrolled")
+    assert event.actor_user == moderator and event.after["recovery_codes"] == 10
+    assert client.get("/dashboard/").status_code == 200
+    assert client.get(SETUP).status_code == 302  # enrolment happens once: no second device
+
+
+def test_a_wrong_first_code_does_not_enrol(moderator):
+    client = password_only(moderator)
+    client.get(SETUP)
+    response = client.post(SETUP, {"code": "000000"})
+    assert response.status_code == 400 and "wrong or has expired" in response.content.decode()
+    assert not pending_device(moderator).confirmed
+    assert client.get("/dashboard/").url.startswith(SETUP)
+    assert not AuditEvent.objects.filter(action="staff.2fa_enrolled").exists()
+
+
+def test_staff_with_a_device_verify_with_its_code_and_go_on_to_the_page(moderator):
+    device = totp_device(moderator)
+    client = password_only(moderator)
+    page = client.get(VERIFY).content.decode()
+    assert 'aria-label="Dashboard"' not in page and 'action="/accounts/logout/"' in page  # no nav yet
+    response = client.get("/dashboard/escalations/")
+    assert response.url == f"{VERIFY}?next=%2Fdashboard%2Fescalations%2F"
+    assert client.get(SETUP).url.startswith(VERIFY)  # a password alone cannot enrol a new device
+    key = client.session.session_key
+    response = client.post(VERIFY, {"code": totp_code(device), "next": "/dashboard/"})
+    assert response.status_code == 302 and response.url == "/dashboard/"
+    assert client.session.session_key != key  # a new session id for the verified session
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_further_tries_are_throttled(moderator):
+    device = totp_device(moderator)
+    client = password_only(moderator)
+    response = client.post(VERIFY, {"code": "123456", "next": "/dashboard/"})
+    assert response.status_code == 400
+    assert client.get("/dashboard/").url.startswith(VERIFY)
+    assert client.post(VERIFY, {"code": totp_code(device)}).status_code == 400  # too soon after a wrong one
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
+    assert client.post(VERIFY, {"code": totp_code(device)}).status_code == 302
+
+
+def test_a_recovery_code_works_once_and_only_for_its_owner(db):
+    owner, other = UserFactory(role="moderator"), UserFactory(role="moderator")
+    codes = _enrolled_codes(owner)
+    totp_device(other)
+    client = password_only(owner)
+    response = client.post(VERIFY, {"code": codes[0].upper(), "next": "/dashboard/"})
+    assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
+    event = AuditEvent.objects.get(action="staff.2fa_recovery_code_used")
+    assert event.actor_user == owner and event.after == {"remaining": 9}
+    client.post("/accounts/logout/")
+    assert password_only(owner).post(VERIFY, {"code": codes[0]}).status_code == 400
+    assert password_only(other).post(VERIFY, {"code": codes[1]}).status_code == 400
+
+
+def _enrolled_codes(user) -> list[str]:  # type: ignore[no-untyped-def]
+    client = password_only(user)
+    client.get(SETUP)
+    page = client.post(SETUP, {"code": totp_code(pending_device(user))}).content.decode()
+    return re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
+
+
+def _staff_paths() -> list[str]:
+    ids = {"item_id": 1, "report_id": 1, "case_id": 1}
+    paths = [r.path(**ids) for r in routes() if r.route.startswith("dashboard/")]
+    admin = ["/admin/", "/admin/login/", "/admin/auth/user/", "/admin/auth/user/1/change/",
+             "/admin/otp_totp/totpdevice/", "/admin/audit/auditevent/"]
+    return paths + admin
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_unverified_session_reaches_no_dashboard_page_and_not_the_admin(method):
+    user = UserFactory(role="senior_moderator", is_staff=True, is_superuser=True)
+    totp_device(user)
+    item_open(PartnerFactory())
+    client = password_only(user)
+    paths = _staff_paths()
+    assert len(paths) >= 10 and "/dashboard/failed/" in paths
+    for path in paths:
+        response = getattr(client, method)(path)
+        assert response.status_code == 302 and response.url.startswith(VERIFY), (path, response.status_code)
+
+
+def test_an_unverified_htmx_request_moves_the_whole_page_to_the_second_factor(moderator):
+    totp_device(moderator)
+    response = password_only(moderator).get("/dashboard/", HTTP_HX_CURRENT_URL="http://testserver/dashboard/?x=1",
+                                             **HTMX)
+    assert response.status_code == 200 and response["HX-Redirect"] == f"{VERIFY}?next=%2Fdashboard%2F%3Fx%3D1"
+
+
+def test_after_verification_only_local_next_addresses_are_followed(moderator):
+    device = totp_device(moderator)
+    client = password_only(moderator)
+    response = client.post(VERIFY, {"code": totp_code(device), "next": "https://evil.example/"})
+    assert response.url == "/"
+
+
+def test_the_admin_needs_the_second_factor_and_signs_in_on_the_hub_page(db):
+    admin = UserFactory(role="admin", is_staff=True)
+    assert Client().get("/admin/", follow=True).redirect_chain[-1][0] == "/accounts/login/?next=/admin/"
+    assert signed_in(admin).get("/admin/").status_code == 200
+    moderator = signed_in(UserFactory(role="moderator"))  # verified, but not admin staff
+    response = moderator.get("/admin/", follow=True)
+    assert response.status_code == 403 and len(response.redirect_chain) == 1
+
+
+def test_partner_apis_and_public_pages_do_not_ask_for_a_second_factor(moderator, partner_keys):
+    totp_device(moderator)
+    client = password_only(moderator)
+    assert Client().get("/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200
+    hashes = {"hashes": [{"signalType": "ImagePDQ", "hashValue": "f" * 64, "quality": 90}]}
+    assert post_json(client, CASES, hashes).status_code == 201
+    _, keys = partner_keys
+    assert Client().get("/api/v1/matches/1", HTTP_AUTHORIZATION=f"Bearer {keys.api_key}").status_code == 404
