@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 
@@ -10,6 +12,8 @@ class Partner(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
+
+    ALLOWED_TRANSITIONS = {Status.ACTIVE: {Status.SUSPENDED}, Status.SUSPENDED: {Status.ACTIVE}}
 
     name = models.CharField(max_length=100, unique=True)
     display_name = models.CharField(max_length=150)
@@ -48,12 +52,17 @@ class PartnerKey(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the key is rotated out: it keeps working until then (the rotation overlap).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["partner", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.partner.name} {self.kind} {self.prefix}…"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 class BankHash(models.Model):

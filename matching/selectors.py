@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from matching.hamming import hamming_distance
 from matching.index import bank_index
@@ -52,11 +53,14 @@ def bank_match_best(*, signal_type: str, value: str) -> BankMatch | None:
 
 
 def partner_key_find(*, plaintext: str, kinds: set[str]) -> PartnerKey | None:
+    """The usable key with this plaintext: not revoked, and not past the end of its rotation
+    overlap. One indexed query (the digest is unique)."""
     if not plaintext or len(plaintext) > 200:
         return None
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     return (
         PartnerKey.objects.select_related("partner")
-        .filter(digest=key_digest(plaintext), kind__in=kinds, revoked_at__isnull=True)
+        .filter(unexpired, digest=key_digest(plaintext), kind__in=kinds, revoked_at__isnull=True)
         .first()
     )
 
