@@ -18,8 +18,9 @@ from matching.exchange_services import (
     exchange_hashes_submit,
     signal_type_parse,
 )
-from matching.models import HashFeedback, PartnerKey
+from matching.models import HashFeedback, PartnerKey, PartnerUsage
 from matching.signals import HashFormatError
+from matching.usage_services import usage_record
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 
 MAX_BATCH = 1000
@@ -94,6 +95,7 @@ class FetchHashesApi(ExchangeApi):
             page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
         except BadPageToken as exc:
             raise ApiError(code="invalid_page_token", detail=str(exc)) from None
+        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.FETCH, records=len(page.records))
         return Response(
             {
                 "count": len(page.records),
@@ -169,6 +171,7 @@ class SubmitFeedbackApi(ExchangeApi):
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
         except UnknownHash as exc:
             raise ApiError(code="unknown_hash", detail=str(exc), status_code=404) from None
+        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.FEEDBACK, records=count)
         return Response({"count": count})
 
 
@@ -184,6 +187,7 @@ class SubmitHashesApi(ExchangeApi):
             count = exchange_hashes_submit(partner=request.user.partner, records=records)
         except HashFormatError as exc:
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.SUBMIT, records=count)
         return Response({"count": count})
 
 

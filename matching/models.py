@@ -19,6 +19,8 @@ class Partner(models.Model):
     display_name = models.CharField(max_length=150)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved forward by FetchHashes at most once a minute (matching.usage_services).
+    last_fetch_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -63,6 +65,33 @@ class PartnerKey(models.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class PartnerUsage(models.Model):
+    """A partner's exchange calls on one (UTC) day, counted in place with F() increments by
+    the request itself: one UPDATE per call, one row per partner, day and kind."""
+
+    class Kind(models.TextChoices):
+        FETCH = "fetch", "FetchHashes"
+        FEEDBACK = "feedback", "SubmitFeedback"
+        SUBMIT = "submit", "SubmitHashes"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    calls = models.PositiveBigIntegerField(default=0)
+    records = models.PositiveBigIntegerField(default=0, help_text="hash records fetched or sent")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "day", "kind"], name="partnerusage_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["fetch", "feedback", "submit"]), name="partnerusage_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.day} {self.kind}: {self.calls}"
 
 
 class BankHash(models.Model):
