@@ -2,7 +2,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from matching.hamming import hamming_distance
@@ -58,12 +59,70 @@ def partner_key_find(*, plaintext: str, kinds: set[str]) -> PartnerKey | None:
     overlap. One indexed query (the digest is unique)."""
     if not plaintext or len(plaintext) > 200:
         return None
-    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     return (
         PartnerKey.objects.select_related("partner")
-        .filter(unexpired, digest=key_digest(plaintext), kind__in=kinds, revoked_at__isnull=True)
+        .filter(_usable(timezone.now()), digest=key_digest(plaintext), kind__in=kinds)
         .first()
     )
+
+
+# --- partner administration -----------------------------------------------------------------
+
+
+def partner_list_admin() -> QuerySet[Partner]:
+    """Partners with their usable key count and last-30-days fetches: one query a page."""
+    now = timezone.now()
+    usable = PartnerKey.objects.filter(_usable(now), partner=OuterRef("pk"))
+    fetches = PartnerUsage.objects.filter(
+        partner=OuterRef("pk"), kind=PartnerUsage.Kind.FETCH, day__gt=(now - timedelta(days=USAGE_DAYS)).date()
+    )
+    return Partner.objects.annotate(
+        usable_keys=_subquery_count(usable), recent_fetches=_subquery_sum(fetches, "calls")
+    ).order_by("name")
+
+
+def _usable(now: datetime) -> Q:
+    return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def _subquery_count(rows: QuerySet) -> Coalesce:
+    counted = rows.order_by().values("partner").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _subquery_sum(rows: QuerySet, field: str) -> Coalesce:
+    summed = rows.order_by().values("partner").annotate(n=Sum(field)).values("n")
+    return Coalesce(Subquery(summed), 0)
+
+
+def partner_get(*, partner_id: int) -> Partner | None:
+    return Partner.objects.filter(pk=partner_id).first()
+
+
+def partner_key_get(*, partner: Partner, key_id: int) -> PartnerKey | None:
+    return PartnerKey.objects.filter(partner=partner, pk=key_id).first()
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    key: PartnerKey
+    state: str  # active, rotating-out, expired or revoked
+    usable: bool
+
+
+def partner_keys(*, partner: Partner) -> list[KeyRow]:
+    """The partner's keys, usable ones first, each kind together, newest first."""
+    now = timezone.now()
+    rows = [KeyRow(key, _key_state(key, now), key.is_usable(now)) for key in partner.keys.order_by("kind", "-pk")]
+    return sorted(rows, key=lambda row: not row.usable)
+
+
+def _key_state(key: PartnerKey, now: datetime) -> str:
+    if key.revoked_at is not None:
+        return "revoked"
+    if key.expires_at is None:
+        return "active"
+    return "rotating-out" if key.expires_at > now else "expired"
 
 
 def report_get_for_partner(*, partner: Partner, report_id: int) -> MatchReport | None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/cases/", include("cases.caseworker_urls")),  # before the generic dashboard/
+    path("dashboard/partners/", include("matching.admin_urls")),
     path("dashboard/", include("moderation.urls")),
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("cases.urls")),
