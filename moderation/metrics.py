@@ -1,5 +1,5 @@
 """Hub-wide figures for the metrics page. Each figure is one or a few aggregate queries that
-group in the database (TruncWeek + Count, percentile_cont on PostgreSQL), so the cost grows
+group in the database (TruncWeek + Count; percentile_cont on PostgreSQL), so the cost grows
 with the rows in a window, not with the page. The whole set is cached per process for
 NCII_METRICS_CACHE_SECONDS. Every figure is a JSON-ready dict: the page draws charts from it
 and prints the same numbers in tables. Times are UTC; weeks start on Monday."""
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -167,18 +167,6 @@ def outcomes(now: datetime) -> dict[str, Any]:
     return figure
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate: percentile_cont(fraction) WITHIN GROUP (ORDER BY x)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be between 0 and 1")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
 def percentile(values: list[float], fraction: float) -> float:
     """percentile_cont in Python: linear interpolation between the closest ranks."""
     ordered = sorted(values)
@@ -191,10 +179,10 @@ def decision_times(now: datetime) -> dict[str, Any]:
     """Time from an item opening to its decision: p50 and p90 per week and over the window,
     in hours."""
     weeks = week_starts(now, RECENT_WEEKS)
-    decided = ReviewItem.objects.filter(state__in=DECIDED, decided_at__gte=weeks[0])
     if connection.vendor == "postgresql":
-        per_week, overall = _decision_times_sql(decided)
+        per_week, overall = _decision_times_sql(since=weeks[0])
     else:
+        decided = ReviewItem.objects.filter(state__in=DECIDED, decided_at__gte=weeks[0])
         per_week, overall = _decision_times_python(decided)
     return {
         "labels": _labels(weeks),
@@ -211,17 +199,31 @@ def _hours(value: timedelta | float | None) -> float | None:
     return round(seconds / 3600, 2)
 
 
-def _decision_times_sql(decided: QuerySet) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
-    took = ExpressionWrapper(F("decided_at") - F("opened_at"), output_field=DurationField())
-    stats = {
-        "p50": PercentileCont(took, 0.5, output_field=DurationField()),
-        "p90": PercentileCont(took, 0.9, output_field=DurationField()),
-        "n": Count("pk"),
-    }
-    rows = decided.annotate(week=TruncWeek("decided_at")).values("week").order_by().annotate(**stats)
-    per_week = {_week_key(r["week"]): {"p50": _hours(r["p50"]), "p90": _hours(r["p90"]), "n": r["n"]} for r in rows}
-    total = decided.aggregate(**stats)
-    return per_week, {"p50": _hours(total["p50"]), "p90": _hours(total["p90"]), "n": total["n"], "sampled": False}
+# PostgreSQL's ordered-set aggregate percentile_cont, per week and (ROLLUP) over all the weeks,
+# in one scan; Django has no ROLLUP, hence raw SQL. The week is TruncWeek's expression.
+_PERCENTILES_SQL = """
+    SELECT date_trunc('week', decided_at AT TIME ZONE 'UTC'),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY decided_at - opened_at),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY decided_at - opened_at),
+           count(*)
+    FROM {table} WHERE state IN (%s, %s) AND decided_at >= %s
+    GROUP BY ROLLUP (1)
+"""
+
+
+def _decision_times_sql(*, since: datetime) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    sql = _PERCENTILES_SQL.format(table=connection.ops.quote_name(ReviewItem._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*DECIDED, since])
+        rows = cursor.fetchall()
+    per_week, overall = {}, {"p50": None, "p90": None, "n": 0, "sampled": False}
+    for week, p50, p90, count in rows:
+        figures = {"p50": _hours(p50), "p90": _hours(p90), "n": count}
+        if week is None:
+            overall |= figures
+        else:
+            per_week[week.date()] = figures
+    return per_week, overall
 
 
 def _decision_times_python(decided: QuerySet) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
