@@ -12,6 +12,8 @@ from matching.keys import key_digest
 from matching.models import BankHash, HashFeedback, MatchReport, Partner, PartnerKey, PartnerUsage
 from matching.signals import SignalType
 
+USAGE_DAYS = 30  # the "recent" window of partner usage figures
+
 
 @dataclass(frozen=True)
 class BankMatch:
@@ -138,8 +140,6 @@ def feedback_source_name(feedback: HashFeedback) -> str:
 
 
 # --- partner usage --------------------------------------------------------------------------
-
-USAGE_DAYS = 30
 
 
 def _share(part: int, whole: int) -> float | None:
