@@ -37,6 +37,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "seq"]),
             models.Index(fields=["action", "seq"]),
+            models.Index(fields=["action", "created_at"], name="audit_action_time"),  # metrics: reveals
         ]
 
     def __str__(self) -> str:

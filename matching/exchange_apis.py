@@ -18,9 +18,10 @@ from matching.exchange_services import (
     exchange_hashes_submit,
     signal_type_parse,
 )
-from matching.models import HashFeedback, PartnerKey
+from matching.models import HashFeedback, PartnerKey, PartnerUsage
 from matching.schema import HashValueField
 from matching.signals import HashFormatError
+from matching.usage_services import usage_record
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.openapi import error_responses
 
@@ -96,6 +97,7 @@ class FetchHashesApi(ExchangeApi):
             page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
         except BadPageToken as exc:
             raise ApiError(code="invalid_page_token", detail=str(exc)) from None
+        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.FETCH, records=len(page.records))
         return Response(
             {
                 "count": len(page.records),
@@ -174,6 +176,7 @@ class SubmitFeedbackApi(ExchangeApi):
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
         except UnknownHash as exc:
             raise ApiError(code="unknown_hash", detail=str(exc), status_code=404) from None
+        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.FEEDBACK, records=count)
         return Response({"count": count})
 
 
@@ -189,6 +192,7 @@ class SubmitHashesApi(ExchangeApi):
             count = exchange_hashes_submit(partner=request.user.partner, records=records)
         except HashFormatError as exc:
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.SUBMIT, records=count)
         return Response({"count": count})
 
 

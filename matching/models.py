@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 
@@ -11,10 +13,14 @@ class Partner(models.Model):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
 
+    ALLOWED_TRANSITIONS = {Status.ACTIVE: {Status.SUSPENDED}, Status.SUSPENDED: {Status.ACTIVE}}
+
     name = models.CharField(max_length=100, unique=True)
     display_name = models.CharField(max_length=150)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved forward by FetchHashes at most once a minute (matching.usage_services).
+    last_fetch_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -48,12 +54,44 @@ class PartnerKey(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the key is rotated out: it keeps working until then (the rotation overlap).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["partner", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.partner.name} {self.kind} {self.prefix}…"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class PartnerUsage(models.Model):
+    """A partner's exchange calls on one (UTC) day, counted in place with F() increments by
+    the request itself: one UPDATE per call, one row per partner, day and kind."""
+
+    class Kind(models.TextChoices):
+        FETCH = "fetch", "FetchHashes"
+        FEEDBACK = "feedback", "SubmitFeedback"
+        SUBMIT = "submit", "SubmitHashes"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    calls = models.PositiveBigIntegerField(default=0)
+    records = models.PositiveBigIntegerField(default=0, help_text="hash records fetched or sent")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "day", "kind"], name="partnerusage_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["fetch", "feedback", "submit"]), name="partnerusage_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.day} {self.kind}: {self.calls}"
 
 
 class BankHash(models.Model):
@@ -89,7 +127,11 @@ class BankHash(models.Model):
             models.CheckConstraint(condition=Q(status__in=["Active", "Withdrawn"]), name="bankhash_status_valid"),
             models.CheckConstraint(condition=Q(signal_type__in=["ImagePDQ", "VideoMD5"]), name="bankhash_signal_valid"),
         ]
-        indexes = [models.Index(fields=["modified_at", "id"], name="bankhash_keyset")]
+        indexes = [
+            models.Index(fields=["modified_at", "id"], name="bankhash_keyset"),
+            # Metrics: withdrawals per week (a few percent of the bank).
+            models.Index(fields=["modified_at"], condition=Q(status="Withdrawn"), name="bankhash_withdrawn"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.signal_type}:{self.value[:12]}…"

@@ -70,6 +70,7 @@ class ReviewItem(models.Model):
             ("review_item", "Can work the review queue"),
             ("review_escalated", "Can decide escalated items"),
             ("reopen_item", "Can reopen decided items"),
+            ("view_metrics", "Can see the hub-wide metrics"),
         ]
         constraints = [
             models.CheckConstraint(

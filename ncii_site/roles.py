@@ -18,12 +18,13 @@ REVIEW_ESCALATED = "moderation.review_escalated"
 REOPEN = "moderation.reopen_item"
 WORK_CASE = "cases.work_case"
 MANAGE_PARTNER = "matching.manage_partner"
+VIEW_METRICS = "moderation.view_metrics"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MODERATOR: [REVIEW],
-    Role.SENIOR_MODERATOR: [REVIEW, REVIEW_ESCALATED, REOPEN],
+    Role.SENIOR_MODERATOR: [REVIEW, REVIEW_ESCALATED, REOPEN, VIEW_METRICS],
     Role.CASEWORKER: [WORK_CASE],
-    Role.ADMIN: [MANAGE_PARTNER, "auth.view_user", "auth.add_user", "auth.change_user"],
+    Role.ADMIN: [MANAGE_PARTNER, VIEW_METRICS, "auth.view_user", "auth.add_user", "auth.change_user"],
 }
 
 

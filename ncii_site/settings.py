@@ -349,3 +349,7 @@ NCII_PIN_FAILURE_WINDOW_SECONDS = env_int("NCII_PIN_FAILURE_WINDOW_SECONDS", 24 
 # Caseworkers' "disputed hashes": at least this many partners say NotBlocked and none Blocked.
 NCII_DISPUTED_MIN_NOT_BLOCKED = env_int("NCII_DISPUTED_MIN_NOT_BLOCKED", 2)
 NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)
+# Rotating a partner key: the old key keeps working this long beside the new one (0 = stops now).
+NCII_KEY_ROTATION_OVERLAP_SECONDS = env_int("NCII_KEY_ROTATION_OVERLAP_SECONDS", 24 * 3600)
+# The metrics page's figures are computed at most this often per process (0 = every request).
+NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)

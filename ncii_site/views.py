@@ -14,6 +14,6 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("moderation:queue")
         if user.has_perm(WORK_CASE):
             return redirect("casework:search")
-        if user.has_perm(MANAGE_PARTNER) and user.is_staff:
-            return redirect("admin:index")
+        if user.has_perm(MANAGE_PARTNER):
+            return redirect("partners:list")
     return render(request, "home.html")

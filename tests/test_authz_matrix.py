@@ -60,6 +60,14 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("victim:new", "POST"):                  (400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("victim:withdraw", "GET"):              (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("victim:withdraw", "POST"):             (400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("metrics", "GET"):                      (302, 403, 200, 403, 200, 403, 403, 302, 302, 302),
+    ("metrics", "POST"):                     (405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("partners:detail", "GET"):              (302, 403, 403, 403, 200, 403, 403, 302, 302, 302),
+    ("partners:detail", "POST"):             (302, 403, 403, 403, 400, 403, 403, 302, 302, 302),
+    ("partners:list", "GET"):                (302, 403, 403, 403, 200, 403, 403, 302, 302, 302),
+    ("partners:list", "POST"):               (405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("partners:new", "GET"):                 (302, 403, 403, 403, 200, 403, 403, 302, 302, 302),
+    ("partners:new", "POST"):                (302, 403, 403, 403, 400, 403, 403, 302, 302, 302),
     ("casework:disputed", "GET"):            (302, 403, 403, 200, 403, 403, 403, 302, 302, 302),
     ("casework:disputed", "POST"):           (405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
     ("casework:search", "GET"):              (302, 403, 403, 200, 403, 403, 403, 302, 302, 302),
@@ -135,7 +143,7 @@ def _item_objects(partner) -> dict[str, int]:  # type: ignore[no-untyped-def]
     report = item.memberships.get().report
     ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (128, 96)))),
                                width=128, height=96)
-    return {"item_id": item.pk, "report_id": report.pk}
+    return {"item_id": item.pk, "report_id": report.pk, "partner_id": partner.pk}
 
 
 @pytest.fixture

@@ -510,7 +510,7 @@ def test_unknown_item_is_404_and_other_methods_405(mod_client, item):
 @pytest.mark.parametrize(
     ("role", "lands_on"),
     [
-        ("moderator", "/dashboard/"), ("senior_moderator", "/dashboard/"), ("admin", "/admin/"),
+        ("moderator", "/dashboard/"), ("senior_moderator", "/dashboard/"), ("admin", "/dashboard/partners/"),
         ("caseworker", "/dashboard/cases/"), (None, None),
     ],
 )

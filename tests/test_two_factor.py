@@ -117,7 +117,7 @@ def _enrolled_codes(user) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def _staff_paths() -> list[str]:
-    ids = {"item_id": 1, "report_id": 1, "case_id": 1}
+    ids = {"item_id": 1, "report_id": 1, "case_id": 1, "partner_id": 1}
     paths = [r.path(**ids) for r in routes() if r.route.startswith("dashboard/")]
     admin = ["/admin/", "/admin/login/", "/admin/auth/user/", "/admin/auth/user/1/change/",
              "/admin/otp_totp/totpdevice/", "/admin/audit/auditevent/"]
