@@ -2,7 +2,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from audit.models import AuditEvent
 from audit.services import Actor
@@ -10,8 +9,9 @@ from cases.services import HashInput, case_create
 from matching.crypto import image_encrypt
 from matching.images import HASH_VERSION
 from matching.models import BankHash, MatchReport, ReviewImage
-from tests.factories import PASSWORD, BankHashFactory, PartnerFactory, flip_bits, item_open, random_pdq
+from tests.factories import BankHashFactory, PartnerFactory, flip_bits, item_open, random_pdq
 from tests.images import encode, photo_like
+from tests.staff_helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +36,7 @@ def test_the_item_page_shows_related_hashes_without_case_numbers(moderator):
     new_case(value)
     other_case = new_case(flip_bits(value, 4))
     item = item_open(PartnerFactory(), bank_hash=BankHash.objects.get(value=value))
-    client = Client()
-    client.login(username="mod", password=PASSWORD)
+    client = signed_in(moderator)
     page = client.get(f"/dashboard/items/{item.pk}/").content.decode()
     assert "Related bank hashes" in page and flip_bits(value, 4)[:17] in page
     assert other_case.number not in page

@@ -16,21 +16,15 @@ from matching.models import HashFeedback
 from matching.services import feedback_record
 from moderation.models import ReviewItem, ReviewState
 from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open, random_pdq
+from tests.staff_helpers import HTMX, signed_in
 
 QUEUE = reverse("moderation:queue")
 ESCALATIONS = reverse("moderation:escalations")
 NEXT = reverse("moderation:next")
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def item_url(item: ReviewItem) -> str:
     return reverse("moderation:item", args=[item.pk])
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def set_state(item: ReviewItem, state: str) -> ReviewItem:

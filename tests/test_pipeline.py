@@ -17,8 +17,9 @@ from moderation import tasks, triage
 from moderation.models import ReviewItem
 from moderation.services import claims_expire, review_claim_next, review_decide
 from ncii_site.celery import app as celery_app
-from tests.factories import PASSWORD, BankHashFactory, PartnerFactory, UserFactory, item_open, report_for
+from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, report_for
 from tests.images import encode, photo_like
+from tests.staff_helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +49,7 @@ def test_a_report_that_keeps_failing_is_parked_as_failed_then_retried(
     assert (report.status, report.last_error) == ("failed", "RuntimeError: database went away")
     assert AuditEvent.objects.filter(action="report.failed", object_id=str(report.pk)).count() == 1
 
-    client = Client()
-    client.login(username="mod", password=PASSWORD)
+    client = signed_in(moderator)
     page = client.get("/dashboard/failed/")
     assert f"#{report.pk}" in page.content.decode() and "database went away" in page.content.decode()
     monkeypatch.setattr(tasks, "report_triage", real_triage)
@@ -63,8 +63,7 @@ def test_a_report_that_keeps_failing_is_parked_as_failed_then_retried(
 
 def test_retrying_a_report_that_is_not_failed_changes_nothing(moderator):
     item = item_open(PartnerFactory())
-    client = Client()
-    client.login(username="mod", password=PASSWORD)
+    client = signed_in(moderator)
     before = AuditEvent.objects.count()
     response = client.post("/dashboard/failed/", {"report": item.memberships.get().report_id}, follow=True)
     assert "not waiting for a retry" in response.content.decode()
@@ -116,8 +115,7 @@ def test_derivatives_are_deleted_after_the_decision_and_its_grace_period(moderat
 
 def test_review_images_are_blurred_unless_revealed_and_never_cached(moderator):
     item, report = _item_with_image()
-    client = Client()
-    client.login(username="mod", password=PASSWORD)
+    client = signed_in(moderator)
     url = f"/dashboard/items/{item.pk}/reports/{report.pk}/image"
     blurred = client.get(url)
     assert blurred.status_code == 200 and blurred["Cache-Control"] == "no-store, private"
@@ -136,8 +134,7 @@ def test_review_images_are_only_for_staff_allowed_to_see_the_report(db):
     scoped = UserFactory(role="moderator", partner=own)
     caseworker = UserFactory(role="caseworker")
     for user, status in [(scoped, 404), (caseworker, 403)]:
-        client = Client()
-        client.login(username=user.username, password=PASSWORD)
+        client = signed_in(user)
         assert client.get(url).status_code == status
     assert Client().get(url).status_code == 302  # to the sign-in page
 
@@ -145,8 +142,7 @@ def test_review_images_are_only_for_staff_allowed_to_see_the_report(db):
 def test_a_purged_image_is_gone(moderator):
     item, report = _item_with_image()
     ReviewImage.objects.filter(report=report).delete()
-    client = Client()
-    client.login(username="mod", password=PASSWORD)
+    client = signed_in(moderator)
     assert client.get(f"/dashboard/items/{item.pk}/reports/{report.pk}/image").status_code == 404
 
 

@@ -9,16 +9,10 @@ from audit.models import AuditEvent
 from matching.models import HashFeedback
 from moderation.models import ReviewItem
 from moderation.services import review_decide
-from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open
+from tests.browser.helpers import sign_in
+from tests.factories import PartnerFactory, UserFactory, item_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
 
 
 def test_moderator_reviews_next_and_confirms(page, live_server, artifact):

@@ -1,0 +1,13 @@
+"""Helpers shared by the browser tests. Staff sign in only through ``sign_in``, so a change to
+the login flow (two-factor, say) is made in one place."""
+
+import re
+
+from tests.factories import PASSWORD
+
+
+def sign_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
