@@ -4,9 +4,9 @@ from django import forms
 from django.http import QueryDict
 
 from matching.models import Partner
-from moderation.models import ReviewState
-from moderation.selectors import QueueFilters
-from moderation.services import DECISIONS
+from moderation.models import NoteVisibility, ReviewState
+from moderation.selectors import QueueFilters, reason_codes
+from moderation.services import DECISIONS, NOTE_MAX_LENGTH
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -43,11 +43,29 @@ class QueueFilterForm(forms.Form):
         return QueueFilters(state=state, partner_id=data.get("partner"), age=data.get("age", ""))
 
 
+def reason_choices() -> list[tuple[str, str]]:
+    """The configured reasons; the first nine are numbered for their keyboard shortcut."""
+    numbered = [(code, f"{n} · {label}" if n <= 9 else label) for n, (code, label) in enumerate(reason_codes(), 1)]
+    return [("", "Choose a reason…"), *numbered]
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[(name, name.title()) for name in DECISIONS])
     # Required by review_decide, which says so; the attribute lets browsers say it first.
-    reason = forms.CharField(
-        required=False, max_length=4000, strip=True,
-        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    reason_code = forms.ChoiceField(
+        label="Reason (required)", required=False, choices=reason_choices,
+        widget=forms.Select(attrs={"required": True}),
+    )
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX_LENGTH, strip=True, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note_visibility = forms.ChoiceField(
+        label="Who may read the note", required=False, choices=NoteVisibility.choices,
+        initial=NoteVisibility.INTERNAL, widget=forms.RadioSelect,
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def first_error(self) -> str:
+        """What to tell the moderator about an invalid form."""
+        messages = [*self.errors.get("reason_code", []), *self.errors.get("note", [])]
+        return " ".join(messages) or "The decision form was incomplete; reload the page and try again."

@@ -14,6 +14,11 @@ class ReviewState(models.TextChoices):
 
 OPEN_STATES = [ReviewState.PENDING, ReviewState.ESCALATED]
 
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", "Internal: hub staff only"
+    PARTNER = "partner", "Shared with the reporting partners"
+
 # from-state -> to-states. Reopening (confirmed/dismissed -> pending) is a senior action.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     ReviewState.PENDING: {ReviewState.CONFIRMED, ReviewState.DISMISSED, ReviewState.ESCALATED},
@@ -58,7 +63,13 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    # The standing decision's reason code (settings.NCII_REASON_CODES), free note and who
+    # may read the note. Every earlier decision's code and note are in the audit trail.
+    decision_code = models.CharField(max_length=32, blank=True)
+    decision_note = models.TextField(blank=True)
+    note_visibility = models.CharField(
+        max_length=16, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
+    )
     # The content this item is about: the recomputed PDQ of its first report's review image,
     # or, without an image, the hash the partner claimed. Reports fold in by this.
     content_hash = models.CharField(max_length=64, blank=True)
@@ -75,6 +86,10 @@ class ReviewItem(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "escalated", "confirmed", "dismissed"]),
                 name="reviewitem_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(note_visibility__in=["internal", "partner"]),
+                name="reviewitem_note_visibility_valid",
             ),
         ]
         indexes = [

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -135,3 +136,12 @@ def partner_choices(*, user: AbstractBaseUser) -> list[Partner]:
     partner_id = staff_partner_id(user)
     partners = Partner.objects.order_by("display_name")
     return list(partners.filter(pk=partner_id) if partner_id else partners)
+
+
+def reason_codes() -> list[tuple[str, str]]:
+    """The configured decision reasons, (code, label), in the order pages offer them."""
+    return list(settings.NCII_REASON_CODES)
+
+
+def reason_label(code: str) -> str:
+    return dict(reason_codes()).get(code, code)

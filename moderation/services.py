@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,10 +12,17 @@ from matching.models import HashFeedback, MatchReport, Partner
 from matching.services import feedback_record
 from moderation.models import (
     ALLOWED_TRANSITIONS,
+    NoteVisibility,
     ReviewItem,
     ReviewState,
 )
-from moderation.selectors import decision_permission, item_visible_to, queue_permission, staff_partner_id
+from moderation.selectors import (
+    decision_permission,
+    item_visible_to,
+    queue_permission,
+    reason_codes,
+    staff_partner_id,
+)
 from moderation.triage import ITEM, OUTCOME_FOR, item_open_matching
 
 
@@ -44,6 +52,30 @@ FEEDBACK_FOR = {
     ReviewState.CONFIRMED: HashFeedback.Value.BLOCKED,
     ReviewState.DISMISSED: HashFeedback.Value.NOT_BLOCKED,
 }
+NOTE_REQUIRED_CODES = {"other"}
+NOTE_MAX_LENGTH = 4000
+
+
+@dataclass(frozen=True)
+class DecisionReason:
+    code: str
+    note: str = ""
+    visibility: str = NoteVisibility.INTERNAL
+
+
+def decision_reason_clean(*, code: str, note: str, visibility: str) -> DecisionReason:
+    """A decision's reason as the rules want it: a configured code, a note where the code
+    needs one, a known visibility."""
+    note = note.strip()
+    if code not in dict(reason_codes()):
+        raise ReasonRequired("Choose a reason code from the list.")
+    if code in NOTE_REQUIRED_CODES and not note:
+        raise ReasonRequired("This reason needs a note saying why.")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ReasonRequired(f"Keep the note to {NOTE_MAX_LENGTH} characters.")
+    if visibility not in NoteVisibility.values:
+        raise ReasonRequired("Say who may read the note.")
+    return DecisionReason(code=code, note=note, visibility=visibility)
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -100,29 +132,30 @@ def review_decide(
     moderator: AbstractBaseUser,
     item_id: int,
     decision: str,
-    reason: str,
+    reason_code: str,
+    note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
     expected_version: int | None = None,
+    bulk: bool = False,
 ) -> ReviewItem:
-    """Apply a decision (confirm, dismiss, escalate, reopen) as one state transition with its
-    audit event and partner feedback. Refused, writing nothing, when the transition is not
-    allowed, the moderator may not make it, or the item changed since they looked."""
+    """Apply a decision (confirm, dismiss, escalate, reopen) with its reason code and note as
+    one state transition with its audit event and partner feedback. Refused, writing
+    nothing, when the reason is incomplete, the transition is not allowed, the moderator may
+    not make it, or the item changed since they looked."""
     target = DECISIONS.get(decision)
     if target is None:
         raise DecisionRefused(f"Unknown decision {decision!r}.")
-    reason = reason.strip()
-    if not reason:
-        raise ReasonRequired("Give a reason for the decision.")
+    reason = decision_reason_clean(code=reason_code, note=note, visibility=note_visibility)
     item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
     if item is None:
         raise ItemNotFound("No such item.")
-    _check_decision(
-        moderator=moderator, item=item, target=target, expected_version=expected_version
-    )
+    _check_decision(moderator=moderator, item=item, target=target, expected_version=expected_version)
     before = {"state": item.state, "version": item.version}
     _apply(item=item, moderator=moderator, target=target, reason=reason)
+    after = {"state": item.state, "version": item.version, "code": reason.code, "note_visibility": reason.visibility}
     audit_record(
         actor=Actor.user(moderator), action=f"item.{decision}", object_type=ITEM, object_id=item.pk,
-        reason=reason, before=before, after={"state": item.state, "version": item.version},
+        reason=reason.note, before=before, after=after | ({"bulk": True} if bulk else {}),
     )
     _answer_reports(item=item, moderator=moderator, reason=reason)
     return item
@@ -149,25 +182,29 @@ def _check_decision(
         )
 
 
-def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason: str) -> None:
+def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason: DecisionReason) -> None:
     reopening = target == ReviewState.PENDING
     item.state, item.version = target, item.version + 1
     item.claimed_by, item.claim_expires_at = None, None
     item.decided_by = None if reopening else moderator  # type: ignore[assignment]
     item.decided_at = None if reopening else timezone.now()
-    item.decision_reason = "" if reopening else reason
+    item.decision_code, item.decision_note, item.note_visibility = reason.code, reason.note, reason.visibility
     item.save()
 
 
-def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: str) -> None:
-    MatchReport.objects.filter(membership__item=item).update(
-        outcome=OUTCOME_FOR[ReviewState(item.state)], decided_at=item.decided_at
-    )
+def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: DecisionReason) -> None:
+    """The outcome goes on every report of the item. A shared note goes only on the reports
+    this moderator may see: a partner's own moderator speaks to that partner alone."""
+    reports = MatchReport.objects.filter(membership__item=item)
+    reports.update(outcome=OUTCOME_FOR[ReviewState(item.state)], decided_at=item.decided_at, decision_note="")
+    partner_id = staff_partner_id(moderator)
+    if reason.visibility == NoteVisibility.PARTNER:
+        shared = reports.filter(partner_id=partner_id) if partner_id else reports
+        shared.update(decision_note=reason.note)
     feedback = FEEDBACK_FOR.get(ReviewState(item.state))
     if feedback:
-        partner_id = staff_partner_id(moderator)
         partner = Partner.objects.get(pk=partner_id) if partner_id else None
         feedback_record(
             bank_hash_id=item.bank_hash_id, partner=partner,
-            value=feedback, tags=[], actor=Actor.user(moderator), reason=reason,
+            value=feedback, tags=[], actor=Actor.user(moderator), reason=reason.note,
         )

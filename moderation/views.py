@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm, QueueFilterForm
-from moderation.models import ReviewItem, ReviewState
+from moderation.models import NoteVisibility, ReviewItem, ReviewState
 from moderation.selectors import (
     item_audit_trail,
     item_decision_targets,
@@ -27,6 +27,7 @@ from moderation.selectors import (
     item_reports,
     item_state_counts,
     partner_choices,
+    reason_label,
 )
 from moderation.services import (
     DECISIONS,
@@ -141,26 +142,24 @@ def _visible_item(request: HtmxHttpRequest, item_id: int) -> ReviewItem:
 REFUSAL_STATUS: dict[type[Exception], int] = {
     ReasonRequired: 400, NotPermitted: 403, DecisionRefused: 409,
 }
-INCOMPLETE = "The decision form was incomplete; reload the page and try again."
 
 
 def _item_decide(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        error = " ".join(form.errors.get("reason", [])) or INCOMPLETE
-        reason = request.POST.get("reason", "")
-        return _item_refused(request, item.pk, error=error, reason=reason, status=400)
+        return _item_refused(request, item.pk, error=form.first_error(), status=400)
     data = form.cleaned_data
     try:
         decided = review_decide(
             moderator=_user(request), item_id=item.pk, decision=data["decision"],
-            reason=data["reason"], expected_version=data["version"],
+            reason_code=data["reason_code"], note=data["note"],
+            note_visibility=data["note_visibility"] or NoteVisibility.INTERNAL, expected_version=data["version"],
         )
     except ItemNotFound as exc:
         raise Http404(str(exc)) from exc
     except tuple(REFUSAL_STATUS) as exc:
         status = next(code for cls, code in REFUSAL_STATUS.items() if isinstance(exc, cls))
-        return _item_refused(request, item.pk, error=str(exc), reason=data["reason"], status=status)
+        return _item_refused(request, item.pk, error=str(exc), status=status)
     return _item_decided(request, decided)
 
 
@@ -174,12 +173,12 @@ def _item_decided(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
     return _item_page(request, fresh, form=form, notice=notice)
 
 
-def _item_refused(
-    request: HtmxHttpRequest, item_id: int, *, error: str, reason: str, status: int
-) -> HttpResponse:
-    """The page (or panel) again, as it is now, keeping what the moderator typed."""
+def _item_refused(request: HtmxHttpRequest, item_id: int, *, error: str, status: int) -> HttpResponse:
+    """The page (or panel) again, as it is now, keeping what the moderator chose and typed."""
     item = _visible_item(request, item_id)
-    form = DecisionForm(initial={"version": item.version, "reason": reason})
+    typed = {name: request.POST.get(name, "") for name in ("reason_code", "note")}
+    visibility = request.POST.get("note_visibility") or NoteVisibility.INTERNAL
+    form = DecisionForm(initial=typed | {"note_visibility": visibility, "version": item.version})
     return _item_page(request, item, form=form, error=error, status=status)
 
 
@@ -215,6 +214,7 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "cluster_distance": settings.NCII_BANK_CLUSTER_DISTANCE,
         "audit_trail": item_audit_trail(item=item, report_ids=[r.pk for r in reports]),
         "decisions": [name for name, target in DECISIONS.items() if target in targets],
+        "decision_label": reason_label(item.decision_code),
         "hub_name": settings.NCII_HUB_NAME,
         "now": timezone.now(),
     }

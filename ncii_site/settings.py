@@ -1,8 +1,10 @@
 """Settings, all from the environment (12-factor). Defaults give the embedded mode:
 SQLite, Celery tasks run in-process, debug off unless DJANGO_DEBUG is set."""
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -15,6 +17,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def env_json(name: str, default: Any) -> Any:
+    raw = os.environ.get(name, "").strip()
+    return json.loads(raw) if raw else default
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -217,6 +224,23 @@ NCII_MIN_PDQ_QUALITY = env_int("NCII_MIN_PDQ_QUALITY", 50)
 NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
+# Every decision names one of these reasons (code, label), plus an optional note; "other"
+# needs the note. Keys 1-9 pick the first nine on the item page. JSON list of pairs to override.
+NCII_REASON_CODES: list[tuple[str, str]] = [
+    (str(code), str(label))
+    for code, label in env_json(
+        "NCII_REASON_CODES",
+        [
+            ("matches_bank", "Same image as the banked hash"),
+            ("different_image", "A different image"),
+            ("not_intimate", "Not intimate imagery"),
+            ("too_poor", "Too poor to judge"),
+            ("needs_senior", "Needs a senior moderator"),
+            ("new_information", "New information or a partner's appeal"),
+            ("other", "Other (explain in the note)"),
+        ],
+    )
+]
 NCII_REPORT_TASK = "moderation.report_process"
 
 LOGGING = {
