@@ -42,6 +42,10 @@ class ReasonRequired(ValueError):
     pass
 
 
+class ClaimNotHeld(Exception):
+    """The moderator does not hold this item's claim: nothing was changed."""
+
+
 DECISIONS = {
     "confirm": ReviewState.CONFIRMED,
     "dismiss": ReviewState.DISMISSED,
@@ -120,6 +124,43 @@ def review_claim_next(
         actor=Actor.user(moderator), action="item.claimed", object_type=ITEM, object_id=item.pk,
         after={"until": item.claim_expires_at.isoformat()},
     )
+    return item
+
+
+@transaction.atomic(durable=True)
+def review_claim_extend(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+    """Renew the lease on an item this moderator holds, while they are still working it."""
+    item = _held_item(moderator=moderator, item_id=item_id)
+    item.claim_expires_at = timezone.now() + timedelta(seconds=settings.NCII_CLAIM_SECONDS)
+    item.save(update_fields=["claim_expires_at"])
+    audit_record(
+        actor=Actor.user(moderator), action="item.claim_extended", object_type=ITEM, object_id=item.pk,
+        after={"until": item.claim_expires_at.isoformat()},
+    )
+    return item
+
+
+@transaction.atomic(durable=True)
+def review_claim_release(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+    """Hand an item this moderator holds back to the queue. Nobody releases another's claim."""
+    item = _held_item(moderator=moderator, item_id=item_id)
+    item.claimed_by, item.claim_expires_at = None, None
+    item.save(update_fields=["claimed_by", "claim_expires_at"])
+    audit_record(
+        actor=Actor.user(moderator), action="item.claim_released", object_type=ITEM, object_id=item.pk,
+        before={"claimed_by": moderator.pk},
+    )
+    return item
+
+
+def _held_item(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+    """The item, locked, if this moderator holds its claim. A lapsed claim nobody else has
+    taken since is still theirs to extend or release."""
+    item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise ItemNotFound("No such item.")
+    if item.claimed_by_id != moderator.pk:
+        raise ClaimNotHeld("You do not hold this item's claim; nothing was changed.")
     return item
 
 

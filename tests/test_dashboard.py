@@ -248,7 +248,7 @@ def test_review_next_claims_and_opens_the_item(mod_client, moderator, item):
     assert item.claimed_by == moderator
     assert AuditEvent.objects.filter(action="item.claimed", actor_user=moderator).count() == 1
     page = mod_client.get(item_url(item)).content.decode()
-    assert "mod until" in page
+    assert "Yours for" in page and "Keep it longer" in page
 
 
 def test_two_moderators_get_different_items(mod_client):
