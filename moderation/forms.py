@@ -64,6 +64,7 @@ class DecisionForm(forms.Form):
         initial=NoteVisibility.INTERNAL, widget=forms.RadioSelect,
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    and_next = forms.BooleanField(label="Then review the next item", required=False, initial=True)
 
     def first_error(self) -> str:
         """What to tell the moderator about an invalid form."""

@@ -9,8 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm
@@ -19,6 +21,7 @@ from moderation.selectors import (
     item_audit_trail,
     item_decision_targets,
     item_get_visible,
+    item_neighbours,
     item_prior_feedback,
     item_reports,
     reason_label,
@@ -31,10 +34,11 @@ from moderation.services import (
     NotPermitted,
     ReasonRequired,
     review_claim_extend,
+    review_claim_next,
     review_claim_release,
     review_decide,
 )
-from moderation.views import request_user
+from moderation.views import QUEUES, Queue, queue_for_next, request_user
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
@@ -82,17 +86,30 @@ def _item_decide(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
     except tuple(REFUSAL_STATUS) as exc:
         status = next(code for cls, code in REFUSAL_STATUS.items() if isinstance(exc, cls))
         return _item_refused(request, item.pk, error=str(exc), status=status)
-    return _item_decided(request, decided)
+    return _item_decided(request, decided, came_from=item.state, and_next=data["and_next"])
 
 
-def _item_decided(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
+def _item_decided(request: HtmxHttpRequest, item: ReviewItem, *, came_from: str, and_next: bool) -> HttpResponse:
     notice = f"Item {item.pk} is now {ReviewState(item.state).label.lower()}."
+    if and_next and came_from in QUEUES:
+        return _decided_then_next(request, notice=notice, queue=QUEUES[came_from])
     if not request.htmx:
         messages.success(request, notice)
         return redirect("moderation:item", item_id=item.pk)
     fresh = _visible_item(request, item.pk)
     form = DecisionForm(initial={"version": fresh.version})
     return _item_page(request, fresh, form=form, notice=notice)
+
+
+def _decided_then_next(request: HtmxHttpRequest, *, notice: str, queue: Queue) -> HttpResponse:
+    """Decide and next: lease the next item of the queue the decided one came from, and go there."""
+    messages.success(request, notice)
+    user = request_user(request)
+    following = review_claim_next(moderator=user, state=queue.state) if user.has_perm(queue.permission) else None
+    if following is None:
+        messages.info(request, "No items waiting.")
+    url = reverse("moderation:item", args=[following.pk]) if following else reverse(queue.url_name)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _item_refused(request: HtmxHttpRequest, item_id: int, *, error: str, status: int) -> HttpResponse:
@@ -125,6 +142,7 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
     reports = item_reports(user=user, item=item)
     partner_ids = {r.partner_id for r in reports}
     targets = item_decision_targets(user=user, item=item)
+    previous_id, next_id = item_neighbours(user=user, item=item)
     return {
         "item": item,
         "bank_hash": item.bank_hash,
@@ -139,6 +157,9 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "decision_label": reason_label(item.decision_code),
         "hub_name": settings.NCII_HUB_NAME,
         "claim_seconds": settings.NCII_CLAIM_SECONDS,
+        "previous_id": previous_id,
+        "next_id": next_id,
+        "next_queue": queue_for_next(user, item.state),
         "now": timezone.now(),
     }
 

@@ -18,6 +18,7 @@ from moderation.models import (
 )
 from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
 
+QUEUE_ORDER = ("-priority", "opened_at", "pk")  # what "review next" takes first
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
@@ -59,7 +60,18 @@ def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Revi
         items = items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
     elif filters.age in AGE_FILTERS:
         items = items.filter(opened_at__gte=timezone.now() - AGE_FILTERS[filters.age])
-    return items.order_by("-priority", "opened_at", "pk")
+    return items.order_by(*QUEUE_ORDER)
+
+
+def item_neighbours(*, user: AbstractBaseUser, item: ReviewItem) -> tuple[int | None, int | None]:
+    """The items before and after this one in its state's queue order (for j/k)."""
+    same = item_visible_to(user).filter(state=item.state)
+    p, o, pk = item.priority, item.opened_at, item.pk
+    later = Q(priority__lt=p) | Q(priority=p, opened_at__gt=o) | Q(priority=p, opened_at=o, pk__gt=pk)
+    earlier = Q(priority__gt=p) | Q(priority=p, opened_at__lt=o) | Q(priority=p, opened_at=o, pk__lt=pk)
+    after = same.filter(later).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
+    before = same.filter(earlier).order_by("priority", "-opened_at", "-pk").values_list("pk", flat=True).first()
+    return before, after
 
 
 def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:

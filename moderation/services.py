@@ -17,6 +17,7 @@ from moderation.models import (
     ReviewState,
 )
 from moderation.selectors import (
+    QUEUE_ORDER,
     decision_permission,
     item_visible_to,
     queue_permission,
@@ -104,14 +105,15 @@ def claims_expire() -> int:
 
 @transaction.atomic(durable=True)
 def review_claim_next(
-    *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING
+    *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING, exclude: int | None = None
 ) -> ReviewItem | None:
     """Lease the next item of a queue (priority, then age) to this moderator; an item they
-    already hold comes first. Two moderators never hold the same item."""
+    already hold comes first, except ``exclude`` (the one they are skipping). Two moderators
+    never hold the same item."""
     if not moderator.has_perm(queue_permission(state)):
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
-    queue = item_visible_to(moderator).filter(state=state).order_by("-priority", "opened_at", "pk")
+    queue = item_visible_to(moderator).filter(state=state).exclude(pk=exclude).order_by(*QUEUE_ORDER)
     held = queue.filter(claimed_by=moderator, claim_expires_at__gte=now).select_for_update().first()
     free = Q(claimed_by__isnull=True) | Q(claim_expires_at__lt=now)
     item = held or queue.filter(free).select_for_update(skip_locked=True).first()

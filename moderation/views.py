@@ -1,6 +1,7 @@
 """The moderator dashboard: the queues and "review next" (the item page is in item_views).
 Views parse input, call selectors and services, and pick the page or fragment to render."""
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,13 +22,15 @@ from moderation.selectors import (
     partner_choices,
 )
 from moderation.services import (
+    ClaimNotHeld,
+    ItemNotFound,
     review_claim_next,
+    review_claim_release,
 )
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW, REVIEW_ESCALATED
 
 QUEUE_TEMPLATE = "moderation/queue.html"
-ITEM_TEMPLATE = "moderation/item.html"
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,26 @@ def review_next(request: HtmxHttpRequest) -> HttpResponse:
     if queue is None:
         return HttpResponseBadRequest("Unknown queue.")
     permission_require(request, queue.permission)
-    item = review_claim_next(moderator=request_user(request), state=queue.state)
+    skip = _skipped(request)
+    item = review_claim_next(moderator=request_user(request), state=queue.state, exclude=skip)
     if item is None:
         messages.info(request, "No items waiting.")
         return redirect(queue.url_name)
     return redirect("moderation:item", item_id=item.pk)
+
+
+def _skipped(request: HtmxHttpRequest) -> int | None:
+    """The item the moderator is moving on from (``skip``): its claim, if they hold it, goes
+    back to the queue, and "next" is some other item."""
+    raw = request.POST.get("skip", "")
+    if not raw.isdigit():
+        return None
+    with suppress(ClaimNotHeld, ItemNotFound):  # nothing to give back
+        review_claim_release(moderator=request_user(request), item_id=int(raw))
+    return int(raw)
+
+
+def queue_for_next(user: AbstractBaseUser, state: str) -> Queue | None:
+    """The queue "next" continues from after an item in ``state``, if this user may work it."""
+    queue = QUEUES.get(state, PENDING_QUEUE)
+    return queue if user.has_perm(queue.permission) else None
