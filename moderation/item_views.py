@@ -24,6 +24,7 @@ from moderation.selectors import (
     item_neighbours,
     item_prior_feedback,
     item_reports,
+    reason_codes,
     reason_label,
 )
 from moderation.services import (
@@ -155,6 +156,7 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "audit_trail": item_audit_trail(item=item, report_ids=[r.pk for r in reports]),
         "decisions": [name for name, target in DECISIONS.items() if target in targets],
         "decision_label": reason_label(item.decision_code),
+        "reason_keys": min(9, len(reason_codes())),
         "hub_name": settings.NCII_HUB_NAME,
         "claim_seconds": settings.NCII_CLAIM_SECONDS,
         "previous_id": previous_id,

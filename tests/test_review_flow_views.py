@@ -1,6 +1,7 @@
 """Working through a queue: decide and next, skipping to the next item, and the previous and
 next links of the item page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -125,3 +126,21 @@ def test_item_page_queries_do_not_grow_with_reports(moderator):
     large = item_open(*[PartnerFactory() for _ in range(6)])
     client = signed_in(moderator)
     assert query_count(lambda: client.get(item_url(small))) == query_count(lambda: client.get(item_url(large)))
+
+
+INLINE = [
+    (r"<script(?![^>]*\bsrc=)[^>]*>", "inline script"),
+    (r"\sstyle=", "style attribute"),
+    (r"\son[a-z]+=", "inline event handler"),
+    (r"<style", "style element"),
+]
+
+
+def test_pages_are_ready_for_a_strict_content_security_policy(moderator):
+    item = item_open(PartnerFactory())
+    client = signed_in(moderator)
+    for url in (QUEUE, item_url(item)):
+        page = client.get(url).content.decode()
+        assert 'src="/static/js/review.js" defer' in page
+        for pattern, what in INLINE:
+            assert not re.search(pattern, page), f"{what} on {url}"

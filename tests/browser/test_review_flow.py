@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 
 from audit.models import AuditEvent
 from matching.models import HashFeedback
+from moderation.models import ReviewItem
 from moderation.services import review_decide
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import sign_in, wait_for
 from tests.factories import PartnerFactory, UserFactory, item_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +33,8 @@ def test_moderator_reviews_next_and_confirms(page, live_server, artifact):
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name=f"Item #{quiet.pk}")).to_be_visible()  # decide and next
     expect(page.locator(".messages")).to_contain_text(f"Item {busy.pk} is now confirmed")
-    page.goto(f"{live_server.url}/dashboard/items/{busy.pk}/")
+    assert ReviewItem.objects.get(pk=quiet.pk).claimed_by == moderator
+    page.goto(f"{live_server.url}/dashboard/items/{busy.pk}/")  # leaving hands the claim back
     expect(page.locator("#decision-panel")).to_contain_text("Confirmed")
     expect(page.locator("#audit-trail")).to_contain_text("item.confirm")
     page.screenshot(path=artifact("item.png"), full_page=True)
@@ -41,8 +43,9 @@ def test_moderator_reviews_next_and_confirms(page, live_server, artifact):
     assert (busy.state, busy.decided_by) == ("confirmed", moderator)
     assert HashFeedback.objects.get(bank_hash=busy.bank_hash).value == "Blocked"
     assert AuditEvent.objects.filter(action="item.confirm", actor_user=moderator).count() == 1
+    wait_for(lambda: AuditEvent.objects.filter(action="item.claim_released", object_id=str(quiet.pk)).exists())
     quiet.refresh_from_db()
-    assert (quiet.state, quiet.claimed_by) == ("pending", moderator)
+    assert (quiet.state, quiet.claimed_by) == ("pending", None)
 
 
 def test_a_decision_that_lost_the_race_is_refused_in_the_page(page, live_server):
