@@ -17,10 +17,25 @@ AGE_CHOICES = [
 ]
 
 
+PARTNER_COUNT_CHOICES = [("", "Any number of partners"), *((n, f"{n} or more partners") for n in (2, 3, 5))]
+MISMATCH_CHOICES = [("", "Any"), ("yes", "Hash mismatch only"), ("no", "No hash mismatch")]
+SORT_CHOICES = [
+    ("priority", "Priority (as review next)"),
+    ("oldest", "Oldest first"),
+    ("newest", "Newest first"),
+    ("partners", "Most partners first"),
+]
+
+
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "All states"), *ReviewState.choices], required=False)
     partner = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     age = forms.ChoiceField(choices=AGE_CHOICES, required=False)
+    min_partners = forms.TypedChoiceField(
+        label="Reported by", choices=PARTNER_COUNT_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    mismatch = forms.ChoiceField(label="Hash check", choices=MISMATCH_CHOICES, required=False)
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, params: QueryDict, *, partners: list[Partner], state: str | None) -> None:
         """``state`` fixes the list to one state (the escalations page) and drops the field;
@@ -40,7 +55,11 @@ class QueueFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         state = self.fixed_state or data.get("state", ReviewState.PENDING)
-        return QueueFilters(state=state, partner_id=data.get("partner"), age=data.get("age", ""))
+        return QueueFilters(
+            state=state, partner_id=data.get("partner"), age=data.get("age", ""),
+            min_partners=data.get("min_partners"), mismatch=data.get("mismatch", ""),
+            sort=data.get("sort") or "priority",
+        )
 
 
 def reason_choices() -> list[tuple[str, str]]:

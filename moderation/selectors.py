@@ -1,9 +1,9 @@
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -19,6 +19,12 @@ from moderation.models import (
 from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
 
 QUEUE_ORDER = ("-priority", "opened_at", "pk")  # what "review next" takes first
+SORTS = {
+    "priority": QUEUE_ORDER,
+    "oldest": ("opened_at", "pk"),
+    "newest": ("-opened_at", "-pk"),
+    "partners": ("-partner_count", "opened_at", "pk"),
+}
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
@@ -47,6 +53,9 @@ class QueueFilters:
     state: str = ReviewState.PENDING
     partner_id: int | None = None
     age: str = ""
+    min_partners: int | None = None
+    mismatch: str = ""  # "yes": only items with a hash mismatch, "no": only without
+    sort: str = "priority"
 
 
 def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[ReviewItem]:
@@ -56,11 +65,41 @@ def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Revi
     if filters.partner_id:
         reported = ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=filters.partner_id)
         items = items.filter(Exists(reported))
-    if filters.age == "older":
-        items = items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
-    elif filters.age in AGE_FILTERS:
-        items = items.filter(opened_at__gte=timezone.now() - AGE_FILTERS[filters.age])
-    return items.order_by(*QUEUE_ORDER)
+    if filters.min_partners:
+        items = items.filter(partner_count__gte=filters.min_partners)
+    if filters.mismatch in ("yes", "no"):
+        items = items.filter(has_hash_mismatch=filters.mismatch == "yes")
+    return _by_age(items, filters.age).order_by(*SORTS.get(filters.sort, QUEUE_ORDER))
+
+
+def _by_age(items: QuerySet[ReviewItem], age: str) -> QuerySet[ReviewItem]:
+    if age == "older":
+        return items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
+    if age in AGE_FILTERS:
+        return items.filter(opened_at__gte=timezone.now() - AGE_FILTERS[age])
+    return items
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    oldest_opened_at: datetime | None
+    breaches: int  # items waiting longer than the target
+    target: timedelta
+
+    @property
+    def target_label(self) -> str:
+        seconds = int(self.target.total_seconds())
+        return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{max(1, seconds // 60)} min"
+
+
+def queue_health(*, user: AbstractBaseUser, state: str) -> QueueHealth:
+    """How long the oldest item of a queue has waited, and how many wait past the target."""
+    target = timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS)
+    cutoff = timezone.now() - target
+    stats = item_visible_to(user).filter(state=state).aggregate(
+        oldest=Min("opened_at"), breaches=Count("pk", filter=Q(opened_at__lt=cutoff))
+    )
+    return QueueHealth(oldest_opened_at=stats["oldest"], breaches=stats["breaches"], target=target)
 
 
 def item_neighbours(*, user: AbstractBaseUser, item: ReviewItem) -> tuple[int | None, int | None]:

@@ -3,6 +3,7 @@ Views parse input, call selectors and services, and pick the page or fragment to
 
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,11 +16,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from moderation.forms import QueueFilterForm
-from moderation.models import ReviewState
+from moderation.models import OPEN_STATES, ReviewState
 from moderation.selectors import (
     item_list,
     item_state_counts,
     partner_choices,
+    queue_health,
 )
 from moderation.services import (
     ClaimNotHeld,
@@ -81,12 +83,15 @@ def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
     form = QueueFilterForm(request.GET, partners=partner_choices(user=user), state=fixed_state)
     filters = form.filters()
     items = Paginator(item_list(user=user, filters=filters), settings.NCII_QUEUE_PAGE_SIZE)
-    context = {"queue": queue, "form": form, "state": filters.state, "now": timezone.now(),
+    now = timezone.now()
+    context = {"queue": queue, "form": form, "state": filters.state, "now": now,
+               "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS), "open_states": OPEN_STATES,
                "page": items.get_page(request.GET.get("page"))}
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
     else:
         context["counts"] = item_state_counts(user=user)
+        context["health"] = queue_health(user=user, state=queue.state)
         response = render(request, QUEUE_TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
     return response

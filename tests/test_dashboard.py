@@ -233,7 +233,8 @@ def test_partner_scoped_moderator_sees_only_their_partner_in_the_queue(db):
     response = client.get(QUEUE)
     assert sorted(i.pk for i in response.context["page"]) == sorted([shared.pk, own.pk])
     assert response.context["counts"]["pending"] == 2
-    assert f'value="{theirs.pk}"' not in response.content.decode()
+    assert f'<option value="{ours.pk}">{ours.display_name}</option>' in response.content.decode()
+    assert f'<option value="{theirs.pk}">{theirs.display_name}</option>' not in response.content.decode()
     assert foreign.pk not in listed(client, partner=theirs.pk)
 
 
