@@ -37,6 +37,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "seq"]),
             models.Index(fields=["action", "seq"]),
+            # one person's events of a kind over time (image reveals today, this session)
+            models.Index(fields=["actor_user", "action", "created_at"], name="audit_actor_action_time"),
         ]
 
     def __str__(self) -> str:

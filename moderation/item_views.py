@@ -159,6 +159,7 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "reason_keys": min(9, len(reason_codes())),
         "hub_name": settings.NCII_HUB_NAME,
         "claim_seconds": settings.NCII_CLAIM_SECONDS,
+        "reblur_seconds": 5,
         "previous_id": previous_id,
         "next_id": next_id,
         "next_queue": queue_for_next(user, item.state),

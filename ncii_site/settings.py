@@ -224,6 +224,9 @@ NCII_MIN_PDQ_QUALITY = env_int("NCII_MIN_PDQ_QUALITY", 50)
 NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
+# Review images a role may reveal a day, e.g. '{"moderator": 60, "senior_moderator": null}'
+# (null: no cap). A user with several roles gets the most generous; roles not named: no cap.
+NCII_DAILY_REVEAL_CAP: dict[str, int | None] = env_json("NCII_DAILY_REVEAL_CAP", {})
 NCII_SLA_TARGET_SECONDS = env_int("NCII_SLA_TARGET_SECONDS", 24 * 3600)  # an item waiting longer breaches it
 # Every decision names one of these reasons (code, label), plus an optional note; "other"
 # needs the note. Keys 1-9 pick the first nine on the item page. JSON list of pairs to override.

@@ -183,4 +183,5 @@
   });
   window.setInterval(claimTick, 1000);
   document.addEventListener("DOMContentLoaded", claimTick);
+  document.documentElement.dataset.keys = "on"; // shortcuts are listening (tests wait for this)
 })();

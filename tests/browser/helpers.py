@@ -21,3 +21,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting for the page's request"
         time.sleep(0.05)
+
+
+def keys_on(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the page's keyboard shortcuts (static/js/review.js) to listen."""
+    page.locator("html[data-keys='on']").wait_for(state="attached")

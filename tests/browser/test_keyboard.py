@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from moderation.models import ReviewItem
 from moderation.services import review_claim_next
-from tests.browser.helpers import sign_in, wait_for
+from tests.browser.helpers import keys_on, sign_in, wait_for
 from tests.factories import PartnerFactory, UserFactory, item_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,8 +24,10 @@ def five_items() -> list[ReviewItem]:
     return [ReviewItem.objects.get(pk=i.pk) for i in items]
 
 
-def heading(page, item: ReviewItem):  # type: ignore[no-untyped-def]
-    return page.get_by_role("heading", name=f"Item #{item.pk}")
+def on_item(page, item: ReviewItem) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the item's page is showing and its shortcuts listen."""
+    expect(page.get_by_role("heading", name=f"Item #{item.pk}")).to_be_visible()
+    keys_on(page)
 
 
 def test_a_moderator_works_five_items_by_keyboard_alone(page, live_server, artifact):
@@ -33,27 +35,28 @@ def test_a_moderator_works_five_items_by_keyboard_alone(page, live_server, artif
     maria = UserFactory(username="maria", role="moderator")
     sign_in(page, live_server, "maria")
     expect(page.locator("#item-list tbody tr")).to_have_count(5)
+    keys_on(page)
     page.keyboard.press("j")
     expect(page.locator("#item-list tbody a").first).to_be_focused()
     page.screenshot(path=artifact("keyboard-queue.png"), full_page=True)
 
     page.keyboard.press("n")  # claim the next item
-    expect(heading(page, a)).to_be_visible()
+    on_item(page, a)
     page.keyboard.press("j")
-    expect(heading(page, b)).to_be_visible()
+    on_item(page, b)
     page.keyboard.press("k")
-    expect(heading(page, a)).to_be_visible()
+    on_item(page, a)
 
     page.keyboard.press("c")  # no reason yet: nothing is sent
     expect(page.locator("[data-key-hint]")).to_contain_text("Choose a reason first")
     page.keyboard.press("1")
     page.keyboard.press("c")
-    expect(heading(page, b)).to_be_visible()  # decided, and the next one is claimed
+    on_item(page, b)  # decided, and the next one is claimed
     expect(page.get_by_text("Yours for")).to_be_visible()
 
     page.keyboard.press("2")
     page.keyboard.press("d")
-    expect(heading(page, c)).to_be_visible()
+    on_item(page, c)
 
     page.keyboard.press("5")
     page.keyboard.press("e")  # the note opens and takes the keys
@@ -61,7 +64,7 @@ def test_a_moderator_works_five_items_by_keyboard_alone(page, live_server, artif
     page.keyboard.type("The face is not visible; a senior should look.")
     page.screenshot(path=artifact("keyboard-item.png"), full_page=True)
     page.keyboard.press("Control+Enter")
-    expect(heading(page, d)).to_be_visible()
+    on_item(page, d)
 
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
@@ -69,7 +72,7 @@ def test_a_moderator_works_five_items_by_keyboard_alone(page, live_server, artif
     expect(page.get_by_role("dialog")).to_be_hidden()
     page.keyboard.press("1")
     page.keyboard.press("c")
-    expect(heading(page, e)).to_be_visible()
+    on_item(page, e)
 
     page.keyboard.press("3")
     page.keyboard.press("d")
@@ -96,6 +99,7 @@ def test_keys_are_ignored_while_typing(page, live_server):
     UserFactory(username="maria", role="moderator")
     sign_in(page, live_server, "maria")
     page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
+    keys_on(page)
     page.get_by_text("Add a note").click()
     page.get_by_label("Note").click()
     page.keyboard.type("1 c d e n")
