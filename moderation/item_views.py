@@ -40,6 +40,7 @@ from moderation.services import (
     review_decide,
 )
 from moderation.views import QUEUES, Queue, queue_for_next, request_user
+from moderation.wellbeing_selectors import wellbeing_get
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
@@ -159,7 +160,7 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "reason_keys": min(9, len(reason_codes())),
         "hub_name": settings.NCII_HUB_NAME,
         "claim_seconds": settings.NCII_CLAIM_SECONDS,
-        "reblur_seconds": 5,
+        "reblur_seconds": wellbeing_get(user).reblur_seconds,
         "previous_id": previous_id,
         "next_id": next_id,
         "next_queue": queue_for_next(user, item.state),

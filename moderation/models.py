@@ -101,6 +101,33 @@ class ReviewItem(models.Model):
         return f"item {self.pk} ({self.state})"
 
 
+class ModeratorSettings(models.Model):
+    """A moderator's own choices for how review images reach them, kept within the limits in
+    settings.NCII_WELLBEING_LIMITS. Blur may be off only where an admin allowed it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_settings"
+    )
+    blur_radius = models.PositiveSmallIntegerField()
+    reblur_seconds = models.PositiveSmallIntegerField()
+    break_after_reveals = models.PositiveSmallIntegerField()
+    break_after_minutes = models.PositiveSmallIntegerField()
+    blur_off = models.BooleanField(default=False)
+    blur_off_allowed = models.BooleanField(default=False, help_text="Set by an admin")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "moderator settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(blur_off=False) | Q(blur_off_allowed=True), name="moderatorsettings_blur_off_allowed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"settings of {self.user_id}"
+
+
 class ReviewItemReport(models.Model):
     """A report's membership of an item. A report belongs to exactly one item (DB-enforced),
     which is what makes re-running the triage task harmless."""

@@ -15,43 +15,48 @@ from matching.crypto import image_decrypt
 from matching.images import REVIEW_LEVELS, review_view
 from matching.intake import report_retry
 from moderation.selectors import report_image_visible, reports_failed
-from moderation.wellbeing_selectors import day_start
+from moderation.wellbeing_selectors import day_start, wellbeing_get
 from moderation.wellbeing_services import RevealCapReached, image_reveal
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
-
-BLUR_RADIUS = 14
 
 
 @staff_login_required
 @require_GET
 def report_image(request: HtmxHttpRequest, item_id: int, report_id: int) -> HttpResponse:
     """The derivative at the level asked for, made on the server so nothing sharper reaches
-    the browser: blurred greyscale by default, ``?view=grey`` sharp greyscale, ``?view=colour``
-    (or the older ``?reveal=1``) as sent. Every reveal is audited, within the daily cap of
-    the moderator's role. Never cached."""
+    the browser: blurred greyscale by default (at the moderator's blur, or sharp greyscale if
+    an admin let them turn blur off), ``?view=grey`` sharp greyscale, ``?view=colour`` (or the
+    older ``?reveal=1``) as sent. Every reveal is audited, within the daily cap of the
+    moderator's role. Never cached."""
     permission_require(request, REVIEW)
     image = report_image_visible(user=request.user, item_id=item_id, report_id=report_id)
     if image is None:
         raise Http404("No review image (never sent, not yours to see, or deleted after the decision).")
-    level = _level_asked(request)
+    wellbeing = wellbeing_get(request.user)
+    asked = _level_asked(request)
+    level = asked or ("grey" if wellbeing.blur_off else "blurred")
     if level != "blurred":
         try:
-            image_reveal(moderator=request.user, item_id=item_id, report_id=report_id, level=level)
+            image_reveal(moderator=request.user, item_id=item_id, report_id=report_id, level=level,
+                         by_default=asked is None)
         except RevealCapReached as exc:
-            return _reveal_refused(request, str(exc))
-    data = review_view(image_decrypt(image.ciphertext), level=level, radius=BLUR_RADIUS)
+            if asked:
+                return _reveal_refused(request, str(exc))
+            level = "blurred"  # blur off, but no reveals left today: the preview, blurred
+    data = review_view(image_decrypt(image.ciphertext), level=level, radius=wellbeing.blur_radius)
     response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "no-store, private"
     response["Content-Disposition"] = "inline"
     return response
 
 
-def _level_asked(request: HtmxHttpRequest) -> str:
+def _level_asked(request: HtmxHttpRequest) -> str | None:
+    """The level the request names, or None for the moderator's default preview."""
     if request.GET.get("reveal") == "1":
         return "colour"
-    view = request.GET.get("view", "blurred")
-    return view if view in REVIEW_LEVELS else "blurred"
+    view = request.GET.get("view")
+    return view if view in REVIEW_LEVELS else None
 
 
 def _reveal_refused(request: HtmxHttpRequest, message: str) -> HttpResponse:

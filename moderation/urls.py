@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import item_views, report_views, views
+from moderation import item_views, report_views, views, wellbeing_views
 
 app_name = "moderation"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("items/<int:item_id>/claim/release", item_views.claim_release, name="claim-release"),
     path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
     path("failed/", report_views.failed_reports, name="failed"),
+    path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
 ]

@@ -1,7 +1,8 @@
-"""Reads about a moderator's exposure to review images: how many they revealed and since
-when, and how many their role allows a day. Every reveal is an audit event, so the audit
-trail is the one count."""
+"""Reads about moderator wellbeing: their settings for review images, within the admins'
+limits, and their exposure: how many images they revealed, since when, and how many their
+role allows a day. Every reveal is an audit event, so the audit trail is the one count."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -9,8 +10,36 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from moderation.models import ModeratorSettings
 
 REVEALED = "image.revealed"
+LIMITED = ("blur_radius", "reblur_seconds", "break_after_reveals", "break_after_minutes")
+
+
+@dataclass(frozen=True)
+class Wellbeing:
+    blur_radius: int
+    reblur_seconds: int
+    break_after_reveals: int
+    break_after_minutes: int
+    blur_off: bool = False
+    blur_off_allowed: bool = False
+
+
+def wellbeing_limits() -> dict[str, tuple[int, int, int]]:
+    """(lowest, default, highest) of each setting a moderator may choose."""
+    return {name: settings.NCII_WELLBEING_LIMITS[name] for name in LIMITED}
+
+
+def wellbeing_get(user: AbstractBaseUser) -> Wellbeing:
+    """The moderator's choices, or the defaults; always within today's limits (an admin may
+    have narrowed them since the moderator chose)."""
+    row = ModeratorSettings.objects.filter(user_id=user.pk).first()
+    values = {}
+    for name, (low, default, high) in wellbeing_limits().items():
+        values[name] = min(high, max(low, getattr(row, name) if row else default))
+    allowed = bool(row and row.blur_off_allowed)
+    return Wellbeing(**values, blur_off=allowed and bool(row and row.blur_off), blur_off_allowed=allowed)
 
 
 def reveals_since(*, user: AbstractBaseUser, since: datetime) -> int:

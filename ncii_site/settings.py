@@ -227,6 +227,22 @@ NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
 # Review images a role may reveal a day, e.g. '{"moderator": 60, "senior_moderator": null}'
 # (null: no cap). A user with several roles gets the most generous; roles not named: no cap.
 NCII_DAILY_REVEAL_CAP: dict[str, int | None] = env_json("NCII_DAILY_REVEAL_CAP", {})
+# What moderators may choose for themselves (their settings page), as [lowest, default,
+# highest]; admins narrow or widen these. JSON to override some, e.g. '{"reblur_seconds": [2, 4, 8]}'.
+# Turning the blur off altogether is never a choice unless an admin allows it for that user
+# (manage.py moderator_blur_off).
+NCII_WELLBEING_LIMITS: dict[str, tuple[int, int, int]] = {
+    name: (int(low), int(default), int(high))
+    for name, (low, default, high) in (
+        {
+            "blur_radius": (8, 14, 30),  # blur of previews, in pixels of the 512-px derivative
+            "reblur_seconds": (2, 5, 20),  # a revealed image blurs again after this
+            "break_after_reveals": (5, 25, 100),  # a break is suggested after this many reveals
+            "break_after_minutes": (15, 60, 120),  # or this long into the session
+        }
+        | env_json("NCII_WELLBEING_LIMITS", {})
+    ).items()
+}
 NCII_SLA_TARGET_SECONDS = env_int("NCII_SLA_TARGET_SECONDS", 24 * 3600)  # an item waiting longer breaches it
 # Every decision names one of these reasons (code, label), plus an optional note; "other"
 # needs the note. Keys 1-9 pick the first nine on the item page. JSON list of pairs to override.

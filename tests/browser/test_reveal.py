@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from matching.crypto import image_encrypt
 from matching.models import ReviewImage
+from moderation.wellbeing_services import moderator_settings_update
 from tests.browser.helpers import keys_on, sign_in, wait_for
 from tests.factories import PartnerFactory, UserFactory, item_open
 from tests.images import encode, photo_like
@@ -61,3 +62,19 @@ def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_serve
     wait_for(lambda: levels() == ["grey", "colour", "grey"])  # again a request, again recorded
     page.keyboard.press("r")
     expect(figure).to_have_attribute("data-level", "blurred")
+
+
+def test_a_revealed_image_blurs_again_after_the_moderators_time(page, live_server):
+    item = item_with_image()
+    maria = UserFactory(username="maria", role="moderator")
+    moderator_settings_update(
+        moderator=maria, blur_radius=20, reblur_seconds=2, break_after_reveals=25, break_after_minutes=60
+    )
+    sign_in(page, live_server, "maria")
+    page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
+    keys_on(page)
+    figure = page.locator("[data-review-image]")
+    page.keyboard.press("r")
+    expect(figure).to_have_attribute("data-level", "grey")
+    expect(figure).to_have_attribute("data-level", "blurred", timeout=3500)
+    assert levels() == ["grey"]
