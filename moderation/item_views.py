@@ -41,6 +41,7 @@ from moderation.services import (
 )
 from moderation.views import QUEUES, Queue, queue_for_next, request_user
 from moderation.wellbeing_selectors import wellbeing_get
+from moderation.wellbeing_views import exposure_for
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
@@ -130,7 +131,7 @@ def _item_page(
     context = _item_context(request_user(request), item) | {"form": form, "notice": notice, "error": error}
     if request.method == "POST" and request.htmx:
         return HttpResponse(_item_fragments(request, context), status=status)
-    return render(request, ITEM_TEMPLATE, context, status=status)
+    return render(request, ITEM_TEMPLATE, context | {"exposure": exposure_for(request)}, status=status)
 
 
 def _item_fragments(request: HtmxHttpRequest, context: dict[str, Any]) -> str:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
     path("failed/", report_views.failed_reports, name="failed"),
     path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
+    path("wellbeing/break", wellbeing_views.break_taken, name="wellbeing-break"),
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -63,3 +64,33 @@ def daily_reveal_cap(user: AbstractBaseUser) -> int | None:
 def reveals_left_today(user: AbstractBaseUser) -> int | None:
     cap = daily_reveal_cap(user)
     return None if cap is None else max(0, cap - reveals_since(user=user, since=day_start()))
+
+
+@dataclass(frozen=True)
+class Exposure:
+    session_reveals: int  # since this sign-in
+    reveals_since_break: int
+    break_at: datetime  # the last break, or the sign-in
+    left_today: int | None  # None: no daily cap
+    break_due: bool
+    wellbeing: Wellbeing
+
+
+def exposure_get(*, user: AbstractBaseUser, session_start: datetime, break_at: datetime) -> Exposure:
+    """What the moderator has been exposed to this sign-in and today, and whether a break is
+    due (reveals or minutes since the last one past their thresholds). One query for counts."""
+    today = day_start()
+    counts = AuditEvent.objects.filter(
+        actor_user_id=user.pk, action=REVEALED, created_at__gte=min(session_start, break_at, today)
+    ).aggregate(
+        session=Count("pk", filter=Q(created_at__gte=session_start)),
+        since_break=Count("pk", filter=Q(created_at__gte=break_at)),
+        today=Count("pk", filter=Q(created_at__gte=today)),
+    )
+    cap, wellbeing = daily_reveal_cap(user), wellbeing_get(user)
+    minutes = (timezone.now() - break_at).total_seconds() / 60
+    due = counts["since_break"] >= wellbeing.break_after_reveals or minutes >= wellbeing.break_after_minutes
+    return Exposure(
+        session_reveals=counts["session"], reveals_since_break=counts["since_break"], break_at=break_at,
+        left_today=None if cap is None else max(0, cap - counts["today"]), break_due=due, wellbeing=wellbeing,
+    )

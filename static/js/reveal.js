@@ -1,7 +1,9 @@
 /* Review images: blurred greyscale by default (made on the server). A click (not hover) swaps
  * in sharp greyscale, a second, separate button swaps in colour; each swap is a fresh request
  * the server records. The image blurs again after the moderator's re-blur time, when the
- * pointer or focus leaves it, or when the page is hidden.
+ * pointer or focus leaves it, or when the page is hidden. Each reveal counts on the page, and
+ * the break prompt shows once the moderator's reveals or minutes since a break pass their own
+ * thresholds.
  */
 (function () {
   "use strict";
@@ -77,6 +79,33 @@
     $$("[data-review-image] [data-no-js]").forEach(function (links) { links.hidden = true; });
   }
 
+  // --- exposure -----------------------------------------------------------------------------
+
+  function bump(selector, by) {
+    var el = document.querySelector(selector);
+    if (el) { el.textContent = String(Math.max(0, Number(el.textContent) + by)); }
+  }
+
+  function checkBreak() {
+    var prompt = document.querySelector("[data-break-prompt]");
+    if (!prompt || !prompt.hidden) { return; }
+    var minutes = (Date.now() - Date.parse(prompt.dataset.breakAt)) / 60000;
+    if (Number(prompt.dataset.sinceBreak) >= Number(prompt.dataset.breakReveals) ||
+        minutes >= Number(prompt.dataset.breakMinutes)) {
+      prompt.hidden = false;
+    }
+  }
+
+  function onRevealed() {
+    bump("[data-reveal-count]", 1);
+    bump("[data-reveals-left]", -1);
+    var prompt = document.querySelector("[data-break-prompt]");
+    if (prompt) { prompt.dataset.sinceBreak = String(Number(prompt.dataset.sinceBreak) + 1); }
+    checkBreak();
+  }
+
+  document.addEventListener("review:revealed", onRevealed);
+  window.setInterval(checkBreak, 30000);
   document.addEventListener("click", onClick);
   document.addEventListener("load", onLoad, true); // load and error do not bubble: capture
   document.addEventListener("error", onError, true);

@@ -78,3 +78,27 @@ def test_a_revealed_image_blurs_again_after_the_moderators_time(page, live_serve
     expect(figure).to_have_attribute("data-level", "grey")
     expect(figure).to_have_attribute("data-level", "blurred", timeout=3500)
     assert levels() == ["grey"]
+
+
+def test_the_page_counts_reveals_and_suggests_a_break(page, live_server):
+    item = item_with_image()
+    maria = UserFactory(username="maria", role="moderator")
+    moderator_settings_update(
+        moderator=maria, blur_radius=14, reblur_seconds=20, break_after_reveals=5, break_after_minutes=60
+    )
+    sign_in(page, live_server, "maria")
+    page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
+    keys_on(page)
+    figure, prompt = page.locator("[data-review-image]"), page.locator("#break-prompt")
+    expect(prompt).to_be_hidden()
+    for count in range(1, 6):
+        page.keyboard.press("r")  # reveal
+        expect(page.locator("[data-reveal-count]")).to_have_text(str(count))
+        page.keyboard.press("r")  # and blur again
+        expect(figure).to_have_attribute("data-level", "blurred")
+    expect(prompt).to_be_visible()
+    expect(prompt).to_contain_text("Time for a break")
+    prompt.get_by_role("button", name="I have had a break").click()
+    expect(page.locator("#break-prompt")).to_be_hidden()
+    expect(page.locator("#break-prompt")).to_have_attribute("data-since-break", "0")
+    assert levels() == ["grey"] * 5
