@@ -18,14 +18,17 @@ from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm
 from moderation.models import NoteVisibility, ReviewItem, ReviewState
 from moderation.selectors import (
+    hash_confirmations,
     item_audit_trail,
     item_decision_targets,
     item_get_visible,
     item_neighbours,
+    item_prior_decisions,
     item_prior_feedback,
     item_reports,
     reason_codes,
     reason_label,
+    reports_summary,
 )
 from moderation.services import (
     DECISIONS,
@@ -151,7 +154,11 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
         "bank_hash": item.bank_hash,
         "case_refs": sorted(item.bank_hash.case_refs.items()),
         "reports": reports,
-        "best_distance": min((r.distance for r in reports), default=None),
+        "summary": reports_summary(reports),
+        "confirmations": hash_confirmations(bank_hash_id=item.bank_hash_id),
+        "prior_decisions": [(d, reason_label(d.decision_code)) for d in item_prior_decisions(user=user, item=item)],
+        "match_distance": settings.NCII_PDQ_MATCH_DISTANCE,
+        "min_quality": settings.NCII_MIN_PDQ_QUALITY,
         "prior_feedback": item_prior_feedback(item=item, reporting_partner_ids=partner_ids),
         "related": bank_cluster_members(bank_hash=item.bank_hash),
         "cluster_distance": settings.NCII_BANK_CLUSTER_DISTANCE,

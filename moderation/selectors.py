@@ -158,6 +158,39 @@ def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) ->
     )
 
 
+@dataclass(frozen=True)
+class ReportSummary:
+    """What an item's reports say without looking at the image."""
+
+    best_distance: int | None
+    best_quality: int | None  # recomputed PDQ quality of the sent images
+    mismatches: int  # reports whose claimed hash does not fit their own image
+    checked: int  # reports whose claim could be checked (they sent an image)
+
+
+def reports_summary(reports: list[MatchReport]) -> ReportSummary:
+    qualities = [r.content_quality for r in reports if r.content_quality is not None]
+    return ReportSummary(
+        best_distance=min((r.distance for r in reports), default=None),
+        best_quality=max(qualities, default=None),
+        mismatches=sum(1 for r in reports if r.hash_mismatch),
+        checked=sum(1 for r in reports if r.claim_distance is not None),
+    )
+
+
+def hash_confirmations(*, bank_hash_id: int) -> int:
+    """How many partners have confirmed (Blocked) this bank hash."""
+    blocked = HashFeedback.objects.filter(bank_hash_id=bank_hash_id, value=HashFeedback.Value.BLOCKED)
+    return blocked.exclude(partner=None).count()
+
+
+def item_prior_decisions(*, user: AbstractBaseUser, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
+    """Decisions on the other items about the same bank hash that this user may see, newest first."""
+    others = item_visible_to(user).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
+    decided = others.exclude(decided_by=None).select_related("decided_by")
+    return list(decided.order_by("-decided_at", "-pk")[:limit])
+
+
 def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
     events = audit_list_for(object_type="moderation.reviewitem", object_id=item.pk)
     report_events = AuditEvent.objects.filter(
