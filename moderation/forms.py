@@ -6,7 +6,7 @@ from django.http import QueryDict
 from matching.models import Partner
 from moderation.models import NoteVisibility, ReviewState
 from moderation.selectors import QueueFilters, reason_codes
-from moderation.services import DECISIONS, NOTE_MAX_LENGTH
+from moderation.services import BULK_DECISIONS, DECISIONS, NOTE_MAX_LENGTH
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -89,3 +89,28 @@ class DecisionForm(forms.Form):
         """What to tell the moderator about an invalid form."""
         messages = [*self.errors.get("reason_code", []), *self.errors.get("note", [])]
         return " ".join(messages) or "The decision form was incomplete; reload the page and try again."
+
+
+def selection_parse(values: list[str]) -> dict[int, int | None]:
+    """Chosen items as "id" (from the queue) or "id:version" (as the bulk page saw them);
+    ValueError for anything else."""
+    chosen: dict[int, int | None] = {}
+    for value in values:
+        item_id, _, version = value.partition(":")
+        chosen[int(item_id)] = int(version) if version else None
+    return chosen
+
+
+class BulkDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(name, name.title()) for name in BULK_DECISIONS], widget=forms.RadioSelect,
+        error_messages={"required": "Choose the decision."},
+    )
+    reason_code = DecisionForm.base_fields["reason_code"]
+    note = DecisionForm.base_fields["note"]
+    note_visibility = DecisionForm.base_fields["note_visibility"]
+    confirm_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def first_error(self) -> str:
+        fields = ("decision", "reason_code", "note")
+        return " ".join(m for name in fields for m in self.errors.get(name, [])) or "The form was incomplete."

@@ -1,9 +1,10 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -189,6 +190,35 @@ def item_prior_decisions(*, user: AbstractBaseUser, item: ReviewItem, limit: int
     others = item_visible_to(user).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
     decided = others.exclude(decided_by=None).select_related("decided_by")
     return list(decided.order_by("-decided_at", "-pk")[:limit])
+
+
+def items_for_bulk(*, user: AbstractBaseUser, ids: list[int]) -> list[ReviewItem]:
+    """The chosen items this user may see, in queue order, each with what its reports (the
+    user's partner's only, for a partner moderator) and its hash's history say, and the
+    first report with an image for a blurred preview. A fixed number of queries."""
+    reports = MatchReport.objects.filter(membership__item=OuterRef("pk"))
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        reports = reports.filter(partner_id=partner_id)
+    others = item_visible_to(user).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
+    blocked = HashFeedback.objects.filter(bank_hash=OuterRef("bank_hash"), value=HashFeedback.Value.BLOCKED)
+    with_image = reports.filter(review_image__isnull=False).order_by("received_at", "pk").values("pk")[:1]
+    return list(
+        item_visible_to(user).filter(pk__in=ids).select_related("bank_hash").annotate(
+            best_distance=_one(reports, Min("distance")),
+            best_quality=_one(reports, Max("content_quality")),
+            mismatches=_one(reports, Count("pk", filter=Q(hash_mismatch=True))),
+            image_report_id=Subquery(with_image),
+            confirmations=_one(blocked.exclude(partner=None), Count("pk")),
+            prior_confirmed=_one(others.filter(state=ReviewState.CONFIRMED), Count("pk")),
+            prior_dismissed=_one(others.filter(state=ReviewState.DISMISSED), Count("pk")),
+        ).order_by(*QUEUE_ORDER)
+    )
+
+
+def _one(rows: QuerySet[Any], aggregate: Aggregate) -> Subquery:
+    """``aggregate`` over ``rows`` (a correlated queryset) as a subquery giving one value."""
+    return Subquery(rows.order_by().annotate(group=Value(1)).values("group").annotate(v=aggregate).values("v")[:1])
 
 
 def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:

@@ -251,3 +251,43 @@ def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: De
             bank_hash_id=item.bank_hash_id, partner=partner,
             value=feedback, tags=[], actor=Actor.user(moderator), reason=reason.note,
         )
+
+
+# --- bulk ---------------------------------------------------------------------------------
+
+BULK_DECISIONS = ("confirm", "dismiss", "escalate")
+
+
+class BulkTooLarge(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    decided: list[int]
+    refused: dict[int, str]  # item id -> why nothing was written for it
+
+
+def review_decide_bulk(
+    *, moderator: AbstractBaseUser, items: dict[int, int | None], decision: str, reason_code: str,
+    note: str = "", note_visibility: str = NoteVisibility.INTERNAL,
+) -> BulkResult:
+    """One decision for many items (id -> the version the moderator saw): each one a
+    review_decide of its own, its own transaction and audit event, so a refusal for one
+    stops none of the others. Refused whole, writing nothing, past NCII_BULK_MAX items, for
+    reopening, or for an incomplete reason. Never call it inside a transaction."""
+    if decision not in BULK_DECISIONS:
+        raise DecisionRefused("Bulk decisions confirm, dismiss or escalate.")
+    if not 0 < len(items) <= settings.NCII_BULK_MAX:
+        raise BulkTooLarge(f"Decide between 1 and {settings.NCII_BULK_MAX} items at once.")
+    decision_reason_clean(code=reason_code, note=note, visibility=note_visibility)
+    decided, refused = [], {}
+    for item_id, version in items.items():
+        try:
+            review_decide(moderator=moderator, item_id=item_id, decision=decision, reason_code=reason_code,
+                          note=note, note_visibility=note_visibility, expected_version=version, bulk=True)
+        except (ItemNotFound, NotPermitted, DecisionRefused) as exc:
+            refused[item_id] = str(exc)
+        else:
+            decided.append(item_id)
+    return BulkResult(decided=decided, refused=refused)

@@ -86,6 +86,7 @@ def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
     now = timezone.now()
     context = {"queue": queue, "form": form, "state": filters.state, "now": now,
                "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS), "open_states": OPEN_STATES,
+               "bulk_max": settings.NCII_BULK_MAX,
                "page": items.get_page(request.GET.get("page"))}
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)

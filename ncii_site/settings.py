@@ -243,6 +243,7 @@ NCII_WELLBEING_LIMITS: dict[str, tuple[int, int, int]] = {
         | env_json("NCII_WELLBEING_LIMITS", {})
     ).items()
 }
+NCII_BULK_MAX = env_int("NCII_BULK_MAX", 50)  # items one bulk decision may cover
 NCII_SLA_TARGET_SECONDS = env_int("NCII_SLA_TARGET_SECONDS", 24 * 3600)  # an item waiting longer breaches it
 # Every decision names one of these reasons (code, label), plus an optional note; "other"
 # needs the note. Keys 1-9 pick the first nine on the item page. JSON list of pairs to override.
