@@ -10,6 +10,7 @@
   var ACTIVE_MS = 5 * 60 * 1000; // the page counts as in use this long after the last input
   var lastActive = Date.now();
   var extending = false;
+  var handedBack = false; // a decision or "next" already gave the claim back: no beacon needed
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $$(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
@@ -157,7 +158,7 @@
 
   function releaseOnLeave() {
     var form = $("[data-claim-release]");
-    if (!form || !navigator.sendBeacon) { return; }
+    if (!form || handedBack || !navigator.sendBeacon) { return; }
     var data = new FormData(form); // carries the CSRF token
     data.append("beacon", "1");
     navigator.sendBeacon(form.action, data);
@@ -175,7 +176,14 @@
   ["pointerdown", "pointermove", "wheel", "focusin"].forEach(function (name) {
     document.addEventListener(name, markActive, { passive: true });
   });
-  document.addEventListener("htmx:afterRequest", function () { extending = false; });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    extending = false;
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) { handedBack = true; } // decided, off to the next
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("[data-key-next]")) { handedBack = true; } // "next" releases this one itself
+  });
   window.addEventListener("pagehide", releaseOnLeave);
   window.addEventListener("pageshow", function (event) {
     // Back from the page cache: the claim was released on leaving, so show the truth.
