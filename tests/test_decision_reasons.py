@@ -125,3 +125,9 @@ def test_a_refused_decision_keeps_the_chosen_reason_and_note(moderator):
     page = response.content.decode()
     assert '<option value="other" selected>' in page
     assert 'value="partner" id="id_note_visibility_1" checked' in page
+
+
+def test_the_schema_documents_the_optional_decision_note(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    output = schema["components"]["schemas"]["MatchOutput"]
+    assert "decisionNote" in output["properties"] and "decisionNote" not in output["required"]

@@ -37,7 +37,7 @@ def test_distance_quality_and_claim_check(moderator):
 
 def test_without_images_there_is_nothing_to_check(moderator):
     text = glance(page_of(signed_in(moderator), item_open(PartnerFactory())))
-    assert "no image sent" in text and "nothing to check" in text
+    assert "not measured (no image)" in text and "nothing to check" in text
 
 
 def test_partners_that_confirmed_the_hash(moderator):

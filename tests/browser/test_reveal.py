@@ -30,7 +30,7 @@ def levels() -> list[str]:
     return [after["level"] for after in events.values_list("after", flat=True)]
 
 
-def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_server):
+def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_server, artifact):
     item = item_with_image()
     UserFactory(username="maria", role="moderator")
     sign_in(page, live_server, "maria")
@@ -46,6 +46,7 @@ def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_serve
     expect(image).to_have_attribute("src", re.compile(r"\?view=grey&n=\d+$"))
     expect(figure.locator("[data-reveal-state]")).to_have_text("Revealed: greyscale")
     wait_for(lambda: levels() == ["grey"])
+    page.screenshot(path=artifact("item-revealed-grey.png"))  # the viewport only: a full-page shot resizes it
     figure.get_by_role("button", name="Show colour").click()
     expect(figure.locator("[data-reveal-state]")).to_have_text("Revealed: colour")
     expect(figure.get_by_role("button", name="Show colour")).to_be_disabled()
