@@ -38,6 +38,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id", "seq"]),
             models.Index(fields=["action", "seq"]),
             models.Index(fields=["action", "created_at"], name="audit_action_time"),  # metrics: reveals
+            # one person's events of a kind over time (image reveals today, this session)
+            models.Index(fields=["actor_user", "action", "created_at"], name="audit_actor_action_time"),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,7 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "decidedAt": report.decided_at.isoformat() if report.decided_at else None,
         "hasImage": bool(report.content_pdq),
         **_verification(report),
+        **({"decisionNote": report.decision_note} if report.decision_note else {}),
     }
 
 
@@ -129,6 +130,9 @@ class MatchOutput(serializers.Serializer):
     )
     lowQuality = serializers.BooleanField(  # noqa: N815
         allow_null=True, help_text="the image's recomputed PDQ quality is below the threshold"
+    )
+    decisionNote = serializers.CharField(  # noqa: N815
+        required=False, help_text="present only when the moderator shared a note on the outcome with you"
     )
 
 

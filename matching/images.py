@@ -113,6 +113,25 @@ def derivative_hashes(derivative_jpeg: bytes) -> ContentHashes:
         return hashes_of(image.convert("RGB"))
 
 
+REVIEW_LEVELS = ("blurred", "grey", "colour")  # what a moderator may see, least first
+
+
+def review_view(derivative_jpeg: bytes, *, level: str, radius: int) -> bytes:
+    """The derivative at one of the ``REVIEW_LEVELS``: nothing sharper than asked for."""
+    if level == "colour":
+        return derivative_jpeg
+    return greyscale(derivative_jpeg) if level == "grey" else blurred(derivative_jpeg, radius=radius)
+
+
+def greyscale(derivative_jpeg: bytes) -> bytes:
+    """Sharp, but without colour: the first step of a reveal."""
+    with Image.open(io.BytesIO(derivative_jpeg), formats=("JPEG",)) as image:
+        grey = image.convert("L")
+    out = io.BytesIO()
+    grey.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def blurred(derivative_jpeg: bytes, *, radius: int = 14) -> bytes:
     """The view a moderator gets by default: greyscale and heavily blurred, made on the
     server, so nothing clear reaches the browser until they choose to reveal it."""

@@ -199,6 +199,8 @@ class MatchReport(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The moderator's note on the outcome, copied here only when they shared it with partners.
+    decision_note = models.TextField(blank=True)
     # What the worker recomputed from the review image, when there is one.
     content_pdq = models.CharField(max_length=64, blank=True)
     content_quality = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -14,6 +14,11 @@ class ReviewState(models.TextChoices):
 
 OPEN_STATES = [ReviewState.PENDING, ReviewState.ESCALATED]
 
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", "Internal: hub staff only"
+    PARTNER = "partner", "Shared with the reporting partners"
+
 # from-state -> to-states. Reopening (confirmed/dismissed -> pending) is a senior action.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     ReviewState.PENDING: {ReviewState.CONFIRMED, ReviewState.DISMISSED, ReviewState.ESCALATED},
@@ -58,7 +63,13 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    # The standing decision's reason code (settings.NCII_REASON_CODES), free note and who
+    # may read the note. Every earlier decision's code and note are in the audit trail.
+    decision_code = models.CharField(max_length=32, blank=True)
+    decision_note = models.TextField(blank=True)
+    note_visibility = models.CharField(
+        max_length=16, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
+    )
     # The content this item is about: the recomputed PDQ of its first report's review image,
     # or, without an image, the hash the partner claimed. Reports fold in by this.
     content_hash = models.CharField(max_length=64, blank=True)
@@ -77,6 +88,10 @@ class ReviewItem(models.Model):
                 condition=Q(state__in=["pending", "escalated", "confirmed", "dismissed"]),
                 name="reviewitem_state_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(note_visibility__in=["internal", "partner"]),
+                name="reviewitem_note_visibility_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue"),
@@ -85,6 +100,33 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.pk} ({self.state})"
+
+
+class ModeratorSettings(models.Model):
+    """A moderator's own choices for how review images reach them, kept within the limits in
+    settings.NCII_WELLBEING_LIMITS. Blur may be off only where an admin allowed it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_settings"
+    )
+    blur_radius = models.PositiveSmallIntegerField()
+    reblur_seconds = models.PositiveSmallIntegerField()
+    break_after_reveals = models.PositiveSmallIntegerField()
+    break_after_minutes = models.PositiveSmallIntegerField()
+    blur_off = models.BooleanField(default=False)
+    blur_off_allowed = models.BooleanField(default=False, help_text="Set by an admin")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "moderator settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(blur_off=False) | Q(blur_off_allowed=True), name="moderatorsettings_blur_off_allowed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"settings of {self.user_id}"
 
 
 class ReviewItemReport(models.Model):

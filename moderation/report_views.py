@@ -1,17 +1,22 @@
 """Staff pages about individual reports: their review images and the ones the worker
 gave up on."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit.services import Actor, audit_record_atomic
+from audit.services import Actor
 from matching.crypto import image_decrypt
-from matching.images import blurred
+from matching.images import REVIEW_LEVELS, review_view
 from matching.intake import report_retry
 from moderation.selectors import report_image_visible, reports_failed
+from moderation.wellbeing_selectors import day_start, wellbeing_get
+from moderation.wellbeing_services import RevealCapReached, image_reveal
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
@@ -19,21 +24,47 @@ from ncii_site.roles import REVIEW
 @staff_login_required
 @require_GET
 def report_image(request: HtmxHttpRequest, item_id: int, report_id: int) -> HttpResponse:
-    """The derivative, blurred and greyscale unless the moderator asked to reveal it (which
-    is audited). Never cached."""
+    """The derivative at the level asked for, made on the server so nothing sharper reaches
+    the browser: blurred greyscale by default (at the moderator's blur, or sharp greyscale if
+    an admin let them turn blur off), ``?view=grey`` sharp greyscale, ``?view=colour`` (or the
+    older ``?reveal=1``) as sent. Every reveal is audited, within the daily cap of the
+    moderator's role. Never cached."""
     permission_require(request, REVIEW)
     image = report_image_visible(user=request.user, item_id=item_id, report_id=report_id)
     if image is None:
         raise Http404("No review image (never sent, not yours to see, or deleted after the decision).")
-    data = image_decrypt(image.ciphertext)
-    if request.GET.get("reveal") == "1":
-        audit_record_atomic(actor=Actor.user(request.user), action="image.revealed",
-                            object_type="matching.matchreport", object_id=report_id, after={"item": item_id})
-    else:
-        data = blurred(data)
+    wellbeing = wellbeing_get(request.user)
+    asked = _level_asked(request)
+    level = asked or ("grey" if wellbeing.blur_off else "blurred")
+    if level != "blurred":
+        try:
+            image_reveal(moderator=request.user, item_id=item_id, report_id=report_id, level=level,
+                         by_default=asked is None)
+        except RevealCapReached as exc:
+            if asked:
+                return _reveal_refused(request, str(exc))
+            level = "blurred"  # blur off, but no reveals left today: the preview, blurred
+    data = review_view(image_decrypt(image.ciphertext), level=level, radius=wellbeing.blur_radius)
     response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "no-store, private"
     response["Content-Disposition"] = "inline"
+    return response
+
+
+def _level_asked(request: HtmxHttpRequest) -> str | None:
+    """The level the request names, or None for the moderator's default preview."""
+    if request.GET.get("reveal") == "1":
+        return "colour"
+    view = request.GET.get("view")
+    return view if view in REVIEW_LEVELS else None
+
+
+def _reveal_refused(request: HtmxHttpRequest, message: str) -> HttpResponse:
+    """429 and no image: an explanation for a person, and when the cap starts again."""
+    response = render(request, "moderation/reveal_refused.html", {"message": message}, status=429)
+    tomorrow = day_start() + timedelta(days=1)
+    response["Retry-After"] = str(max(1, int((tomorrow - timezone.now()).total_seconds())))
+    response["Cache-Control"] = "no-store, private"
     return response
 
 

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -17,6 +19,13 @@ from moderation.models import (
 )
 from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
 
+QUEUE_ORDER = ("-priority", "opened_at", "pk")  # what "review next" takes first
+SORTS = {
+    "priority": QUEUE_ORDER,
+    "oldest": ("opened_at", "pk"),
+    "newest": ("-opened_at", "-pk"),
+    "partners": ("-partner_count", "opened_at", "pk"),
+}
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
@@ -45,6 +54,9 @@ class QueueFilters:
     state: str = ReviewState.PENDING
     partner_id: int | None = None
     age: str = ""
+    min_partners: int | None = None
+    mismatch: str = ""  # "yes": only items with a hash mismatch, "no": only without
+    sort: str = "priority"
 
 
 def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[ReviewItem]:
@@ -54,11 +66,52 @@ def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Revi
     if filters.partner_id:
         reported = ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=filters.partner_id)
         items = items.filter(Exists(reported))
-    if filters.age == "older":
-        items = items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
-    elif filters.age in AGE_FILTERS:
-        items = items.filter(opened_at__gte=timezone.now() - AGE_FILTERS[filters.age])
-    return items.order_by("-priority", "opened_at", "pk")
+    if filters.min_partners:
+        items = items.filter(partner_count__gte=filters.min_partners)
+    if filters.mismatch in ("yes", "no"):
+        items = items.filter(has_hash_mismatch=filters.mismatch == "yes")
+    return _by_age(items, filters.age).order_by(*SORTS.get(filters.sort, QUEUE_ORDER))
+
+
+def _by_age(items: QuerySet[ReviewItem], age: str) -> QuerySet[ReviewItem]:
+    if age == "older":
+        return items.filter(opened_at__lt=timezone.now() - AGE_FILTERS["7d"])
+    if age in AGE_FILTERS:
+        return items.filter(opened_at__gte=timezone.now() - AGE_FILTERS[age])
+    return items
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    oldest_opened_at: datetime | None
+    breaches: int  # items waiting longer than the target
+    target: timedelta
+
+    @property
+    def target_label(self) -> str:
+        seconds = int(self.target.total_seconds())
+        return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{max(1, seconds // 60)} min"
+
+
+def queue_health(*, user: AbstractBaseUser, state: str) -> QueueHealth:
+    """How long the oldest item of a queue has waited, and how many wait past the target."""
+    target = timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS)
+    cutoff = timezone.now() - target
+    stats = item_visible_to(user).filter(state=state).aggregate(
+        oldest=Min("opened_at"), breaches=Count("pk", filter=Q(opened_at__lt=cutoff))
+    )
+    return QueueHealth(oldest_opened_at=stats["oldest"], breaches=stats["breaches"], target=target)
+
+
+def item_neighbours(*, user: AbstractBaseUser, item: ReviewItem) -> tuple[int | None, int | None]:
+    """The items before and after this one in its state's queue order (for j/k)."""
+    same = item_visible_to(user).filter(state=item.state)
+    p, o, pk = item.priority, item.opened_at, item.pk
+    later = Q(priority__lt=p) | Q(priority=p, opened_at__gt=o) | Q(priority=p, opened_at=o, pk__gt=pk)
+    earlier = Q(priority__gt=p) | Q(priority=p, opened_at__lt=o) | Q(priority=p, opened_at=o, pk__lt=pk)
+    after = same.filter(later).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
+    before = same.filter(earlier).order_by("priority", "-opened_at", "-pk").values_list("pk", flat=True).first()
+    return before, after
 
 
 def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:
@@ -106,6 +159,68 @@ def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) ->
     )
 
 
+@dataclass(frozen=True)
+class ReportSummary:
+    """What an item's reports say without looking at the image."""
+
+    best_distance: int | None
+    best_quality: int | None  # recomputed PDQ quality of the sent images
+    mismatches: int  # reports whose claimed hash does not fit their own image
+    checked: int  # reports whose claim could be checked (they sent an image)
+
+
+def reports_summary(reports: list[MatchReport]) -> ReportSummary:
+    qualities = [r.content_quality for r in reports if r.content_quality is not None]
+    return ReportSummary(
+        best_distance=min((r.distance for r in reports), default=None),
+        best_quality=max(qualities, default=None),
+        mismatches=sum(1 for r in reports if r.hash_mismatch),
+        checked=sum(1 for r in reports if r.claim_distance is not None),
+    )
+
+
+def hash_confirmations(*, bank_hash_id: int) -> int:
+    """How many partners have confirmed (Blocked) this bank hash."""
+    blocked = HashFeedback.objects.filter(bank_hash_id=bank_hash_id, value=HashFeedback.Value.BLOCKED)
+    return blocked.exclude(partner=None).count()
+
+
+def item_prior_decisions(*, user: AbstractBaseUser, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
+    """Decisions on the other items about the same bank hash that this user may see, newest first."""
+    others = item_visible_to(user).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
+    decided = others.exclude(decided_by=None).select_related("decided_by")
+    return list(decided.order_by("-decided_at", "-pk")[:limit])
+
+
+def items_for_bulk(*, user: AbstractBaseUser, ids: list[int]) -> list[ReviewItem]:
+    """The chosen items this user may see, in queue order, each with what its reports (the
+    user's partner's only, for a partner moderator) and its hash's history say, and the
+    first report with an image for a blurred preview. A fixed number of queries."""
+    reports = MatchReport.objects.filter(membership__item=OuterRef("pk"))
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        reports = reports.filter(partner_id=partner_id)
+    others = item_visible_to(user).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
+    blocked = HashFeedback.objects.filter(bank_hash=OuterRef("bank_hash"), value=HashFeedback.Value.BLOCKED)
+    with_image = reports.filter(review_image__isnull=False).order_by("received_at", "pk").values("pk")[:1]
+    return list(
+        item_visible_to(user).filter(pk__in=ids).select_related("bank_hash").annotate(
+            best_distance=_one(reports, Min("distance")),
+            best_quality=_one(reports, Max("content_quality")),
+            mismatches=_one(reports, Count("pk", filter=Q(hash_mismatch=True))),
+            image_report_id=Subquery(with_image),
+            confirmations=_one(blocked.exclude(partner=None), Count("pk")),
+            prior_confirmed=_one(others.filter(state=ReviewState.CONFIRMED), Count("pk")),
+            prior_dismissed=_one(others.filter(state=ReviewState.DISMISSED), Count("pk")),
+        ).order_by(*QUEUE_ORDER)
+    )
+
+
+def _one(rows: QuerySet[Any], aggregate: Aggregate) -> Subquery:
+    """``aggregate`` over ``rows`` (a correlated queryset) as a subquery giving one value."""
+    return Subquery(rows.order_by().annotate(group=Value(1)).values("group").annotate(v=aggregate).values("v")[:1])
+
+
 def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
     events = audit_list_for(object_type="moderation.reviewitem", object_id=item.pk)
     report_events = AuditEvent.objects.filter(
@@ -135,3 +250,12 @@ def partner_choices(*, user: AbstractBaseUser) -> list[Partner]:
     partner_id = staff_partner_id(user)
     partners = Partner.objects.order_by("display_name")
     return list(partners.filter(pk=partner_id) if partner_id else partners)
+
+
+def reason_codes() -> list[tuple[str, str]]:
+    """The configured decision reasons, (code, label), in the order pages offer them."""
+    return list(settings.NCII_REASON_CODES)
+
+
+def reason_label(code: str) -> str:
+    return dict(reason_codes()).get(code, code)

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,10 +12,18 @@ from matching.models import HashFeedback, MatchReport, Partner
 from matching.services import feedback_record
 from moderation.models import (
     ALLOWED_TRANSITIONS,
+    NoteVisibility,
     ReviewItem,
     ReviewState,
 )
-from moderation.selectors import decision_permission, item_visible_to, queue_permission, staff_partner_id
+from moderation.selectors import (
+    QUEUE_ORDER,
+    decision_permission,
+    item_visible_to,
+    queue_permission,
+    reason_codes,
+    staff_partner_id,
+)
 from moderation.triage import ITEM, OUTCOME_FOR, item_open_matching
 
 
@@ -34,6 +43,10 @@ class ReasonRequired(ValueError):
     pass
 
 
+class ClaimNotHeld(Exception):
+    """The moderator does not hold this item's claim: nothing was changed."""
+
+
 DECISIONS = {
     "confirm": ReviewState.CONFIRMED,
     "dismiss": ReviewState.DISMISSED,
@@ -44,6 +57,30 @@ FEEDBACK_FOR = {
     ReviewState.CONFIRMED: HashFeedback.Value.BLOCKED,
     ReviewState.DISMISSED: HashFeedback.Value.NOT_BLOCKED,
 }
+NOTE_REQUIRED_CODES = {"other"}
+NOTE_MAX_LENGTH = 4000
+
+
+@dataclass(frozen=True)
+class DecisionReason:
+    code: str
+    note: str = ""
+    visibility: str = NoteVisibility.INTERNAL
+
+
+def decision_reason_clean(*, code: str, note: str, visibility: str) -> DecisionReason:
+    """A decision's reason as the rules want it: a configured code, a note where the code
+    needs one, a known visibility."""
+    note = note.strip()
+    if code not in dict(reason_codes()):
+        raise ReasonRequired("Choose a reason code from the list.")
+    if code in NOTE_REQUIRED_CODES and not note:
+        raise ReasonRequired("This reason needs a note saying why.")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ReasonRequired(f"Keep the note to {NOTE_MAX_LENGTH} characters.")
+    if visibility not in NoteVisibility.values:
+        raise ReasonRequired("Say who may read the note.")
+    return DecisionReason(code=code, note=note, visibility=visibility)
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -68,14 +105,15 @@ def claims_expire() -> int:
 
 @transaction.atomic(durable=True)
 def review_claim_next(
-    *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING
+    *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING, exclude: int | None = None
 ) -> ReviewItem | None:
     """Lease the next item of a queue (priority, then age) to this moderator; an item they
-    already hold comes first. Two moderators never hold the same item."""
+    already hold comes first, except ``exclude`` (the one they are skipping). Two moderators
+    never hold the same item."""
     if not moderator.has_perm(queue_permission(state)):
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
-    queue = item_visible_to(moderator).filter(state=state).order_by("-priority", "opened_at", "pk")
+    queue = item_visible_to(moderator).filter(state=state).exclude(pk=exclude).order_by(*QUEUE_ORDER)
     held = queue.filter(claimed_by=moderator, claim_expires_at__gte=now).select_for_update().first()
     free = Q(claimed_by__isnull=True) | Q(claim_expires_at__lt=now)
     item = held or queue.filter(free).select_for_update(skip_locked=True).first()
@@ -91,6 +129,43 @@ def review_claim_next(
     return item
 
 
+@transaction.atomic(durable=True)
+def review_claim_extend(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+    """Renew the lease on an item this moderator holds, while they are still working it."""
+    item = _held_item(moderator=moderator, item_id=item_id)
+    item.claim_expires_at = timezone.now() + timedelta(seconds=settings.NCII_CLAIM_SECONDS)
+    item.save(update_fields=["claim_expires_at"])
+    audit_record(
+        actor=Actor.user(moderator), action="item.claim_extended", object_type=ITEM, object_id=item.pk,
+        after={"until": item.claim_expires_at.isoformat()},
+    )
+    return item
+
+
+@transaction.atomic(durable=True)
+def review_claim_release(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+    """Hand an item this moderator holds back to the queue. Nobody releases another's claim."""
+    item = _held_item(moderator=moderator, item_id=item_id)
+    item.claimed_by, item.claim_expires_at = None, None
+    item.save(update_fields=["claimed_by", "claim_expires_at"])
+    audit_record(
+        actor=Actor.user(moderator), action="item.claim_released", object_type=ITEM, object_id=item.pk,
+        before={"claimed_by": moderator.pk},
+    )
+    return item
+
+
+def _held_item(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+    """The item, locked, if this moderator holds its claim. A lapsed claim nobody else has
+    taken since is still theirs to extend or release."""
+    item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise ItemNotFound("No such item.")
+    if item.claimed_by_id != moderator.pk:
+        raise ClaimNotHeld("You do not hold this item's claim; nothing was changed.")
+    return item
+
+
 # --- decisions ----------------------------------------------------------------------------
 
 
@@ -100,29 +175,30 @@ def review_decide(
     moderator: AbstractBaseUser,
     item_id: int,
     decision: str,
-    reason: str,
+    reason_code: str,
+    note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
     expected_version: int | None = None,
+    bulk: bool = False,
 ) -> ReviewItem:
-    """Apply a decision (confirm, dismiss, escalate, reopen) as one state transition with its
-    audit event and partner feedback. Refused, writing nothing, when the transition is not
-    allowed, the moderator may not make it, or the item changed since they looked."""
+    """Apply a decision (confirm, dismiss, escalate, reopen) with its reason code and note as
+    one state transition with its audit event and partner feedback. Refused, writing
+    nothing, when the reason is incomplete, the transition is not allowed, the moderator may
+    not make it, or the item changed since they looked."""
     target = DECISIONS.get(decision)
     if target is None:
         raise DecisionRefused(f"Unknown decision {decision!r}.")
-    reason = reason.strip()
-    if not reason:
-        raise ReasonRequired("Give a reason for the decision.")
+    reason = decision_reason_clean(code=reason_code, note=note, visibility=note_visibility)
     item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
     if item is None:
         raise ItemNotFound("No such item.")
-    _check_decision(
-        moderator=moderator, item=item, target=target, expected_version=expected_version
-    )
+    _check_decision(moderator=moderator, item=item, target=target, expected_version=expected_version)
     before = {"state": item.state, "version": item.version}
     _apply(item=item, moderator=moderator, target=target, reason=reason)
+    after = {"state": item.state, "version": item.version, "code": reason.code, "note_visibility": reason.visibility}
     audit_record(
         actor=Actor.user(moderator), action=f"item.{decision}", object_type=ITEM, object_id=item.pk,
-        reason=reason, before=before, after={"state": item.state, "version": item.version},
+        reason=reason.note, before=before, after=after | ({"bulk": True} if bulk else {}),
     )
     _answer_reports(item=item, moderator=moderator, reason=reason)
     return item
@@ -149,25 +225,69 @@ def _check_decision(
         )
 
 
-def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason: str) -> None:
+def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason: DecisionReason) -> None:
     reopening = target == ReviewState.PENDING
     item.state, item.version = target, item.version + 1
     item.claimed_by, item.claim_expires_at = None, None
     item.decided_by = None if reopening else moderator  # type: ignore[assignment]
     item.decided_at = None if reopening else timezone.now()
-    item.decision_reason = "" if reopening else reason
+    item.decision_code, item.decision_note, item.note_visibility = reason.code, reason.note, reason.visibility
     item.save()
 
 
-def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: str) -> None:
-    MatchReport.objects.filter(membership__item=item).update(
-        outcome=OUTCOME_FOR[ReviewState(item.state)], decided_at=item.decided_at
-    )
+def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: DecisionReason) -> None:
+    """The outcome goes on every report of the item. A shared note goes only on the reports
+    this moderator may see: a partner's own moderator speaks to that partner alone."""
+    reports = MatchReport.objects.filter(membership__item=item)
+    reports.update(outcome=OUTCOME_FOR[ReviewState(item.state)], decided_at=item.decided_at, decision_note="")
+    partner_id = staff_partner_id(moderator)
+    if reason.visibility == NoteVisibility.PARTNER:
+        shared = reports.filter(partner_id=partner_id) if partner_id else reports
+        shared.update(decision_note=reason.note)
     feedback = FEEDBACK_FOR.get(ReviewState(item.state))
     if feedback:
-        partner_id = staff_partner_id(moderator)
         partner = Partner.objects.get(pk=partner_id) if partner_id else None
         feedback_record(
             bank_hash_id=item.bank_hash_id, partner=partner,
-            value=feedback, tags=[], actor=Actor.user(moderator), reason=reason,
+            value=feedback, tags=[], actor=Actor.user(moderator), reason=reason.note,
         )
+
+
+# --- bulk ---------------------------------------------------------------------------------
+
+BULK_DECISIONS = ("confirm", "dismiss", "escalate")
+
+
+class BulkTooLarge(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    decided: list[int]
+    refused: dict[int, str]  # item id -> why nothing was written for it
+
+
+def review_decide_bulk(
+    *, moderator: AbstractBaseUser, items: dict[int, int | None], decision: str, reason_code: str,
+    note: str = "", note_visibility: str = NoteVisibility.INTERNAL,
+) -> BulkResult:
+    """One decision for many items (id -> the version the moderator saw): each one a
+    review_decide of its own, its own transaction and audit event, so a refusal for one
+    stops none of the others. Refused whole, writing nothing, past NCII_BULK_MAX items, for
+    reopening, or for an incomplete reason. Never call it inside a transaction."""
+    if decision not in BULK_DECISIONS:
+        raise DecisionRefused("Bulk decisions confirm, dismiss or escalate.")
+    if not 0 < len(items) <= settings.NCII_BULK_MAX:
+        raise BulkTooLarge(f"Decide between 1 and {settings.NCII_BULK_MAX} items at once.")
+    decision_reason_clean(code=reason_code, note=note, visibility=note_visibility)
+    decided, refused = [], {}
+    for item_id, version in items.items():
+        try:
+            review_decide(moderator=moderator, item_id=item_id, decision=decision, reason_code=reason_code,
+                          note=note, note_visibility=note_visibility, expected_version=version, bulk=True)
+        except (ItemNotFound, NotPermitted, DecisionRefused) as exc:
+            refused[item_id] = str(exc)
+        else:
+            decided.append(item_id)
+    return BulkResult(decided=decided, refused=refused)

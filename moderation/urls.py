@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import report_views, views
+from moderation import bulk_views, item_views, report_views, views, wellbeing_views
 
 app_name = "moderation"
 
@@ -8,7 +8,12 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("escalations/", views.escalations, name="escalations"),
     path("next/", views.review_next, name="next"),
-    path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("bulk/", bulk_views.bulk_review, name="bulk"),
+    path("items/<int:item_id>/", item_views.item_detail, name="item"),
+    path("items/<int:item_id>/claim/extend", item_views.claim_extend, name="claim-extend"),
+    path("items/<int:item_id>/claim/release", item_views.claim_release, name="claim-release"),
     path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
     path("failed/", report_views.failed_reports, name="failed"),
+    path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
+    path("wellbeing/break", wellbeing_views.break_taken, name="wellbeing-break"),
 ]

@@ -1,47 +1,38 @@
-"""The moderator dashboard: the queues, "review next", and the item page with its decisions.
+"""The moderator dashboard: the queues and "review next" (the item page is in item_views).
 Views parse input, call selectors and services, and pick the page or fragment to render."""
 
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from matching.selectors import bank_cluster_members
-from moderation.forms import DecisionForm, QueueFilterForm
-from moderation.models import ReviewItem, ReviewState
+from moderation.forms import QueueFilterForm
+from moderation.models import OPEN_STATES, ReviewState
 from moderation.selectors import (
-    item_audit_trail,
-    item_decision_targets,
-    item_get_visible,
     item_list,
-    item_prior_feedback,
-    item_reports,
     item_state_counts,
     partner_choices,
+    queue_health,
 )
 from moderation.services import (
-    DECISIONS,
-    DecisionRefused,
+    ClaimNotHeld,
     ItemNotFound,
-    NotPermitted,
-    ReasonRequired,
     review_claim_next,
-    review_decide,
+    review_claim_release,
 )
 from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW, REVIEW_ESCALATED
 
 QUEUE_TEMPLATE = "moderation/queue.html"
-ITEM_TEMPLATE = "moderation/item.html"
 
 
 @dataclass(frozen=True)
@@ -60,7 +51,7 @@ ESCALATED_QUEUE = Queue(
 QUEUES = {q.state: q for q in (PENDING_QUEUE, ESCALATED_QUEUE)}
 
 
-def _user(request: HtmxHttpRequest) -> AbstractBaseUser:
+def request_user(request: HtmxHttpRequest) -> AbstractBaseUser:
     assert request.user.is_authenticated  # staff_login_required ran
     return request.user
 
@@ -87,17 +78,21 @@ def escalations(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     fixed_state = queue.state if queue.fixed else None
     form = QueueFilterForm(request.GET, partners=partner_choices(user=user), state=fixed_state)
     filters = form.filters()
     items = Paginator(item_list(user=user, filters=filters), settings.NCII_QUEUE_PAGE_SIZE)
-    context = {"queue": queue, "form": form, "state": filters.state, "now": timezone.now(),
+    now = timezone.now()
+    context = {"queue": queue, "form": form, "state": filters.state, "now": now,
+               "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS), "open_states": OPEN_STATES,
+               "bulk_max": settings.NCII_BULK_MAX,
                "page": items.get_page(request.GET.get("page"))}
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
     else:
         context["counts"] = item_state_counts(user=user)
+        context["health"] = queue_health(user=user, state=queue.state)
         response = render(request, QUEUE_TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
     return response
@@ -110,111 +105,26 @@ def review_next(request: HtmxHttpRequest) -> HttpResponse:
     if queue is None:
         return HttpResponseBadRequest("Unknown queue.")
     permission_require(request, queue.permission)
-    item = review_claim_next(moderator=_user(request), state=queue.state)
+    skip = _skipped(request)
+    item = review_claim_next(moderator=request_user(request), state=queue.state, exclude=skip)
     if item is None:
         messages.info(request, "No items waiting.")
         return redirect(queue.url_name)
     return redirect("moderation:item", item_id=item.pk)
 
 
-# --- the item page ------------------------------------------------------------------------
+def _skipped(request: HtmxHttpRequest) -> int | None:
+    """The item the moderator is moving on from (``skip``): its claim, if they hold it, goes
+    back to the queue, and "next" is some other item."""
+    raw = request.POST.get("skip", "")
+    if not raw.isdigit():
+        return None
+    with suppress(ClaimNotHeld, ItemNotFound):  # nothing to give back
+        review_claim_release(moderator=request_user(request), item_id=int(raw))
+    return int(raw)
 
 
-@require_http_methods(["GET", "POST"])
-@staff_login_required
-def item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
-    permission_require(request, REVIEW)
-    item = _visible_item(request, item_id)
-    if request.method == "POST":
-        return _item_decide(request, item)
-    return _item_page(request, item, form=DecisionForm(initial={"version": item.version}))
-
-
-def _visible_item(request: HtmxHttpRequest, item_id: int) -> ReviewItem:
-    item = item_get_visible(user=_user(request), item_id=item_id)
-    if item is None:  # absent and not yours look the same
-        raise Http404("No such item.")
-    return item
-
-
-# Refusals: nothing was written. A missing item is a 404, raised, not shown in the panel.
-REFUSAL_STATUS: dict[type[Exception], int] = {
-    ReasonRequired: 400, NotPermitted: 403, DecisionRefused: 409,
-}
-INCOMPLETE = "The decision form was incomplete; reload the page and try again."
-
-
-def _item_decide(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        error = " ".join(form.errors.get("reason", [])) or INCOMPLETE
-        reason = request.POST.get("reason", "")
-        return _item_refused(request, item.pk, error=error, reason=reason, status=400)
-    data = form.cleaned_data
-    try:
-        decided = review_decide(
-            moderator=_user(request), item_id=item.pk, decision=data["decision"],
-            reason=data["reason"], expected_version=data["version"],
-        )
-    except ItemNotFound as exc:
-        raise Http404(str(exc)) from exc
-    except tuple(REFUSAL_STATUS) as exc:
-        status = next(code for cls, code in REFUSAL_STATUS.items() if isinstance(exc, cls))
-        return _item_refused(request, item.pk, error=str(exc), reason=data["reason"], status=status)
-    return _item_decided(request, decided)
-
-
-def _item_decided(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
-    notice = f"Item {item.pk} is now {ReviewState(item.state).label.lower()}."
-    if not request.htmx:
-        messages.success(request, notice)
-        return redirect("moderation:item", item_id=item.pk)
-    fresh = _visible_item(request, item.pk)
-    form = DecisionForm(initial={"version": fresh.version})
-    return _item_page(request, fresh, form=form, notice=notice)
-
-
-def _item_refused(
-    request: HtmxHttpRequest, item_id: int, *, error: str, reason: str, status: int
-) -> HttpResponse:
-    """The page (or panel) again, as it is now, keeping what the moderator typed."""
-    item = _visible_item(request, item_id)
-    form = DecisionForm(initial={"version": item.version, "reason": reason})
-    return _item_page(request, item, form=form, error=error, status=status)
-
-
-def _item_page(
-    request: HtmxHttpRequest, item: ReviewItem, *, form: DecisionForm, status: int = 200,
-    notice: str = "", error: str = "",
-) -> HttpResponse:
-    context = _item_context(_user(request), item) | {"form": form, "notice": notice, "error": error}
-    if request.method == "POST" and request.htmx:
-        return HttpResponse(_item_fragments(request, context), status=status)
-    return render(request, ITEM_TEMPLATE, context, status=status)
-
-
-def _item_fragments(request: HtmxHttpRequest, context: dict[str, Any]) -> str:
-    """The panel the form targets, then the sections a decision changes, swapped out of band."""
-    context = context | {"oob": True}
-    names = ("decision-panel", "reports", "audit-trail")
-    return "".join(render_to_string(f"{ITEM_TEMPLATE}#{n}", context, request) for n in names)
-
-
-def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
-    reports = item_reports(user=user, item=item)
-    partner_ids = {r.partner_id for r in reports}
-    targets = item_decision_targets(user=user, item=item)
-    return {
-        "item": item,
-        "bank_hash": item.bank_hash,
-        "case_refs": sorted(item.bank_hash.case_refs.items()),
-        "reports": reports,
-        "best_distance": min((r.distance for r in reports), default=None),
-        "prior_feedback": item_prior_feedback(item=item, reporting_partner_ids=partner_ids),
-        "related": bank_cluster_members(bank_hash=item.bank_hash),
-        "cluster_distance": settings.NCII_BANK_CLUSTER_DISTANCE,
-        "audit_trail": item_audit_trail(item=item, report_ids=[r.pk for r in reports]),
-        "decisions": [name for name, target in DECISIONS.items() if target in targets],
-        "hub_name": settings.NCII_HUB_NAME,
-        "now": timezone.now(),
-    }
+def queue_for_next(user: AbstractBaseUser, state: str) -> Queue | None:
+    """The queue "next" continues from after an item in ``state``, if this user may work it."""
+    queue = QUEUES.get(state, PENDING_QUEUE)
+    return queue if user.has_perm(queue.permission) else None

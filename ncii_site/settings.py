@@ -1,9 +1,11 @@
 """Settings, all from the environment (12-factor). Defaults give the embedded mode:
 SQLite, Celery tasks run in-process, debug off unless DJANGO_DEBUG is set."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -17,6 +19,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def env_json(name: str, default: Any) -> Any:
+    raw = os.environ.get(name, "").strip()
+    return json.loads(raw) if raw else default
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -293,6 +300,44 @@ NCII_MIN_PDQ_QUALITY = env_int("NCII_MIN_PDQ_QUALITY", 50)
 NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
+# Review images a role may reveal a day, e.g. '{"moderator": 60, "senior_moderator": null}'
+# (null: no cap). A user with several roles gets the most generous; roles not named: no cap.
+NCII_DAILY_REVEAL_CAP: dict[str, int | None] = env_json("NCII_DAILY_REVEAL_CAP", {})
+# What moderators may choose for themselves (their settings page), as [lowest, default,
+# highest]; admins narrow or widen these. JSON to override some, e.g. '{"reblur_seconds": [2, 4, 8]}'.
+# Turning the blur off altogether is never a choice unless an admin allows it for that user
+# (manage.py moderator_blur_off).
+NCII_WELLBEING_LIMITS: dict[str, tuple[int, int, int]] = {
+    name: (int(low), int(default), int(high))
+    for name, (low, default, high) in (
+        {
+            "blur_radius": (8, 14, 30),  # blur of previews, in pixels of the 512-px derivative
+            "reblur_seconds": (2, 5, 20),  # a revealed image blurs again after this
+            "break_after_reveals": (5, 25, 100),  # a break is suggested after this many reveals
+            "break_after_minutes": (15, 60, 120),  # or this long into the session
+        }
+        | env_json("NCII_WELLBEING_LIMITS", {})
+    ).items()
+}
+NCII_BULK_MAX = env_int("NCII_BULK_MAX", 50)  # items one bulk decision may cover
+NCII_SLA_TARGET_SECONDS = env_int("NCII_SLA_TARGET_SECONDS", 24 * 3600)  # an item waiting longer breaches it
+# Every decision names one of these reasons (code, label), plus an optional note; "other"
+# needs the note. Keys 1-9 pick the first nine on the item page. JSON list of pairs to override.
+NCII_REASON_CODES: list[tuple[str, str]] = [
+    (str(code), str(label))
+    for code, label in env_json(
+        "NCII_REASON_CODES",
+        [
+            ("matches_bank", "Same image as the banked hash"),
+            ("different_image", "A different image"),
+            ("not_intimate", "Not intimate imagery"),
+            ("too_poor", "Too poor to judge"),
+            ("needs_senior", "Needs a senior moderator"),
+            ("new_information", "New information or a partner's appeal"),
+            ("other", "Other (explain in the note)"),
+        ],
+    )
+]
 NCII_REPORT_TASK = "moderation.report_process"
 
 

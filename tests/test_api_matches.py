@@ -230,7 +230,7 @@ def test_get_own_report_shows_the_outcome_once_decided(client, partner_keys, rep
 
     item = ReviewItem.objects.get()
     review_decide(
-        moderator=moderator, item_id=item.pk, decision="confirm", reason="same image as the case"
+        moderator=moderator, item_id=item.pk, decision="confirm", reason_code="other", note="same image as the case"
     )
     after = client.get(f"{MATCHES}/{report_id}", **bearer(keys.api_key))
 

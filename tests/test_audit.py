@@ -92,7 +92,9 @@ def test_audit_record_needs_the_callers_transaction(transactional_db):
 
 def test_a_decision_records_who_what_why_before_and_after(db, moderator):
     item = item_open(PartnerFactory())
-    review_decide(moderator=moderator, item_id=item.pk, decision="dismiss", reason="not the same image")
+    review_decide(
+        moderator=moderator, item_id=item.pk, decision="dismiss", reason_code="other", note="not the same image"
+    )
     event = AuditEvent.objects.get(action="item.dismiss")
     assert (event.actor_type, event.actor_user, event.actor_label) == ("user", moderator, "mod")
     assert (event.object_type, event.object_id) == ("moderation.reviewitem", str(item.pk))

@@ -45,8 +45,12 @@ def test_two_moderators_deciding_one_item_exactly_one_wins():
     item = item_open(PartnerFactory())
     a, b = UserFactory(role="moderator"), UserFactory(role="moderator")
     results = race(
-        lambda: review_decide(moderator=a, item_id=item.pk, decision="confirm", reason="a", expected_version=1),
-        lambda: review_decide(moderator=b, item_id=item.pk, decision="dismiss", reason="b", expected_version=1),
+        lambda: review_decide(
+            moderator=a, item_id=item.pk, decision="confirm", reason_code="other", note="a", expected_version=1
+        ),
+        lambda: review_decide(
+            moderator=b, item_id=item.pk, decision="dismiss", reason_code="other", note="b", expected_version=1
+        ),
     )
     winners = [r for r in results if isinstance(r, ReviewItem)]
     losers = [r for r in results if isinstance(r, DecisionRefused)]

@@ -16,12 +16,11 @@ from matching.models import HashFeedback
 from matching.services import feedback_record
 from moderation.models import ReviewItem, ReviewState
 from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open, random_pdq
-from tests.staff_helpers import signed_in, totp_code, totp_device
+from tests.staff_helpers import HTMX, signed_in, totp_code, totp_device
 
 QUEUE = reverse("moderation:queue")
 ESCALATIONS = reverse("moderation:escalations")
 NEXT = reverse("moderation:next")
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def item_url(item: ReviewItem) -> str:
@@ -34,8 +33,8 @@ def set_state(item: ReviewItem, state: str) -> ReviewItem:
     return item
 
 
-def decide(client: Client, item: ReviewItem, decision: str, reason: str = "checked", **extra):
-    data = {"decision": decision, "reason": reason, "version": item.version}
+def decide(client: Client, item: ReviewItem, decision: str, note: str = "checked", code: str = "other", **extra):
+    data = {"decision": decision, "reason_code": code, "note": note, "version": item.version}
     return client.post(item_url(item), data, **extra)
 
 
@@ -234,7 +233,8 @@ def test_partner_scoped_moderator_sees_only_their_partner_in_the_queue(db):
     response = client.get(QUEUE)
     assert sorted(i.pk for i in response.context["page"]) == sorted([shared.pk, own.pk])
     assert response.context["counts"]["pending"] == 2
-    assert f'value="{theirs.pk}"' not in response.content.decode()
+    assert f'<option value="{ours.pk}">{ours.display_name}</option>' in response.content.decode()
+    assert f'<option value="{theirs.pk}">{theirs.display_name}</option>' not in response.content.decode()
     assert foreign.pk not in listed(client, partner=theirs.pk)
 
 
@@ -249,7 +249,7 @@ def test_review_next_claims_and_opens_the_item(mod_client, moderator, item):
     assert item.claimed_by == moderator
     assert AuditEvent.objects.filter(action="item.claimed", actor_user=moderator).count() == 1
     page = mod_client.get(item_url(item)).content.decode()
-    assert "mod until" in page
+    assert "Yours for" in page and "Keep it longer" in page
 
 
 def test_two_moderators_get_different_items(mod_client):
@@ -338,7 +338,7 @@ def test_item_page_shows_prior_feedback_from_others(mod_client, item, settings):
 def test_decision_without_htmx_redirects_with_a_message(
     mod_client, moderator, item, decision, state, feedback
 ):
-    response = decide(mod_client, item, decision, reason="matches the bank image")
+    response = decide(mod_client, item, decision, note="matches the bank image")
 
     assert response.status_code == 302
     assert response.url == item_url(item)
@@ -348,7 +348,7 @@ def test_decision_without_htmx_redirects_with_a_message(
     assert event.actor_user == moderator
     assert event.reason == "matches the bank image"
     assert event.before == {"state": "pending", "version": 1}
-    assert event.after == {"state": state, "version": 2}
+    assert event.after == {"state": state, "version": 2, "code": "other", "note_visibility": "internal"}
     feedbacks = HashFeedback.objects.filter(bank_hash=item.bank_hash)
     values = list(feedbacks.values_list("partner", "value"))
     assert values == ([(None, feedback)] if feedback else [])
@@ -356,7 +356,7 @@ def test_decision_without_htmx_redirects_with_a_message(
 
 
 def test_decision_with_htmx_renders_the_panel_and_refreshes_the_trail(mod_client, moderator, item):
-    response = decide(mod_client, item, "dismiss", reason="different image", **HTMX)
+    response = decide(mod_client, item, "dismiss", note="different image", **HTMX)
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -389,7 +389,7 @@ def test_stale_version_is_refused_with_409_and_nothing_written(
     assert decide(senior_client, ReviewItem.objects.get(pk=item.pk), "reopen").status_code == 302
     before = audit_count()
 
-    response = decide(mod_client, item, "dismiss", reason="keep this text", **extra)  # version 1
+    response = decide(mod_client, item, "dismiss", note="keep this text", **extra)  # version 1
 
     assert response.status_code == 409
     body = response.content.decode()
@@ -405,9 +405,11 @@ def test_stale_version_is_refused_with_409_and_nothing_written(
 
 def test_missing_reason_is_400_and_nothing_written(mod_client, item):
     before = audit_count()
-    response = decide(mod_client, item, "confirm", reason="   ")
+    response = decide(mod_client, item, "confirm", code="", note="a note alone is not a reason")
     assert response.status_code == 400
-    assert "Give a reason" in response.content.decode()
+    assert "Choose a reason code" in response.content.decode()
+    assert "a note alone is not a reason" in response.content.decode()
+    assert decide(mod_client, item, "confirm", code="other", note="   ").status_code == 400
     assert audit_count() == before
     item.refresh_from_db()
     assert item.state == ReviewState.PENDING
@@ -415,11 +417,13 @@ def test_missing_reason_is_400_and_nothing_written(mod_client, item):
 
 def test_incomplete_form_is_400(mod_client, item):
     before = audit_count()
-    response = mod_client.post(item_url(item), {"decision": "confirm", "reason": "x"})
+    response = mod_client.post(item_url(item), {"decision": "confirm", "reason_code": "other", "note": "x"})
     assert response.status_code == 400
-    unknown = {"decision": "delete", "reason": "x", "version": 1}
+    unknown = {"decision": "delete", "reason_code": "other", "note": "x", "version": 1}
     assert mod_client.post(item_url(item), unknown).status_code == 400
-    too_long = {"decision": "confirm", "reason": "x" * 4001, "version": 1}
+    bad_code = {"decision": "confirm", "reason_code": "because", "version": 1}
+    assert mod_client.post(item_url(item), bad_code).status_code == 400
+    too_long = {"decision": "confirm", "reason_code": "other", "note": "x" * 4001, "version": 1}
     response = mod_client.post(item_url(item), too_long)
     assert response.status_code == 400
     assert "at most 4000 characters" in response.content.decode()
@@ -461,8 +465,8 @@ def test_senior_decides_escalated_and_reopens(senior_client, senior, item):
 
     page = senior_client.get(item_url(confirmed)).content.decode()
     assert 'value="reopen"' in page and 'value="confirm"' not in page
-    assert decide(senior_client, confirmed, "reopen", reason="").status_code == 400
-    assert decide(senior_client, confirmed, "reopen", reason="partner appealed").status_code == 302
+    assert decide(senior_client, confirmed, "reopen", note="").status_code == 400
+    assert decide(senior_client, confirmed, "reopen", note="partner appealed").status_code == 302
     reopened = ReviewItem.objects.get(pk=item.pk)
     assert reopened.state == ReviewState.PENDING
     event = AuditEvent.objects.get(action="item.reopen")
@@ -485,7 +489,7 @@ def test_partner_scoped_moderator_gets_404_for_a_foreign_item(db):
 
     assert client.get(item_url(foreign)).status_code == 404
     assert decide(client, foreign, "confirm").status_code == 404
-    assert decide(client, foreign, "confirm", reason="", **HTMX).status_code == 404
+    assert decide(client, foreign, "confirm", note="", **HTMX).status_code == 404
 
     assert audit_count() == before
     foreign.refresh_from_db()

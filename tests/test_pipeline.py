@@ -105,7 +105,7 @@ def test_derivatives_are_deleted_after_the_decision_and_its_grace_period(moderat
     item, report = _item_with_image()
     pending_item, _ = _item_with_image()
     assert review_images_purge(grace_seconds=0) == 0  # nothing decided yet
-    review_decide(moderator=moderator, item_id=item.pk, decision="dismiss", reason="not a match")
+    review_decide(moderator=moderator, item_id=item.pk, decision="dismiss", reason_code="other", note="not a match")
     assert review_images_purge(grace_seconds=3600) == 0  # still within the grace period
     assert review_images_purge(grace_seconds=-1) == 1
     assert not ReviewImage.objects.filter(report=report).exists()

@@ -40,10 +40,10 @@ def test_transition_table(db, senior, state, decision):
     before = _snapshot(item)
     if not allowed:
         with pytest.raises(DecisionRefused):
-            review_decide(moderator=senior, item_id=item.pk, decision=decision, reason="r")
+            review_decide(moderator=senior, item_id=item.pk, decision=decision, reason_code="other", note="r")
         assert _snapshot(item) == before
         return
-    review_decide(moderator=senior, item_id=item.pk, decision=decision, reason="because")
+    review_decide(moderator=senior, item_id=item.pk, decision=decision, reason_code="other", note="because")
     item.refresh_from_db()
     assert item.state == target
     assert item.version == before[1] + 1
@@ -58,7 +58,7 @@ def test_transition_table(db, senior, state, decision):
 def test_decision_is_feedback_that_moves_the_hash_forward(db, moderator, decision, feedback):
     item = item_open(PartnerFactory())
     modified = item.bank_hash.modified_at
-    review_decide(moderator=moderator, item_id=item.pk, decision=decision, reason="seen")
+    review_decide(moderator=moderator, item_id=item.pk, decision=decision, reason_code="other", note="seen")
     item.bank_hash.refresh_from_db()
     assert item.bank_hash.modified_at > modified
     hub_feedback = HashFeedback.objects.get(bank_hash=item.bank_hash, partner=None)
@@ -69,13 +69,13 @@ def test_partner_moderator_decision_is_that_partners_feedback(db):
     partner = PartnerFactory()
     mod = UserFactory(role="moderator", partner=partner)
     item = item_open(partner)
-    review_decide(moderator=mod, item_id=item.pk, decision="confirm", reason="match")
+    review_decide(moderator=mod, item_id=item.pk, decision="confirm", reason_code="other", note="match")
     assert HashFeedback.objects.get(bank_hash=item.bank_hash).partner == partner
 
 
 def test_escalate_gives_no_feedback(db, moderator):
     item = item_open(PartnerFactory())
-    review_decide(moderator=moderator, item_id=item.pk, decision="escalate", reason="unsure")
+    review_decide(moderator=moderator, item_id=item.pk, decision="escalate", reason_code="other", note="unsure")
     assert not HashFeedback.objects.exists()
 
 
@@ -87,32 +87,36 @@ def test_moderator_may_not_make_senior_decisions(db, moderator, state, decision)
     item = _item_in(state)
     before = _snapshot(item)
     with pytest.raises(NotPermitted):
-        review_decide(moderator=moderator, item_id=item.pk, decision=decision, reason="r")
+        review_decide(moderator=moderator, item_id=item.pk, decision=decision, reason_code="other", note="r")
     assert _snapshot(item) == before
 
 
 def test_caseworker_may_not_decide(db):
     item = item_open(PartnerFactory())
     with pytest.raises(NotPermitted):
-        review_decide(moderator=UserFactory(role="caseworker"), item_id=item.pk, decision="confirm", reason="r")
+        caseworker = UserFactory(role="caseworker")
+        review_decide(moderator=caseworker, item_id=item.pk, decision="confirm", reason_code="matches_bank")
 
 
 def test_reason_is_required(db, moderator):
     item = item_open(PartnerFactory())
     before = _snapshot(item)
     with pytest.raises(ReasonRequired):
-        review_decide(moderator=moderator, item_id=item.pk, decision="confirm", reason="   ")
+        review_decide(moderator=moderator, item_id=item.pk, decision="confirm", reason_code="other", note="   ")
     assert _snapshot(item) == before
 
 
 def test_stale_version_is_refused(db, moderator, senior):
     item = item_open(PartnerFactory())
     seen = item.version
-    review_decide(moderator=senior, item_id=item.pk, decision="confirm", reason="first")
-    review_decide(moderator=senior, item_id=item.pk, decision="reopen", reason="mistake")
+    review_decide(moderator=senior, item_id=item.pk, decision="confirm", reason_code="other", note="first")
+    review_decide(moderator=senior, item_id=item.pk, decision="reopen", reason_code="other", note="mistake")
     before = _snapshot(item)
     with pytest.raises(DecisionRefused, match="changed"):
-        review_decide(moderator=moderator, item_id=item.pk, decision="dismiss", reason="late", expected_version=seen)
+        review_decide(
+            moderator=moderator, item_id=item.pk, decision="dismiss", reason_code="other", note="late",
+            expected_version=seen,
+        )
     assert _snapshot(item) == before
 
 
@@ -122,7 +126,7 @@ def test_partner_scoped_moderator_cannot_see_or_decide_foreign_items(db):
     foreign = item_open(other)
     before = _snapshot(foreign)
     with pytest.raises(ItemNotFound):
-        review_decide(moderator=mod, item_id=foreign.pk, decision="confirm", reason="r")
+        review_decide(moderator=mod, item_id=foreign.pk, decision="confirm", reason_code="other", note="r")
     assert review_claim_next(moderator=mod) is None
     assert _snapshot(foreign) == before
     shared = item_open(own, other)
@@ -134,7 +138,7 @@ def test_claimed_item_cannot_be_decided_by_another_moderator(db, moderator):
     review_claim_next(moderator=moderator)
     other = UserFactory(role="moderator")
     with pytest.raises(DecisionRefused, match="Another moderator"):
-        review_decide(moderator=other, item_id=item.pk, decision="confirm", reason="r")
+        review_decide(moderator=other, item_id=item.pk, decision="confirm", reason_code="other", note="r")
 
 
 def test_claim_next_takes_priority_then_age_and_never_the_same_item_twice(db, moderator):
@@ -154,10 +158,10 @@ def test_claim_next_takes_priority_then_age_and_never_the_same_item_twice(db, mo
 def test_reopen_refused_while_another_item_is_open_for_the_hash(db, senior):
     partner = PartnerFactory()
     item = item_open(partner)
-    review_decide(moderator=senior, item_id=item.pk, decision="confirm", reason="yes")
+    review_decide(moderator=senior, item_id=item.pk, decision="confirm", reason_code="other", note="yes")
     newer = item_open(partner, bank_hash=item.bank_hash)
     assert newer.pk != item.pk
     before = _snapshot(item)
     with pytest.raises(DecisionRefused, match="Another open item"):
-        review_decide(moderator=senior, item_id=item.pk, decision="reopen", reason="again")
+        review_decide(moderator=senior, item_id=item.pk, decision="reopen", reason_code="other", note="again")
     assert _snapshot(item) == before

@@ -1,6 +1,8 @@
 """Browser steps shared by the Chromium tests."""
 
 import re
+import time
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 
@@ -19,3 +21,16 @@ def sign_in(page, live_server, username: str) -> None:  # type: ignore[no-untype
     page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(lambda url: "/accounts/" not in url)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll the database for what the page did in the background (a beacon, say)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the page's request"
+        time.sleep(0.05)
+
+
+def keys_on(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the page's keyboard shortcuts (static/js/review.js) to listen."""
+    page.locator("html[data-keys='on']").wait_for(state="attached")

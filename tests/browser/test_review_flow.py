@@ -9,7 +9,7 @@ from audit.models import AuditEvent
 from matching.models import HashFeedback
 from moderation.models import ReviewItem
 from moderation.services import review_decide
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import sign_in, wait_for
 from tests.factories import PartnerFactory, UserFactory, item_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,8 +27,14 @@ def test_moderator_reviews_next_and_confirms(page, live_server, artifact):
     page.get_by_role("button", name=re.compile("Review next")).click()
     expect(page.get_by_role("heading", name=f"Item #{busy.pk}")).to_be_visible()  # most partners first
     expect(page.get_by_text("PhotoShare")).to_be_visible()
-    page.get_by_label(re.compile("Reason")).fill("Same image as the victim's hash")
+    page.get_by_label(re.compile("Reason")).select_option("matches_bank")
+    page.get_by_text("Add a note").click()
+    page.get_by_label("Note").fill("Same image as the victim's hash")
     page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name=f"Item #{quiet.pk}")).to_be_visible()  # decide and next
+    expect(page.locator(".messages")).to_contain_text(f"Item {busy.pk} is now confirmed")
+    assert ReviewItem.objects.get(pk=quiet.pk).claimed_by == moderator
+    page.goto(f"{live_server.url}/dashboard/items/{busy.pk}/")  # leaving hands the claim back
     expect(page.locator("#decision-panel")).to_contain_text("Confirmed")
     expect(page.locator("#audit-trail")).to_contain_text("item.confirm")
     page.screenshot(path=artifact("item.png"), full_page=True)
@@ -37,7 +43,9 @@ def test_moderator_reviews_next_and_confirms(page, live_server, artifact):
     assert (busy.state, busy.decided_by) == ("confirmed", moderator)
     assert HashFeedback.objects.get(bank_hash=busy.bank_hash).value == "Blocked"
     assert AuditEvent.objects.filter(action="item.confirm", actor_user=moderator).count() == 1
-    assert ReviewItem.objects.get(pk=quiet.pk).state == "pending"
+    wait_for(lambda: AuditEvent.objects.filter(action="item.claim_released", object_id=str(quiet.pk)).exists())
+    quiet.refresh_from_db()
+    assert (quiet.state, quiet.claimed_by) == ("pending", None)
 
 
 def test_a_decision_that_lost_the_race_is_refused_in_the_page(page, live_server):
@@ -46,8 +54,8 @@ def test_a_decision_that_lost_the_race_is_refused_in_the_page(page, live_server)
     senior = UserFactory(role="senior_moderator")
     sign_in(page, live_server, "maria")
     page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
-    review_decide(moderator=senior, item_id=item.pk, decision="dismiss", reason="decided elsewhere")
-    page.get_by_label(re.compile("Reason")).fill("I think it matches")
+    review_decide(moderator=senior, item_id=item.pk, decision="dismiss", reason_code="other", note="decided elsewhere")
+    page.get_by_label(re.compile("Reason")).select_option("matches_bank")
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator("#decision-panel")).to_contain_text(re.compile("changed|cannot", re.I))
     item.refresh_from_db()

@@ -93,7 +93,8 @@ def test_reported_match_becomes_a_review_item_and_the_decision_reaches_the_partn
     assert AuditEvent.objects.count() == events
     assert ReviewItem.objects.get().report_count == 2
 
-    review_decide(moderator=UserFactory(role="moderator"), item_id=item.pk, decision="confirm", reason="same image")
+    moderator = UserFactory(role="moderator")
+    review_decide(moderator=moderator, item_id=item.pk, decision="confirm", reason_code="matches_bank")
     body = client.get(f"/api/v1/matches/{first}", HTTP_AUTHORIZATION=f"Bearer {keys_a.api_key}").json()
     assert (body["status"], body["outcome"]) == ("processed", "confirmed")
     assert audit_chain_verify()[1] is None

@@ -25,6 +25,7 @@ STAFF = [
     ("caseworker", Role.CASEWORKER, None),
     ("photoshare_mod", Role.MODERATOR, "photoshare"),
 ]
+DEMO_REASONS = {"confirm": "matches_bank", "dismiss": "different_image", "escalate": "needs_senior"}
 PARTNERS = [("photoshare", "PhotoShare"), ("cliphub", "ClipHub"), ("chatspace", "ChatSpace")]
 
 
@@ -100,10 +101,16 @@ class Command(BaseCommand):
         for decision in ["confirm", "dismiss", "escalate", "escalate", "confirm"]:
             item = review_claim_next(moderator=moderator)
             if item:
-                review_decide(moderator=moderator, item_id=item.pk, decision=decision, reason=f"demo: {decision}")
+                review_decide(
+                    moderator=moderator, item_id=item.pk, decision=decision,
+                    reason_code=DEMO_REASONS[decision], note=f"demo: {decision}",
+                )
         item = review_claim_next(moderator=senior, state="escalated")
         if item:
-            review_decide(moderator=senior, item_id=item.pk, decision="dismiss", reason="demo: senior review")
+            review_decide(
+                moderator=senior, item_id=item.pk, decision="dismiss", reason_code="different_image",
+                note="demo: senior review", note_visibility="partner",
+            )
 
     def _print_logins(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
