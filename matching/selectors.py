@@ -52,7 +52,14 @@ def bank_cluster_members(*, bank_hash: BankHash) -> list[BankMatch]:
 
 
 def bank_match_best(*, signal_type: str, value: str) -> BankMatch | None:
+    """The nearest active bank hash, for intake. A miss is checked again against a freshly
+    refreshed index: the process's index may lag by NCII_INDEX_REFRESH_SECONDS, and refusing
+    a report of a hash banked a moment ago would be wrong. (A hit is already checked against
+    the database.)"""
     matches = bank_matches(signal_type=signal_type, value=value)
+    if not matches and signal_type == SignalType.PDQ:
+        bank_index.refresh(force=True)
+        matches = bank_matches(signal_type=signal_type, value=value)
     return matches[0] if matches else None
 
 

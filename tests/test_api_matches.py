@@ -305,3 +305,13 @@ def test_no_bank_match_stores_nothing(partner_keys, report):
 
     assert_error(response, 422, "no_bank_match")
     assert row_counts() == before
+
+
+def test_a_hash_banked_a_moment_ago_matches_even_when_the_index_refreshes_rarely(report, partner_keys, settings):
+    settings.NCII_INDEX_REFRESH_SECONDS = 3600  # the production default is 1 s; intake must not depend on it
+    _, keys = partner_keys
+    assert report(keys.api_key, BankHashFactory().value).status_code == 202  # loads the index
+    fresh = BankHashFactory()  # banked after the index was loaded
+    response = report(keys.api_key, flip_bits(fresh.value, 2), contentId="new")
+    assert response.status_code == 202, response.content
+    assert response.json()["bankHash"]["hashValue"] == fresh.value

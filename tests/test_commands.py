@@ -45,7 +45,8 @@ def test_create_partner_refuses_a_duplicate_name(db):
     assert Partner.objects.count() == 1
 
 
-def test_seed_demo_loads_every_role_and_every_state_with_an_intact_chain(db):
+def test_seed_demo_loads_every_role_and_every_state_with_an_intact_chain(db, settings):
+    settings.NCII_INDEX_REFRESH_SECONDS = 1.0  # as `make run` has it
     out = run("seed_demo", "--allow-nonlocal")
     assert "demo-password-2026" in out and "photoshare_mod" in out
     users = get_user_model().objects
