@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +37,7 @@ from cases.services import (
     case_view_record,
     case_withdraw,
 )
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import HtmxHttpRequest, permission_require, post_action, staff_login_required
 from ncii_site.roles import WORK_CASE
 
 SEARCH_TEMPLATE = "cases/case_search.html"
@@ -81,10 +81,7 @@ def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
         raise Http404("No such case.")
     if request.method == "GET":
         return _case_page(request, case)
-    action = CASE_ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
-        return HttpResponseBadRequest("Unknown action.")
-    return action(request, case)
+    return post_action(request, case, CASE_ACTIONS)
 
 
 def _case_page(request: HtmxHttpRequest, case: Case, *, status: int = 200, **forms: Any) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.forms import Form
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
@@ -32,7 +32,7 @@ from matching.services import (
     partner_create,
     partner_set_status,
 )
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import HtmxHttpRequest, permission_require, post_action, staff_login_required
 from ncii_site.roles import MANAGE_PARTNER
 
 LIST_TEMPLATE = "partners/partner_list.html"
@@ -112,10 +112,7 @@ def partner_detail(request: HtmxHttpRequest, partner_id: int) -> HttpResponse:
         raise Http404("No such partner.")
     if request.method == "GET":
         return _detail_page(request, partner)
-    action = PARTNER_ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
-        return HttpResponseBadRequest("Unknown action.")
-    return action(request, partner)
+    return post_action(request, partner, PARTNER_ACTIONS)
 
 
 def _detail_page(

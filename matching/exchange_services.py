@@ -9,9 +9,7 @@ from audit.services import Actor, audit_record
 from matching.intake import report_from_feedback
 from matching.models import BankHash, HashFeedback, Partner
 from matching.services import bank_hash_upsert, feedback_record
-from matching.signals import HashFormatError, SignalType, hash_normalise
-
-_BY_LENGTH = {64: SignalType.PDQ, 32: SignalType.MD5}
+from matching.signals import HashFormatError, SignalType, hash_normalise, signal_type_for_length
 
 
 class UnknownHash(LookupError):
@@ -43,7 +41,7 @@ def signal_type_parse(raw: str) -> str:
 
 def _bank_hash_by_value(raw: str, position: int) -> BankHash:
     value = raw.strip().lower() if isinstance(raw, str) else ""
-    kind = _BY_LENGTH.get(len(value))
+    kind = signal_type_for_length(value)
     if kind is None:
         raise HashFormatError(f"hashFeedbacks.{position}: a hash is 64 (PDQ) or 32 (MD5) hex digits.")
     value = hash_normalise(kind, value)

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from matching.signals import HashFormatError, SignalType, hash_normalise
-
-_BY_LENGTH = {64: SignalType.PDQ, 32: SignalType.MD5}
+from matching.signals import HashFormatError, SignalType, hash_normalise, signal_type_for_length
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class ImportSummary:
 def _parse(line_no: int, fields: list[str]) -> ImportRow:
     fields = [f.strip() for f in fields]
     if len(fields) == 1:
-        kind = _BY_LENGTH.get(len(fields[0]))
+        kind = signal_type_for_length(fields[0])
         if kind is None:
             raise HashFormatError("not a 64-digit PDQ or 32-digit MD5 hex value")
         return ImportRow(line_no, kind, hash_normalise(kind, fields[0]), None)

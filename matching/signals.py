@@ -17,6 +17,11 @@ class HashFormatError(ValueError):
     pass
 
 
+def signal_type_for_length(value: str) -> SignalType | None:
+    """The signal type a bare hex value of this length must be (64 = PDQ, 32 = MD5)."""
+    return next((kind for kind, length in HEX_LENGTH.items() if length == len(value)), None)
+
+
 def hash_normalise(signal_type: str, value: object) -> str:
     """Lower-case hex of the right length for the signal type, or HashFormatError.
     Upper- and mixed-case input is accepted and normalised to lower case, everywhere."""

@@ -2,11 +2,11 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 from rest_framework.throttling import BaseThrottle
@@ -47,3 +47,14 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address as DRF's throttles see it: REMOTE_ADDR, or behind NUM_PROXIES
     proxies the address the nearest proxy saw, so a client cannot choose it with a header."""
     return BaseThrottle().get_ident(request) or ""  # type: ignore[arg-type]
+
+
+T = TypeVar("T")
+
+
+def post_action(request: HttpRequest, obj: T, actions: dict[str, Callable[[Any, T], HttpResponse]]) -> HttpResponse:
+    """Run the page action named by the POST field ``action`` on ``obj``; 400 if unknown."""
+    action = actions.get(request.POST.get("action", ""))
+    if action is None:
+        return HttpResponseBadRequest("Unknown action.")
+    return action(request, obj)
