@@ -5,6 +5,7 @@ from base64 import b32encode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp import user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -48,11 +49,19 @@ def totp_device_confirm(*, user: AbstractBaseUser, device_id: int, token: str) -
     return device, codes
 
 
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code, never the code itself: HMAC-SHA256 keyed with the
+    secret key, as 16 hex digits (django-otp's token column holds 16). Spaces and case are
+    ignored, so a code typed as printed works however it is typed."""
+    normalised = "".join(code.split()).lower()
+    return salted_hmac("accounts.recovery_code", normalised, algorithm="sha256").hexdigest()[:16]
+
+
 def _recovery_codes_issue(user: AbstractBaseUser) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=recovery_code_digest(code)) for code in codes)
     return codes
 
 
@@ -62,8 +71,9 @@ def second_factor_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
     else is tried as a recovery code (used up by this). Each device throttles its own wrong
     codes, so guessing one does not slow the other."""
     model = TOTPDevice if code.isdigit() else StaticDevice
+    token = code if model is TOTPDevice else recovery_code_digest(code)
     for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
-        if device.verify_token(code):
+        if device.verify_token(token):
             if isinstance(device, StaticDevice):
                 _recovery_code_used(user, device)
             return device

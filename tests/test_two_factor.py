@@ -8,6 +8,7 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.services import recovery_code_digest
 from audit.models import AuditEvent
 from tests.api_helpers import CASES, post_json
 from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open
@@ -50,7 +51,8 @@ def test_enrolment_confirms_with_a_first_code_then_shows_ten_recovery_codes_once
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert len(set(codes)) == 10
-    assert set(StaticToken.objects.filter(device__user=moderator).values_list("token", flat=True)) == set(codes)
+    stored = set(StaticToken.objects.filter(device__user=moderator).values_list("token", flat=True))
+    assert stored == {recovery_code_digest(code) for code in codes} and not stored & set(codes)  # never the codes
     device.refresh_from_db()
     assert device.confirmed
     event = AuditEvent.objects.get(action="staff.2fa_enrolled")
@@ -100,7 +102,8 @@ def test_a_recovery_code_works_once_and_only_for_its_owner(db):
     codes = _enrolled_codes(owner)
     totp_device(other)
     client = password_only(owner)
-    response = client.post(VERIFY, {"code": codes[0].upper(), "next": "/dashboard/"})
+    typed = f"{codes[0][:4].upper()} {codes[0][4:]}"  # as printed, typed with a space and in capitals
+    response = client.post(VERIFY, {"code": typed, "next": "/dashboard/"})
     assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
     event = AuditEvent.objects.get(action="staff.2fa_recovery_code_used")
     assert event.actor_user == owner and event.after == {"remaining": 9}
@@ -169,3 +172,16 @@ def test_partner_apis_and_public_pages_do_not_ask_for_a_second_factor(moderator,
     assert post_json(client, CASES, hashes).status_code == 201
     _, keys = partner_keys
     assert Client().get("/api/v1/matches/1", HTTP_AUTHORIZATION=f"Bearer {keys.api_key}").status_code == 404
+
+
+def test_the_migration_replaces_codes_stored_in_clear_by_their_digests(moderator):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.create(user=moderator, name="recovery codes", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")
+    import_module("accounts.migrations.0001_recovery_codes_hashed").hash_plaintext_codes(apps, None)
+    assert list(device.token_set.values_list("token", flat=True)) == [recovery_code_digest("abcd2345")]
+    assert password_only(moderator).post(VERIFY, {"code": "abcd2345", "next": "/dashboard/"}).status_code == 302

@@ -64,19 +64,27 @@ class _InFlightRequests:
         self._count = 0
         self._changed = time.monotonic()
 
+    def reset(self) -> None:
+        with self._lock:
+            self._count = 0
+
     def started(self, **_kwargs: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return  # the test client's requests run in the test's thread, not the live server's
         with self._lock:
             self._count += 1
             self._changed = time.monotonic()
 
     def finished(self, **_kwargs: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return
         with self._lock:
             self._count = max(0, self._count - 1)
             self._changed = time.monotonic()
 
     def wait_until_quiet(self, settle: float = 0.3, timeout: float = 15.0) -> None:
         """Returns once no request has been in flight for `settle` seconds (a request the
-        browser sent just before its page closed may still be on its way)."""
+        browser sent just before its page closed may still be on its way), or at `timeout`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
@@ -95,6 +103,7 @@ request_finished.connect(_IN_FLIGHT.finished, weak=False, dispatch_uid="tests.br
 def _live_server_quiet_before_flush(request):  # type: ignore[no-untyped-def]
     """Set up before the test's page (autouse), so torn down after the page has closed and
     before the database is flushed: waits for the live server's last requests to finish."""
+    _IN_FLIGHT.reset()
     yield
     if "live_server" in request.fixturenames:
         _IN_FLIGHT.wait_until_quiet()
