@@ -5,7 +5,8 @@ class CodeForm(forms.Form):
     """A six-digit code from the authenticator app, or (when verifying) a recovery code."""
 
     code = forms.CharField(
-        label="Code", max_length=20,
+        label="Code",
+        max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
     )
 

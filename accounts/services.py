@@ -44,8 +44,13 @@ def totp_device_confirm(*, user: AbstractBaseUser, device_id: int, token: str) -
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     codes = _recovery_codes_issue(user)
-    audit_record(actor=Actor.user(user), action="staff.2fa_enrolled", object_type="auth.user", object_id=user.pk,
-                 after={"device": device.persistent_id, "recovery_codes": len(codes)})
+    audit_record(
+        actor=Actor.user(user),
+        action="staff.2fa_enrolled",
+        object_type="auth.user",
+        object_id=user.pk,
+        after={"device": device.persistent_id, "recovery_codes": len(codes)},
+    )
     return device, codes
 
 
@@ -82,5 +87,10 @@ def second_factor_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
 
 def _recovery_code_used(user: AbstractBaseUser, device: StaticDevice) -> None:
     remaining = device.token_set.count()
-    audit_record(actor=Actor.user(user), action="staff.2fa_recovery_code_used", object_type="auth.user",
-                 object_id=user.pk, after={"remaining": remaining})
+    audit_record(
+        actor=Actor.user(user),
+        action="staff.2fa_recovery_code_used",
+        object_type="auth.user",
+        object_id=user.pk,
+        after={"remaining": remaining},
+    )

@@ -104,8 +104,9 @@ def post_batch(url: str, key: str, bodies: list[dict], files: list[bytes | None]
         if files[i] is None:
             response = requests.post(url, json=bodies[i], headers=session_headers, timeout=60)
         else:
-            response = requests.post(url, data=bodies[i], files={"image": files[i]}, headers=session_headers,
-                                     timeout=60)
+            response = requests.post(
+                url, data=bodies[i], files={"image": files[i]}, headers=session_headers, timeout=60
+            )
         assert response.status_code == 202, response.text
         return time.perf_counter() - start
 
@@ -122,16 +123,31 @@ def run_phase(stack: Stack, key: str, label: str, bodies: list[dict], files: lis
     before = MatchReport.objects.filter(status="processed").count()
     latencies, elapsed = post_batch(url, key, bodies, files)
     n = len(bodies)
-    print(f"{label}: API accepted {n} reports in {elapsed:.2f}s = {n / elapsed:.0f} reports/s; "
-          f"latency p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms")
-    stack.start("worker", sys.executable, "-m", "celery", "-A", "ncii_site", "worker", "--pool=solo",
-                "--without-gossip", "--without-mingle", "--loglevel=WARNING")
+    print(
+        f"{label}: API accepted {n} reports in {elapsed:.2f}s = {n / elapsed:.0f} reports/s; "
+        f"latency p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
+    )
+    stack.start(
+        "worker",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "ncii_site",
+        "worker",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=WARNING",
+    )
     done = MatchReport.objects.filter(status="processed")
     wait_for(lambda: done.count() > before, 120)  # the worker is up and taking tasks
     started = done.count()
     drained = wait_for(lambda: done.count() >= before + n, 600)
-    print(f"{label}: one worker drained {before + n - started} queued reports in {drained:.2f}s = "
-          f"{(before + n - started) / drained:.0f} reports/s")
+    print(
+        f"{label}: one worker drained {before + n - started} queued reports in {drained:.2f}s = "
+        f"{(before + n - started) / drained:.0f} reports/s"
+    )
     stack.stop("worker")
 
 
@@ -149,8 +165,10 @@ def hashing_throughput(images: list[bytes]) -> None:
     for label, work in [
         ("raw pdqhash.compute on the intake-decoded pixels", lambda: [pdqhash.compute(a) for a in arrays]),
         ("intake hashing (PDQ + quality + pHash) of decoded pixels", lambda: [hashes_of(r) for r in decoded]),
-        ("re-hash of stored derivatives (decrypted JPEG decode + PDQ + pHash)",
-         lambda: [derivative_hashes(d) for d in derivatives]),
+        (
+            "re-hash of stored derivatives (decrypted JPEG decode + PDQ + pHash)",
+            lambda: [derivative_hashes(d) for d in derivatives],
+        ),
         ("raw pdqhash.compute on full-resolution decoded pixels", lambda: [pdqhash.compute(a) for a in full]),
     ]:
         start = time.perf_counter()
@@ -172,13 +190,30 @@ def main() -> None:
     psql(f"CREATE DATABASE {DB_NAME}")
     workdir = tempfile.mkdtemp(prefix="ncii-intake-bench-")
     redis_port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ncii_site.settings", "DATABASE_URL": f"{PG}/{DB_NAME}",
-           "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0", "NCII_THROTTLE_PARTNER": "1000000/minute",
-           "NCII_INDEX_REFRESH_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ncii_site.settings",
+        "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "NCII_THROTTLE_PARTNER": "1000000/minute",
+        "NCII_INDEX_REFRESH_SECONDS": "1",
+    }
     stack = Stack(env, workdir)
     try:
-        stack.start("redis", "redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                    "--appendonly", "no", "--dir", workdir)
+        stack.start(
+            "redis",
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        )
         setup_django(env)
         bench(stack, args)
     finally:
@@ -202,22 +237,45 @@ def bench(stack: Stack, args: argparse.Namespace) -> None:
     from django.utils import timezone
 
     BankHash.objects.bulk_create(
-        [BankHash(signal_type="ImagePDQ", value=v, quality=90, modified_at=timezone.now())
-         for v in plain + [h for _, h in photos]]
+        [
+            BankHash(signal_type="ImagePDQ", value=v, quality=90, modified_at=timezone.now())
+            for v in plain + [h for _, h in photos]
+        ]
     )
-    stack.start("web", sys.executable, "-m", "gunicorn", "ncii_site.wsgi", "-b", f"127.0.0.1:{stack.web_port}",
-                "-w", "2", "--threads", "4")
+    stack.start(
+        "web",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "ncii_site.wsgi",
+        "-b",
+        f"127.0.0.1:{stack.web_port}",
+        "-w",
+        "2",
+        "--threads",
+        "4",
+    )
     import requests
 
     wait_for(lambda: _up(requests, stack.web_port), 30)
-    print(f"machine: {os.cpu_count()} cores; gunicorn 2 workers x 4 threads; 8 concurrent clients; "
-          "PostgreSQL + Redis + one Celery worker (solo pool)")
-    run_phase(stack, keys.api_key, "without images",
-              [{"signalType": "ImagePDQ", "hashValue": v, "contentId": f"c{i}"} for i, v in enumerate(plain)],
-              [None] * len(plain))
-    run_phase(stack, keys.api_key, f"with images (1600x1200 JPEG, ~{len(photos[0][0]) // 1024} KB)",
-              [{"signalType": "ImagePDQ", "hashValue": h, "contentId": f"img{i}"} for i, (_, h) in enumerate(photos)],
-              [data for data, _ in photos])
+    print(
+        f"machine: {os.cpu_count()} cores; gunicorn 2 workers x 4 threads; 8 concurrent clients; "
+        "PostgreSQL + Redis + one Celery worker (solo pool)"
+    )
+    run_phase(
+        stack,
+        keys.api_key,
+        "without images",
+        [{"signalType": "ImagePDQ", "hashValue": v, "contentId": f"c{i}"} for i, v in enumerate(plain)],
+        [None] * len(plain),
+    )
+    run_phase(
+        stack,
+        keys.api_key,
+        f"with images (1600x1200 JPEG, ~{len(photos[0][0]) // 1024} KB)",
+        [{"signalType": "ImagePDQ", "hashValue": h, "contentId": f"img{i}"} for i, (_, h) in enumerate(photos)],
+        [data for data, _ in photos],
+    )
     print("hashing throughput:")
     hashing_throughput([data for data, _ in photos[:50]])
 

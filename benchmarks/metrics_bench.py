@@ -108,19 +108,27 @@ def _load(rows: int) -> None:
     now = timezone.now()
     print(f"Loading {rows:,} rows per table…")
     partners = Partner.objects.bulk_create(Partner(name=f"bench{i}", display_name=f"Bench {i}") for i in range(20))
-    stamps = (BankHash._meta.get_field("created_at"), Case._meta.get_field("created_at"),
-              MatchReport._meta.get_field("received_at"), ReviewItem._meta.get_field("opened_at"))
+    stamps = (
+        BankHash._meta.get_field("created_at"),
+        Case._meta.get_field("created_at"),
+        MatchReport._meta.get_field("received_at"),
+        ReviewItem._meta.get_field("opened_at"),
+    )
     with _explicit_timestamps(*stamps):
         _bulk(BankHash, _bank_hashes(rows, now), rows)
         first_hash = BankHash.objects.order_by("pk").values_list("pk", flat=True)[0]
-        _bulk(Case, (Case(number=f"B{i}", reference=f"R{i}", pin_hash="x", created_at=_when(now)) for i in range(rows)),
-              rows)
+        _bulk(
+            Case,
+            (Case(number=f"B{i}", reference=f"R{i}", pin_hash="x", created_at=_when(now)) for i in range(rows)),
+            rows,
+        )
         _bulk(MatchReport, _reports(rows, now, partners, first_hash), rows)
         _bulk(ReviewItem, _items(rows, now, first_hash), rows)
     _bulk(AuditEvent, _audit_events(rows, now), rows)
     PartnerUsage.objects.bulk_create(
         PartnerUsage(partner=p, day=(now - timedelta(days=d)).date(), kind="fetch", calls=1440, records=5000)
-        for p in partners for d in range(365)
+        for p in partners
+        for d in range(365)
     )
 
 
@@ -129,8 +137,14 @@ def _bank_hashes(rows: int, now: datetime) -> Iterator[BankHash]:
         created = _when(now)
         withdrawn = rng.random() < 0.03
         modified = created + (now - created) * rng.random() if withdrawn else created
-        yield BankHash(signal_type="ImagePDQ", value=f"{i:064x}", quality=90, created_at=created, modified_at=modified,
-                       status="Withdrawn" if withdrawn else "Active")
+        yield BankHash(
+            signal_type="ImagePDQ",
+            value=f"{i:064x}",
+            quality=90,
+            created_at=created,
+            modified_at=modified,
+            status="Withdrawn" if withdrawn else "Active",
+        )
 
 
 def _reports(rows: int, now: datetime, partners: list[Partner], first_hash: int) -> Iterator[MatchReport]:
@@ -139,9 +153,15 @@ def _reports(rows: int, now: datetime, partners: list[Partner], first_hash: int)
         outcome = rng.choices(["pending", "confirmed", "dismissed"], [5, 60, 35])[0]
         processed = rng.random() < 0.5
         yield MatchReport(
-            partner=rng.choices(partners, weights)[0], bank_hash_id=first_hash + i, signal_type="ImagePDQ",
-            hash_value=f"{i:064x}", distance=rng.randint(0, 31), received_at=_when(now), outcome=outcome,
-            status="processed" if processed else "received", content_pdq=f"{i:064x}" if processed else "",
+            partner=rng.choices(partners, weights)[0],
+            bank_hash_id=first_hash + i,
+            signal_type="ImagePDQ",
+            hash_value=f"{i:064x}",
+            distance=rng.randint(0, 31),
+            received_at=_when(now),
+            outcome=outcome,
+            status="processed" if processed else "received",
+            content_pdq=f"{i:064x}" if processed else "",
             hash_mismatch=processed and rng.random() < 0.02,
         )
 
@@ -151,8 +171,12 @@ def _items(rows: int, now: datetime, first_hash: int) -> Iterator[ReviewItem]:
         opened = _when(now)
         state = rng.choices(["pending", "escalated", "confirmed", "dismissed"], [4, 1, 60, 35])[0]
         decided = opened + timedelta(hours=rng.expovariate(1 / 12)) if state in ("confirmed", "dismissed") else None
-        yield ReviewItem(bank_hash_id=first_hash + i, state=state, opened_at=opened,
-                         decided_at=min(decided, now) if decided else None)
+        yield ReviewItem(
+            bank_hash_id=first_hash + i,
+            state=state,
+            opened_at=opened,
+            decided_at=min(decided, now) if decided else None,
+        )
 
 
 def _audit_events(rows: int, now: datetime) -> Iterator[AuditEvent]:
@@ -161,9 +185,14 @@ def _audit_events(rows: int, now: datetime) -> Iterator[AuditEvent]:
     for seq, moment in enumerate(moments, start=1):
         reveal = rng.random() < 0.1
         yield AuditEvent(
-            seq=seq, created_at=moment, actor_type="user", actor_label=f"mod{rng.randrange(MODERATORS)}",
+            seq=seq,
+            created_at=moment,
+            actor_type="user",
+            actor_label=f"mod{rng.randrange(MODERATORS)}",
             action="image.revealed" if reveal else rng.choice(["item.confirm", "item.dismiss", "hash.feedback"]),
-            object_type="matching.matchreport", object_id=str(seq), prev_digest=f"{seq - 1:064x}",
+            object_type="matching.matchreport",
+            object_id=str(seq),
+            prev_digest=f"{seq - 1:064x}",
             digest=f"{seq:064x}",
         )
 

@@ -21,8 +21,24 @@ from skimage import data  # noqa: E402
 from matching.images import derivative_hashes, derivative_make, image_decode, image_open  # noqa: E402
 from matching.pdq import pdq_hex  # noqa: E402
 
-PHOTOS = ["astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina",
-          "colorwheel", "camera", "moon", "page", "text", "horse", "brick", "grass", "gravel"]
+PHOTOS = [
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "retina",
+    "colorwheel",
+    "camera",
+    "moon",
+    "page",
+    "text",
+    "horse",
+    "brick",
+    "grass",
+    "gravel",
+]
 
 
 def as_12mp_jpeg(name: str) -> bytes:
@@ -57,10 +73,14 @@ def main() -> None:
         derivative.append(distance(full, small))
         print(f"{name:<22}{draft[-1]:>14}{derivative[-1]:>20}")
     for label, values in [("draft decode (>= 1024 px)", draft), ("512 px derivative", derivative)]:
-        print(f"{label}: PDQ distance from full resolution max {max(values)}, mean {statistics.mean(values):.2f}, "
-              f"median {statistics.median(values)}")
-    print(f"hashing a 12 MP JPEG: full decode {statistics.median(full_ms):.0f} ms, "
-          f"draft decode {statistics.median(draft_ms):.0f} ms (median, one core)")
+        print(
+            f"{label}: PDQ distance from full resolution max {max(values)}, mean {statistics.mean(values):.2f}, "
+            f"median {statistics.median(values)}"
+        )
+    print(
+        f"hashing a 12 MP JPEG: full decode {statistics.median(full_ms):.0f} ms, "
+        f"draft decode {statistics.median(draft_ms):.0f} ms (median, one core)"
+    )
 
 
 if __name__ == "__main__":

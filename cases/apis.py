@@ -126,7 +126,8 @@ def _case_from(request: Request) -> Case:
     data.is_valid(raise_exception=True)
     try:
         return case_authenticate_guarded(
-            case_number=data.validated_data["caseNumber"], pin=data.validated_data["pin"],
+            case_number=data.validated_data["caseNumber"],
+            pin=data.validated_data["pin"],
             client_ip=client_ip(request),
         )
     except PinFormatInvalid as exc:
@@ -171,7 +172,9 @@ class CaseStatusApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
     @extend_schema(
-        operation_id="case_status", request=CaseAccessInput, responses={200: CASE_STATUS, **error_responses(403)},
+        operation_id="case_status",
+        request=CaseAccessInput,
+        responses={200: CASE_STATUS, **error_responses(403)},
         description=PIN_GUARD_DOC,
     )
     def post(self, request: Request) -> Response:
@@ -182,7 +185,9 @@ class CaseWithdrawApi(PublicApi):
     throttle_classes = [CasePinThrottle]
 
     @extend_schema(
-        operation_id="case_withdraw", request=CaseAccessInput, responses={200: CASE_STATUS, **error_responses(403)},
+        operation_id="case_withdraw",
+        request=CaseAccessInput,
+        responses={200: CASE_STATUS, **error_responses(403)},
         description=PIN_GUARD_DOC,
     )
     def post(self, request: Request) -> Response:

@@ -11,7 +11,8 @@ REASON_MAX_CHARS = 4000
 
 class CaseSearchForm(forms.Form):
     number = forms.CharField(
-        label="Case number", max_length=40,
+        label="Case number",
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
         error_messages={"required": "Type the case number the person gave you."},
     )
@@ -19,7 +20,9 @@ class CaseSearchForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="New note", max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4}),
+        label="New note",
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Write the note first."},
     )
 
@@ -29,7 +32,9 @@ class NoteForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (required)", max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason (required)",
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Give a reason for the withdrawal."},
     )
 

@@ -89,8 +89,13 @@ def _case_page(request: HtmxHttpRequest, case: Case, *, status: int = 200, **for
     case_view_record(case_id=case.pk, viewer=_user(request))
     detail = case_detail_get(case=case)
     context = {
-        "case": case, "hashes": detail.hashes, "review_items": detail.review_items, "notes": detail.notes,
-        "audit_trail": detail.audit_trail, "audit_limit": CASE_AUDIT_LIMIT, "note_form": NoteForm(),
+        "case": case,
+        "hashes": detail.hashes,
+        "review_items": detail.review_items,
+        "notes": detail.notes,
+        "audit_trail": detail.audit_trail,
+        "audit_limit": CASE_AUDIT_LIMIT,
+        "note_form": NoteForm(),
         "withdraw_form": ReasonForm(),
     }
     return render(request, CASE_TEMPLATE, context | forms, status=status)
@@ -118,8 +123,13 @@ def _note_add(request: HtmxHttpRequest, case: Case) -> HttpResponse:
 def _notes_fragments(request: HtmxHttpRequest, case: Case, form: NoteForm) -> HttpResponse:
     """The notes section the form targets, and the audit trail swapped out of band."""
     context = {
-        "case": case, "notes": case_notes(case=case), "audit_trail": case_audit_trail(case=case),
-        "audit_limit": CASE_AUDIT_LIMIT, "note_form": form, "notice": "" if form.errors else "Note added.", "oob": True,
+        "case": case,
+        "notes": case_notes(case=case),
+        "audit_trail": case_audit_trail(case=case),
+        "audit_limit": CASE_AUDIT_LIMIT,
+        "note_form": form,
+        "notice": "" if form.errors else "Note added.",
+        "oob": True,
     }
     body = "".join(render_to_string(f"{CASE_TEMPLATE}#{name}", context, request) for name in ("notes", "audit-trail"))
     return HttpResponse(body, status=400 if form.errors else 200)
@@ -169,7 +179,8 @@ def disputed(request: HtmxHttpRequest) -> HttpResponse:
     permission_require(request, WORK_CASE)
     pages = Paginator(disputed_hash_list(), settings.NCII_CASEWORK_PAGE_SIZE)
     context = {
-        "page": pages.get_page(request.GET.get("page")), "min_not_blocked": settings.NCII_DISPUTED_MIN_NOT_BLOCKED
+        "page": pages.get_page(request.GET.get("page")),
+        "min_not_blocked": settings.NCII_DISPUTED_MIN_NOT_BLOCKED,
     }
     wants_fragment = bool(request.htmx) and not request.htmx.history_restore_request
     response = render(request, DISPUTED_TEMPLATE + ("#disputed-list" if wants_fragment else ""), context)

@@ -23,7 +23,8 @@ class CaseGateForm(forms.Form):
         self.fields["age"].label = "How old is the person?" if assisted else "How old are you?"
         self.fields["in_images"].label = (
             "The person confirms that they are in the images and videos"
-            if assisted else "I am in the images and videos I want to protect"
+            if assisted
+            else "I am in the images and videos I want to protect"
         )
 
     def clean(self) -> dict[str, Any]:
@@ -44,7 +45,8 @@ class CaseGateForm(forms.Form):
 class CaseAccessForm(forms.Form):
     number = forms.CharField(label="Case number", max_length=40)
     pin = forms.CharField(
-        label="PIN", max_length=40,
+        label="PIN",
+        max_length=40,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 

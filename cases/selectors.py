@@ -103,8 +103,10 @@ def case_hash_rows(*, case: Case) -> list[CaseHashRow]:
 def _partners_matched(bank_hash_ids: list[int]) -> dict[int, dict[int, str]]:
     """bank hash id -> {partner id: display name} of the partners that reported a match."""
     rows = (
-        MatchReport.objects.filter(bank_hash_id__in=bank_hash_ids).order_by()
-        .values_list("bank_hash_id", "partner_id", "partner__display_name").distinct()
+        MatchReport.objects.filter(bank_hash_id__in=bank_hash_ids)
+        .order_by()
+        .values_list("bank_hash_id", "partner_id", "partner__display_name")
+        .distinct()
     )
     out: dict[int, dict[int, str]] = {}
     for bank_hash_id, partner_id, name in rows:
@@ -155,8 +157,11 @@ def disputed_hash_list() -> QuerySet[BankHash]:
         .filter(not_blocked__gte=settings.NCII_DISPUTED_MIN_NOT_BLOCKED)
         .prefetch_related(
             Prefetch("case_links", active_links.select_related("case").order_by("pk"), to_attr="active_links"),
-            Prefetch("feedback", HashFeedback.objects.filter(not_blocked).select_related("partner")
-                     .order_by("partner__display_name"), to_attr="not_blocked_feedback"),
+            Prefetch(
+                "feedback",
+                HashFeedback.objects.filter(not_blocked).select_related("partner").order_by("partner__display_name"),
+                to_attr="not_blocked_feedback",
+            ),
         )
         .order_by("-not_blocked", "pk")
     )

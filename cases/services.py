@@ -58,8 +58,10 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
     its PIN, which is not stored and cannot be recovered."""
     pin = pin_generate()
     case = Case.objects.create(
-        number=case_number_generate(), reference=case_reference_generate(),
-        pin_hash=make_password(pin), source=source,
+        number=case_number_generate(),
+        reference=case_reference_generate(),
+        pin_hash=make_password(pin),
+        source=source,
     )
     for item in hashes:
         bank_hash, _ = bank_hash_upsert(
@@ -69,7 +71,10 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
         bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.ACTIVE)
         bank_hash.save()
     audit_record(
-        actor=actor, action="case.created", object_type=CASE, object_id=case.pk,
+        actor=actor,
+        action="case.created",
+        object_type=CASE,
+        object_id=case.pk,
         after={"reference": case.reference, "hashes": len(hashes), "source": source},
     )
     return case, pin
@@ -103,8 +108,13 @@ def case_withdraw(*, case_id: int, actor: Actor, reason: str = "") -> Case:
         bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.WITHDRAWN)
         bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
     audit_record(
-        actor=actor, action="case.withdrawn", object_type=CASE, object_id=case.pk, reason=reason,
-        before={"status": "active"}, after={"status": "withdrawn"},
+        actor=actor,
+        action="case.withdrawn",
+        object_type=CASE,
+        object_id=case.pk,
+        reason=reason,
+        before={"status": "active"},
+        after={"status": "withdrawn"},
     )
     return case
 
@@ -133,8 +143,13 @@ def case_hash_withdraw(*, case_id: int, bank_hash_id: int, actor: Actor, reason:
     bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.WITHDRAWN)
     bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
     audit_record(
-        actor=actor, action="case.hash_withdrawn", object_type=CASE, object_id=case.pk, reason=reason,
-        before=before, after={"bank_hash": bank_hash.pk, "link": "Withdrawn", "hash_status": str(bank_hash.status)},
+        actor=actor,
+        action="case.hash_withdrawn",
+        object_type=CASE,
+        object_id=case.pk,
+        reason=reason,
+        before=before,
+        after={"bank_hash": bank_hash.pk, "link": "Withdrawn", "hash_status": str(bank_hash.status)},
     )
     return link
 
@@ -147,7 +162,10 @@ def case_note_add(*, case_id: int, author: AbstractBaseUser, body: str) -> CaseN
     case = Case.objects.get(pk=case_id)
     note = CaseNote.objects.create(case=case, author=author, body=body)
     audit_record(  # the note may hold sensitive details: its id and length only
-        actor=Actor.user(author), action="case.note_added", object_type=CASE, object_id=case.pk,
+        actor=Actor.user(author),
+        action="case.note_added",
+        object_type=CASE,
+        object_id=case.pk,
         after={"note_id": note.pk, "length": len(body)},
     )
     return note

@@ -40,8 +40,12 @@ class CaseFacts:
 
 def _case_facts(case: Case) -> CaseFacts:
     return CaseFacts(
-        number=case.number, status=case.status, status_label=Case.Status(case.status).label,
-        hash_count=case.hash_links.count(), created_at=case.created_at, withdrawn_at=case.withdrawn_at,
+        number=case.number,
+        status=case.status,
+        status_label=Case.Status(case.status).label,
+        hash_count=case.hash_links.count(),
+        created_at=case.created_at,
+        withdrawn_at=case.withdrawn_at,
     )
 
 

@@ -16,7 +16,9 @@ NAME_RULE = RegexValidator(
 
 class PartnerCreateForm(forms.Form):
     name = forms.CharField(
-        label="Short name", max_length=100, validators=[NAME_RULE],
+        label="Short name",
+        max_length=100,
+        validators=[NAME_RULE],
         help_text="Fixed: it names the partner in the audit trail and on hashes it submits.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -58,8 +60,11 @@ class KeyRotateForm(forms.Form):
 class ReasonField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            label="Reason (required)", max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}),
-            error_messages={"required": "Give a reason: it goes into the audit trail."}, **kwargs,
+            label="Reason (required)",
+            max_length=REASON_MAX_CHARS,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            error_messages={"required": "Give a reason: it goes into the audit trail."},
+            **kwargs,
         )
 
 

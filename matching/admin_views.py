@@ -120,10 +120,15 @@ def _detail_page(
 ) -> HttpResponse:
     other = Partner.Status.SUSPENDED if partner.is_active else Partner.Status.ACTIVE
     context = {
-        "partner": partner, "keys": partner_keys(partner=partner), "usage": partner_usage_get(partner=partner),
+        "partner": partner,
+        "keys": partner_keys(partner=partner),
+        "usage": partner_usage_get(partner=partner),
         "audit_trail": audit_list_for(object_type=PARTNER, object_id=partner.pk).order_by("-seq")[:AUDIT_LIMIT],
-        "audit_limit": AUDIT_LIMIT, "issue_form": KeyIssueForm(), "rotate_form": KeyRotateForm(),
-        "status_form": StatusForm(initial={"status": other}), "error": error,
+        "audit_limit": AUDIT_LIMIT,
+        "issue_form": KeyIssueForm(),
+        "rotate_form": KeyRotateForm(),
+        "status_form": StatusForm(initial={"status": other}),
+        "error": error,
     }
     return render(request, DETAIL_TEMPLATE, context | forms, status=status)
 

@@ -68,9 +68,15 @@ def _verification(report: MatchReport) -> dict[str, Any]:
     }
 
 
-@extend_schema_field({"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or GIF (first frame): "
-                      "a multipart file, or base64 in a JSON string. Only a blurred-by-default, metadata-free 512 px "
-                      "derivative is kept, encrypted, until the decision's grace period ends."})
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "binary",
+        "description": "JPEG, PNG, WebP or GIF (first frame): "
+        "a multipart file, or base64 in a JSON string. Only a blurred-by-default, metadata-free 512 px "
+        "derivative is kept, encrypted, until the decision's grace period ends.",
+    }
+)
 class ReviewImageField(serializers.Field):
     """A review image: a multipart file, or base64 in a JSON string. Gives the raw bytes."""
 
@@ -163,8 +169,12 @@ class MatchCreateApi(PartnerApi):
         fields = data.validated_data
         try:
             report, _ = report_ingest(
-                partner=request.user.partner, signal_type=fields["signalType"], hash_value=fields["hashValue"],
-                content_id=fields["contentId"], context=fields.get("context", ""), image=fields.get("image"),
+                partner=request.user.partner,
+                signal_type=fields["signalType"],
+                hash_value=fields["hashValue"],
+                content_id=fields["contentId"],
+                context=fields.get("context", ""),
+                image=fields.get("image"),
                 idempotency_key=key,
             )
         except (HashFormatError, NoBankMatch, IdempotencyMismatch, IdempotencyInFlight, ImageRefused) as exc:
@@ -206,12 +216,12 @@ class LookupApi(PartnerApi):
             ref_name = "LookupInput"
 
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
-        hashes = serializers.ListField(
-            child=HashValueField(), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES
-        )
+        hashes = serializers.ListField(child=HashValueField(), min_length=1, max_length=settings.NCII_LOOKUP_MAX_HASHES)
 
     @extend_schema(
-        operation_id="hash_lookup", request=Input, responses={200: LOOKUP_OUT},
+        operation_id="hash_lookup",
+        request=Input,
+        responses={200: LOOKUP_OUT},
         summary="Which active bank hashes match these hashes (PDQ within 31, MD5 exact)",
     )
     def post(self, request: Request) -> Response:

@@ -162,7 +162,8 @@ class SubmitFeedbackApi(ExchangeApi):
     function_key_kind = PartnerKey.Kind.FEEDBACK
 
     @extend_schema(
-        operation_id="stopncii_submit_feedback", request=SubmitFeedbackIn,
+        operation_id="stopncii_submit_feedback",
+        request=SubmitFeedbackIn,
         responses={200: SUBMIT_OUT, **error_responses(404)},
     )
     def post(self, request: Request) -> Response:

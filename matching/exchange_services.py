@@ -71,11 +71,17 @@ def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> 
     actor = Actor.partner(partner_id=partner.pk, name=partner.name)
     for record, value in normal:
         bank_hash, created = bank_hash_upsert(
-            signal_type=record.signal_type, value=value, quality=None, source=BankHash.Source.PARTNER,
+            signal_type=record.signal_type,
+            value=value,
+            quality=None,
+            source=BankHash.Source.PARTNER,
             source_name=partner.name,
         )
         audit_record(
-            actor=actor, action="hash.submitted", object_type="matching.bankhash", object_id=bank_hash.pk,
+            actor=actor,
+            action="hash.submitted",
+            object_type="matching.bankhash",
+            object_id=bank_hash.pk,
             after={"signal_type": record.signal_type, "new": created},
         )
         for item in record.feedback:

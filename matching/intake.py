@@ -50,8 +50,9 @@ def idempotency_reserve(*, partner: Partner, key: str, digest: str) -> Idempoten
     earlier request with this key made. A reservation abandoned by a crash is taken over."""
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(partner=partner, key=key, request_digest=digest,
-                                                    created_at=timezone.now())
+            return IdempotencyRecord.objects.create(
+                partner=partner, key=key, request_digest=digest, created_at=timezone.now()
+            )
     except IntegrityError:
         pass
     existing = IdempotencyRecord.objects.select_related("report").get(partner=partner, key=key)
@@ -80,8 +81,9 @@ def report_ingest(
     review. Returns (report, created); a repeated Idempotency-Key returns the first report."""
     value = hash_normalise(signal_type, hash_value)
     image_digest = hashlib.sha256(image).hexdigest() if image is not None else None
-    digest = _request_digest(signal_type=signal_type, hash_value=value, content_id=content_id, context=context,
-                             image=image_digest)
+    digest = _request_digest(
+        signal_type=signal_type, hash_value=value, content_id=content_id, context=context, image=image_digest
+    )
     reservation = idempotency_reserve(partner=partner, key=idempotency_key, digest=digest) if idempotency_key else None
     if isinstance(reservation, MatchReport):
         return reservation, False
@@ -94,24 +96,42 @@ def report_ingest(
 
 
 def _ingest(
-    partner: Partner, signal_type: str, value: str, content_id: str, context: str, image: bytes | None,
+    partner: Partner,
+    signal_type: str,
+    value: str,
+    content_id: str,
+    context: str,
+    image: bytes | None,
     reservation: IdempotencyRecord | None,
 ) -> MatchReport:
-    processed = review_image_process(
-        image, max_bytes=settings.NCII_REVIEW_IMAGE_MAX_BYTES, max_pixels=settings.NCII_REVIEW_IMAGE_MAX_PIXELS
-    ) if image is not None else None
+    processed = (
+        review_image_process(
+            image, max_bytes=settings.NCII_REVIEW_IMAGE_MAX_BYTES, max_pixels=settings.NCII_REVIEW_IMAGE_MAX_PIXELS
+        )
+        if image is not None
+        else None
+    )
     match = bank_match_best(signal_type=signal_type, value=value)
     if match is None:
         raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
     with transaction.atomic(durable=True):
         report = report_store(
-            partner=partner, bank_hash=match.bank_hash, hash_value=value, distance=match.distance,
-            content_id=content_id, context=context, **_content_fields(processed),
+            partner=partner,
+            bank_hash=match.bank_hash,
+            hash_value=value,
+            distance=match.distance,
+            content_id=content_id,
+            context=context,
+            **_content_fields(processed),
         )
         if processed is not None:
             derivative = processed.derivative
-            ReviewImage.objects.create(report=report, ciphertext=image_encrypt(derivative.jpeg),
-                                       width=derivative.width, height=derivative.height)
+            ReviewImage.objects.create(
+                report=report,
+                ciphertext=image_encrypt(derivative.jpeg),
+                width=derivative.width,
+                height=derivative.height,
+            )
         if reservation is not None:
             IdempotencyRecord.objects.filter(pk=reservation.pk).update(state="done", report=report)
     return report
@@ -121,8 +141,12 @@ def _content_fields(processed: ProcessedImage | None) -> dict[str, Any]:
     if processed is None:
         return {}
     hashes = processed.hashes
-    return {"content_pdq": hashes.pdq, "content_quality": hashes.quality, "content_phash": hashes.phash,
-            "hash_version": HASH_VERSION}
+    return {
+        "content_pdq": hashes.pdq,
+        "content_quality": hashes.quality,
+        "content_phash": hashes.phash,
+        "hash_version": HASH_VERSION,
+    }
 
 
 def report_store(
@@ -130,14 +154,24 @@ def report_store(
 ) -> MatchReport:
     """Write a report and its audit event in the caller's transaction; queue triage on commit."""
     report = MatchReport.objects.create(
-        partner=partner, bank_hash=bank_hash, signal_type=bank_hash.signal_type, hash_value=hash_value,
-        distance=distance, **fields,
+        partner=partner,
+        bank_hash=bank_hash,
+        signal_type=bank_hash.signal_type,
+        hash_value=hash_value,
+        distance=distance,
+        **fields,
     )
     audit_record(
-        actor=Actor.partner(partner_id=partner.pk, name=partner.name), action="report.received",
-        object_type="matching.matchreport", object_id=report.pk,
-        after={"bank_hash": bank_hash.pk, "distance": distance, "channel": report.channel,
-               "image": bool(fields.get("content_pdq"))},
+        actor=Actor.partner(partner_id=partner.pk, name=partner.name),
+        action="report.received",
+        object_type="matching.matchreport",
+        object_id=report.pk,
+        after={
+            "bank_hash": bank_hash.pk,
+            "distance": distance,
+            "channel": report.channel,
+            "image": bool(fields.get("content_pdq")),
+        },
     )
     transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
     return report
@@ -150,7 +184,10 @@ def report_from_feedback(*, partner: Partner, bank_hash: BankHash) -> MatchRepor
     if MatchReport.objects.filter(partner=partner, bank_hash=bank_hash, outcome__in=open_outcomes).exists():
         return None
     return report_store(
-        partner=partner, bank_hash=bank_hash, hash_value=bank_hash.value, distance=0,
+        partner=partner,
+        bank_hash=bank_hash,
+        hash_value=bank_hash.value,
+        distance=0,
         channel=MatchReport.Channel.EXCHANGE,
     )
 
@@ -176,8 +213,13 @@ def report_mark_failed(*, report_id: int, error: BaseException) -> None:
         return
     report.status, report.last_error = MatchReport.Status.FAILED, f"{type(error).__name__}: {error}"[:500]
     report.save(update_fields=["status", "last_error"])
-    audit_record(actor=Actor.system("worker"), action="report.failed", object_type="matching.matchreport",
-                 object_id=report.pk, after={"error": type(error).__name__})
+    audit_record(
+        actor=Actor.system("worker"),
+        action="report.failed",
+        object_type="matching.matchreport",
+        object_id=report.pk,
+        after={"error": type(error).__name__},
+    )
 
 
 @transaction.atomic
@@ -187,8 +229,14 @@ def report_retry(*, report_id: int, actor: Actor) -> MatchReport:
         return report
     report.status, report.last_error = MatchReport.Status.RECEIVED, ""
     report.save(update_fields=["status", "last_error"])
-    audit_record(actor=actor, action="report.retried", object_type="matching.matchreport", object_id=report.pk,
-                 before={"status": "failed"}, after={"status": "received"})
+    audit_record(
+        actor=actor,
+        action="report.retried",
+        object_type="matching.matchreport",
+        object_id=report.pk,
+        before={"status": "failed"},
+        after={"status": "received"},
+    )
     transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
     return report
 
@@ -213,8 +261,12 @@ def review_images_purge(*, grace_seconds: int, limit: int = 1000) -> int:
     for image_id, report_id in due.values_list("pk", "report_id")[:limit]:
         with transaction.atomic():
             if ReviewImage.objects.filter(pk=image_id).delete()[0]:
-                audit_record(actor=Actor.system("purge"), action="image.purged",
-                             object_type="matching.matchreport", object_id=report_id)
+                audit_record(
+                    actor=Actor.system("purge"),
+                    action="image.purged",
+                    object_type="matching.matchreport",
+                    object_id=report_id,
+                )
                 purged += 1
     return purged
 
@@ -226,13 +278,21 @@ def reports_rehash(*, report_ids: list[int]) -> int:
     for image in ReviewImage.objects.filter(report_id__in=report_ids).select_related("report"):
         hashes = derivative_hashes(image_decrypt(image.ciphertext))
         MatchReport.objects.filter(pk=image.report_id).update(
-            content_pdq=hashes.pdq, content_quality=hashes.quality, content_phash=hashes.phash,
-            hash_version=HASH_VERSION, hashed_from_derivative=True,
+            content_pdq=hashes.pdq,
+            content_quality=hashes.quality,
+            content_phash=hashes.phash,
+            hash_version=HASH_VERSION,
+            hashed_from_derivative=True,
         )
         done += 1
     if done:
-        audit_record_atomic(actor=Actor.system("rehash"), action="reports.rehashed", object_type="matching.matchreport",
-                            object_id="batch", after={"reports": done, "hash_version": HASH_VERSION})
+        audit_record_atomic(
+            actor=Actor.system("rehash"),
+            action="reports.rehashed",
+            object_type="matching.matchreport",
+            object_id="batch",
+            after={"reports": done, "hash_version": HASH_VERSION},
+        )
     return done
 
 

@@ -10,8 +10,13 @@ from ncii_site.api import StrictCharField
 HASH_PATTERN = r"^\s*([0-9a-fA-F]{32}|[0-9a-fA-F]{64})\s*$"
 
 
-@extend_schema_field({"type": "string", "pattern": HASH_PATTERN,
-                      "description": "Hex digits: 64 for ImagePDQ, 32 for VideoMD5 (any case)."})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": HASH_PATTERN,
+        "description": "Hex digits: 64 for ImagePDQ, 32 for VideoMD5 (any case).",
+    }
+)
 class HashValueField(StrictCharField):
     """A hash value as partners send it; its format is checked by ``hash_normalise``, which
     answers ``invalid_hash``. Only the schema says what it looks like."""

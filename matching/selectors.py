@@ -201,9 +201,15 @@ PERIODS = ("recent", "total")
 def _usage_counters(*, partner: Partner, since_day: date) -> dict[str, dict[str, dict[str, int]]]:
     """{period: {"calls" | "records": {kind: count}}} from the daily counter rows."""
     recent = Q(day__gt=since_day)
-    rows = PartnerUsage.objects.filter(partner=partner).values("kind").annotate(
-        total_calls=Sum("calls"), total_records=Sum("records"),
-        recent_calls=Sum("calls", filter=recent, default=0), recent_records=Sum("records", filter=recent, default=0),
+    rows = (
+        PartnerUsage.objects.filter(partner=partner)
+        .values("kind")
+        .annotate(
+            total_calls=Sum("calls"),
+            total_records=Sum("records"),
+            recent_calls=Sum("calls", filter=recent, default=0),
+            recent_records=Sum("records", filter=recent, default=0),
+        )
     )
     out = {p: {m: dict.fromkeys(PartnerUsage.Kind.values, 0) for m in ("calls", "records")} for p in PERIODS}
     for row in rows:
@@ -218,8 +224,11 @@ def _report_counts(*, partner: Partner, since: datetime) -> dict[str, dict[str, 
     outcome = MatchReport.Outcome
     verified = Q(status=MatchReport.Status.PROCESSED) & ~Q(content_pdq="")
     conditions = {
-        "reports": Q(), "confirmed": Q(outcome=outcome.CONFIRMED), "dismissed": Q(outcome=outcome.DISMISSED),
-        "verified": verified, "mismatched": verified & Q(hash_mismatch=True),
+        "reports": Q(),
+        "confirmed": Q(outcome=outcome.CONFIRMED),
+        "dismissed": Q(outcome=outcome.DISMISSED),
+        "verified": verified,
+        "mismatched": verified & Q(hash_mismatch=True),
     }
     recent = Q(received_at__gte=since)
     counts = MatchReport.objects.filter(partner=partner).aggregate(

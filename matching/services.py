@@ -101,7 +101,10 @@ def key_rotate(*, key_id: int, actor: Actor, overlap_seconds: int) -> NewKey:
     old.save(update_fields=["expires_at"])
     new = _key_create(partner_id=old.partner_id, kind=old.kind)
     audit_record(
-        actor=actor, action="partner.key_rotated", object_type=PARTNER, object_id=old.partner_id,
+        actor=actor,
+        action="partner.key_rotated",
+        object_type=PARTNER,
+        object_id=old.partner_id,
         before=_key_facts(old),
         after=_key_facts(new.key) | {"old_expires_at": old.expires_at.isoformat(), "overlap_seconds": overlap_seconds},
     )
@@ -118,8 +121,13 @@ def key_revoke(*, key_id: int, actor: Actor, reason: str) -> PartnerKey:
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     audit_record(
-        actor=actor, action="partner.key_revoked", object_type=PARTNER, object_id=key.partner_id, reason=reason,
-        before=_key_facts(key), after={"revoked_at": key.revoked_at.isoformat()},
+        actor=actor,
+        action="partner.key_revoked",
+        object_type=PARTNER,
+        object_id=key.partner_id,
+        reason=reason,
+        before=_key_facts(key),
+        after={"revoked_at": key.revoked_at.isoformat()},
     )
     return key
 
@@ -128,7 +136,10 @@ def key_revoke(*, key_id: int, actor: Actor, reason: str) -> PartnerKey:
 def partner_create(*, name: str, display_name: str = "", actor: Actor) -> tuple[Partner, IssuedKeys]:
     partner = Partner.objects.create(name=name, display_name=display_name or name)
     audit_record(
-        actor=actor, action="partner.created", object_type=PARTNER, object_id=partner.pk,
+        actor=actor,
+        action="partner.created",
+        object_type=PARTNER,
+        object_id=partner.pk,
         after={"name": partner.name, "status": partner.status},
     )
     keys = {kind: key_issue(partner=partner, kind=kind, actor=actor) for kind in STOPNCII_KEY_KINDS}
@@ -152,8 +163,13 @@ def partner_set_status(*, partner_id: int, status: str, actor: Actor, reason: st
     partner.status = status
     partner.save(update_fields=["status"])
     audit_record(
-        actor=actor, action="partner.status_changed", object_type=PARTNER, object_id=partner.pk,
-        reason=reason, before={"status": before}, after={"status": status},
+        actor=actor,
+        action="partner.status_changed",
+        object_type=PARTNER,
+        object_id=partner.pk,
+        reason=reason,
+        before={"status": before},
+        after={"status": status},
     )
     return partner
 
@@ -180,8 +196,13 @@ def bank_hash_upsert(
 ) -> tuple[BankHash, bool]:
     """The one bank record for a hash, created if new, locked for the caller's transaction.
     A withdrawn record is made active again."""
-    defaults = {"quality": quality, "source": source, "source_name": source_name, "modified_at": timezone.now(),
-                "cluster_id": _cluster_for(signal_type, value)}
+    defaults = {
+        "quality": quality,
+        "source": source,
+        "source_name": source_name,
+        "modified_at": timezone.now(),
+        "cluster_id": _cluster_for(signal_type, value),
+    }
     try:
         with transaction.atomic():
             return BankHash.objects.create(signal_type=signal_type, value=value, **defaults), True
@@ -236,8 +257,13 @@ def feedback_record(
     bank_hash_touch(bank_hash)
     bank_hash.save(update_fields=["modified_at"])
     audit_record(
-        actor=actor, action="hash.feedback", object_type="matching.bankhash", object_id=bank_hash.pk, reason=reason,
-        before=before, after={"feedback": value, "tags": tags, "source": partner.name if partner else "hub"},
+        actor=actor,
+        action="hash.feedback",
+        object_type="matching.bankhash",
+        object_id=bank_hash.pk,
+        reason=reason,
+        before=before,
+        after={"feedback": value, "tags": tags, "source": partner.name if partner else "hub"},
     )
     return feedback
 
@@ -250,18 +276,29 @@ def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) 
     existing: set[tuple[str, str]] = set()
     for kind in {k for k, _ in unique}:
         values = [v for k, v in unique if k == kind]
-        existing |= {(kind, v) for v in BankHash.objects.filter(signal_type=kind, value__in=values).values_list(
-            "value", flat=True
-        )}
+        existing |= {
+            (kind, v)
+            for v in BankHash.objects.filter(signal_type=kind, value__in=values).values_list("value", flat=True)
+        }
     now = timezone.now()
     new = [
-        BankHash(signal_type=r.signal_type, value=r.value, quality=r.quality, source=BankHash.Source.IMPORT,
-                 source_name=source_name, modified_at=now)
-        for key, r in unique.items() if key not in existing
+        BankHash(
+            signal_type=r.signal_type,
+            value=r.value,
+            quality=r.quality,
+            source=BankHash.Source.IMPORT,
+            source_name=source_name,
+            modified_at=now,
+        )
+        for key, r in unique.items()
+        if key not in existing
     ]
     BankHash.objects.bulk_create(new)
     audit_record(
-        actor=actor, action="bank.imported", object_type="matching.bankhash", object_id="batch",
+        actor=actor,
+        action="bank.imported",
+        object_type="matching.bankhash",
+        object_id="batch",
         after={"source": source_name, "added": len(new), "duplicates": len(rows) - len(new)},
     )
     return len(new), len(rows) - len(new)

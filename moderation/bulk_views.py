@@ -55,13 +55,20 @@ def _bulk_post(request: HtmxHttpRequest, items: list[ReviewItem], chosen: dict[i
         decision_reason_clean(code=data["reason_code"], note=data["note"], visibility=visibility)
     except ReasonRequired as exc:
         return _page(request, "choose", items=items, form=form, error=str(exc), status=400)
-    summary = {"reason": reason_label(data["reason_code"]), "visibility": NoteVisibility(visibility).label,
-               "outcome": ReviewState(DECISIONS[data["decision"]]).label.lower()}
+    summary = {
+        "reason": reason_label(data["reason_code"]),
+        "visibility": NoteVisibility(visibility).label,
+        "outcome": ReviewState(DECISIONS[data["decision"]]).label.lower(),
+    }
     if step != "apply" or data["confirm_count"] != len(items):  # the count must be the one confirmed
         return _page(request, "confirm", items=items, form=form, summary=summary)
     result = review_decide_bulk(
-        moderator=request_user(request), items={i.pk: i.seen_version for i in items},  # type: ignore[attr-defined]
-        decision=data["decision"], reason_code=data["reason_code"], note=data["note"], note_visibility=visibility,
+        moderator=request_user(request),
+        items={i.pk: i.seen_version for i in items},  # type: ignore[attr-defined]
+        decision=data["decision"],
+        reason_code=data["reason_code"],
+        note=data["note"],
+        note_visibility=visibility,
     )
     return _page(request, "done", items=items, form=form, result=result, summary=summary)
 

@@ -56,8 +56,11 @@ class QueueFilterForm(forms.Form):
         data = self.cleaned_data
         state = self.fixed_state or data.get("state", ReviewState.PENDING)
         return QueueFilters(
-            state=state, partner_id=data.get("partner"), age=data.get("age", ""),
-            min_partners=data.get("min_partners"), mismatch=data.get("mismatch", ""),
+            state=state,
+            partner_id=data.get("partner"),
+            age=data.get("age", ""),
+            min_partners=data.get("min_partners"),
+            mismatch=data.get("mismatch", ""),
             sort=data.get("sort") or "priority",
         )
 
@@ -72,15 +75,23 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[(name, name.title()) for name in DECISIONS])
     # Required by review_decide, which says so; the attribute lets browsers say it first.
     reason_code = forms.ChoiceField(
-        label="Reason (required)", required=False, choices=reason_choices,
+        label="Reason (required)",
+        required=False,
+        choices=reason_choices,
         widget=forms.Select(attrs={"required": True}),
     )
     note = forms.CharField(
-        required=False, max_length=NOTE_MAX_LENGTH, strip=True, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     note_visibility = forms.ChoiceField(
-        label="Who may read the note", required=False, choices=NoteVisibility.choices,
-        initial=NoteVisibility.INTERNAL, widget=forms.RadioSelect,
+        label="Who may read the note",
+        required=False,
+        choices=NoteVisibility.choices,
+        initial=NoteVisibility.INTERNAL,
+        widget=forms.RadioSelect,
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     and_next = forms.BooleanField(label="Then review the next item", required=False, initial=True)
@@ -103,7 +114,8 @@ def selection_parse(values: list[str]) -> dict[int, int | None]:
 
 class BulkDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[(name, name.title()) for name in BULK_DECISIONS], widget=forms.RadioSelect,
+        choices=[(name, name.title()) for name in BULK_DECISIONS],
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose the decision."},
     )
     reason_code = DecisionForm.base_fields["reason_code"]

@@ -72,7 +72,9 @@ def _visible_item(request: HtmxHttpRequest, item_id: int) -> ReviewItem:
 
 # Refusals: nothing was written. A missing item is a 404, raised, not shown in the panel.
 REFUSAL_STATUS: dict[type[Exception], int] = {
-    ReasonRequired: 400, NotPermitted: 403, DecisionRefused: 409,
+    ReasonRequired: 400,
+    NotPermitted: 403,
+    DecisionRefused: 409,
 }
 
 
@@ -83,9 +85,13 @@ def _item_decide(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
     data = form.cleaned_data
     try:
         decided = review_decide(
-            moderator=request_user(request), item_id=item.pk, decision=data["decision"],
-            reason_code=data["reason_code"], note=data["note"],
-            note_visibility=data["note_visibility"] or NoteVisibility.INTERNAL, expected_version=data["version"],
+            moderator=request_user(request),
+            item_id=item.pk,
+            decision=data["decision"],
+            reason_code=data["reason_code"],
+            note=data["note"],
+            note_visibility=data["note_visibility"] or NoteVisibility.INTERNAL,
+            expected_version=data["version"],
         )
     except ItemNotFound as exc:
         raise Http404(str(exc)) from exc
@@ -128,8 +134,13 @@ def _item_refused(request: HtmxHttpRequest, item_id: int, *, error: str, status:
 
 
 def _item_page(
-    request: HtmxHttpRequest, item: ReviewItem, *, form: DecisionForm, status: int = 200,
-    notice: str = "", error: str = "",
+    request: HtmxHttpRequest,
+    item: ReviewItem,
+    *,
+    form: DecisionForm,
+    status: int = 200,
+    notice: str = "",
+    error: str = "",
 ) -> HttpResponse:
     context = _item_context(request_user(request), item) | {"form": form, "notice": notice, "error": error}
     if request.method == "POST" and request.htmx:
@@ -194,8 +205,12 @@ def claim_extend(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     if not request.htmx:
         messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or "Claim extended.")
         return redirect("moderation:item", item_id=item_id)
-    context = {"item": _visible_item(request, item_id), "now": timezone.now(), "claim_error": error,
-               "claim_seconds": settings.NCII_CLAIM_SECONDS}
+    context = {
+        "item": _visible_item(request, item_id),
+        "now": timezone.now(),
+        "claim_error": error,
+        "claim_seconds": settings.NCII_CLAIM_SECONDS,
+    }
     return render(request, f"{ITEM_TEMPLATE}#claim", context, status=status)
 
 

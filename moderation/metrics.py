@@ -29,8 +29,13 @@ TOP_PARTNERS = 8
 TOP_MODERATORS = 20
 # Without percentile_cont (SQLite), at most this many recent decisions are read into Python.
 PYTHON_PERCENTILE_WINDOW = 20_000
-BACKLOG_BUCKETS = [("< 1 hour", timedelta(hours=1)), ("1–24 hours", timedelta(days=1)),
-                   ("1–7 days", timedelta(days=7)), ("7–30 days", timedelta(days=30)), ("> 30 days", None)]
+BACKLOG_BUCKETS = [
+    ("< 1 hour", timedelta(hours=1)),
+    ("1–24 hours", timedelta(days=1)),
+    ("1–7 days", timedelta(days=7)),
+    ("7–30 days", timedelta(days=30)),
+    ("> 30 days", None),
+]
 DECIDED = [ReviewState.CONFIRMED, ReviewState.DISMISSED]
 OPEN = [ReviewState.PENDING, ReviewState.ESCALATED]
 
@@ -118,8 +123,13 @@ def hashes_protected(now: datetime) -> dict[str, Any]:
         protected.append(running)
     growth = running - baseline
     return {
-        "labels": _labels(weeks), "protected": protected, "added": added, "withdrawn": gone,
-        "now": running, "year_ago": baseline, "growth": growth,
+        "labels": _labels(weeks),
+        "protected": protected,
+        "added": added,
+        "withdrawn": gone,
+        "now": running,
+        "year_ago": baseline,
+        "growth": growth,
         "growth_pct": round(100 * growth / baseline, 1) if baseline else None,
     }
 
@@ -237,9 +247,12 @@ def _decision_times_python(decided: QuerySet) -> tuple[dict[Any, dict[str, Any]]
         for week, v in by_week.items()
     }
     every = [s for v in by_week.values() for s in v]
-    overall = {"p50": _hours(percentile(every, 0.5)) if every else None,
-               "p90": _hours(percentile(every, 0.9)) if every else None,
-               "n": len(every), "sampled": len(rows) == PYTHON_PERCENTILE_WINDOW}
+    overall = {
+        "p50": _hours(percentile(every, 0.5)) if every else None,
+        "p90": _hours(percentile(every, 0.9)) if every else None,
+        "n": len(every),
+        "sampled": len(rows) == PYTHON_PERCENTILE_WINDOW,
+    }
     return per_week, overall
 
 
@@ -253,8 +266,13 @@ def backlog(now: datetime) -> dict[str, Any]:
         age = Q() if lower is None else Q(opened_at__lte=now - lower)
         buckets[f"b{i}"] = Count("pk", filter=age & (Q(opened_at__gt=now - upper) if upper else Q()))
         lower = upper
-    rows = {r["state"]: r for r in ReviewItem.objects.filter(state__in=OPEN).values("state").order_by()
-            .annotate(oldest=Min("opened_at"), n=Count("pk"), **buckets)}
+    rows = {
+        r["state"]: r
+        for r in ReviewItem.objects.filter(state__in=OPEN)
+        .values("state")
+        .order_by()
+        .annotate(oldest=Min("opened_at"), n=Count("pk"), **buckets)
+    }
     figure: dict[str, Any] = {"labels": [label for label, _ in BACKLOG_BUCKETS]}
     for state in OPEN:
         row = rows.get(state, {})
@@ -270,7 +288,10 @@ def reveals_per_moderator(now: datetime) -> dict[str, Any]:
     """Review images shown unblurred, per moderator, over the last REVEAL_DAYS days."""
     rows = (
         AuditEvent.objects.filter(action="image.revealed", created_at__gte=now - timedelta(days=REVEAL_DAYS))
-        .values("actor_label").order_by().annotate(n=Count("pk")).order_by("-n", "actor_label")[:TOP_MODERATORS]
+        .values("actor_label")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .order_by("-n", "actor_label")[:TOP_MODERATORS]
     )
     pairs = [(row["actor_label"], row["n"]) for row in rows]
     return {"labels": [p[0] for p in pairs], "values": [p[1] for p in pairs], "days": REVEAL_DAYS}

@@ -19,6 +19,7 @@ class NoteVisibility(models.TextChoices):
     INTERNAL = "internal", "Internal: hub staff only"
     PARTNER = "partner", "Shared with the reporting partners"
 
+
 # from-state -> to-states. Reopening (confirmed/dismissed -> pending) is a senior action.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     ReviewState.PENDING: {ReviewState.CONFIRMED, ReviewState.DISMISSED, ReviewState.ESCALATED},
@@ -31,12 +32,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 class StaffProfile(models.Model):
     """Staff attributes beyond the role: a moderator tied to a partner sees only its items."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
-    )
-    partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.partner or 'hub'})"
@@ -46,9 +43,7 @@ class ReviewItem(models.Model):
     """What a moderator decides: one piece of matched content, with every report of it."""
 
     bank_hash = models.ForeignKey(BankHash, on_delete=models.PROTECT, related_name="review_items")
-    state = models.CharField(
-        max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING
-    )
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
     priority = models.PositiveIntegerField(default=0)
     partner_count = models.PositiveIntegerField(default=0)
     report_count = models.PositiveIntegerField(default=0)
@@ -67,9 +62,7 @@ class ReviewItem(models.Model):
     # may read the note. Every earlier decision's code and note are in the audit trail.
     decision_code = models.CharField(max_length=32, blank=True)
     decision_note = models.TextField(blank=True)
-    note_visibility = models.CharField(
-        max_length=16, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
-    )
+    note_visibility = models.CharField(max_length=16, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
     # The content this item is about: the recomputed PDQ of its first report's review image,
     # or, without an image, the hash the partner claimed. Reports fold in by this.
     content_hash = models.CharField(max_length=64, blank=True)
@@ -106,9 +99,7 @@ class ModeratorSettings(models.Model):
     """A moderator's own choices for how review images reach them, kept within the limits in
     settings.NCII_WELLBEING_LIMITS. Blur may be off only where an admin allowed it."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_settings"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_settings")
     blur_radius = models.PositiveSmallIntegerField()
     reblur_seconds = models.PositiveSmallIntegerField()
     break_after_reveals = models.PositiveSmallIntegerField()

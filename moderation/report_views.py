@@ -38,8 +38,9 @@ def report_image(request: HtmxHttpRequest, item_id: int, report_id: int) -> Http
     level = asked or ("grey" if wellbeing.blur_off else "blurred")
     if level != "blurred":
         try:
-            image_reveal(moderator=request.user, item_id=item_id, report_id=report_id, level=level,
-                         by_default=asked is None)
+            image_reveal(
+                moderator=request.user, item_id=item_id, report_id=report_id, level=level, by_default=asked is None
+            )
         except RevealCapReached as exc:
             if asked:
                 return _reveal_refused(request, str(exc))

@@ -97,8 +97,10 @@ def queue_health(*, user: AbstractBaseUser, state: str) -> QueueHealth:
     """How long the oldest item of a queue has waited, and how many wait past the target."""
     target = timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS)
     cutoff = timezone.now() - target
-    stats = item_visible_to(user).filter(state=state).aggregate(
-        oldest=Min("opened_at"), breaches=Count("pk", filter=Q(opened_at__lt=cutoff))
+    stats = (
+        item_visible_to(user)
+        .filter(state=state)
+        .aggregate(oldest=Min("opened_at"), breaches=Count("pk", filter=Q(opened_at__lt=cutoff)))
     )
     return QueueHealth(oldest_opened_at=stats["oldest"], breaches=stats["breaches"], target=target)
 
@@ -204,7 +206,10 @@ def items_for_bulk(*, user: AbstractBaseUser, ids: list[int]) -> list[ReviewItem
     blocked = HashFeedback.objects.filter(bank_hash=OuterRef("bank_hash"), value=HashFeedback.Value.BLOCKED)
     with_image = reports.filter(review_image__isnull=False).order_by("received_at", "pk").values("pk")[:1]
     return list(
-        item_visible_to(user).filter(pk__in=ids).select_related("bank_hash").annotate(
+        item_visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("bank_hash")
+        .annotate(
             best_distance=_one(reports, Min("distance")),
             best_quality=_one(reports, Max("content_quality")),
             mismatches=_one(reports, Count("pk", filter=Q(hash_mismatch=True))),
@@ -212,7 +217,8 @@ def items_for_bulk(*, user: AbstractBaseUser, ids: list[int]) -> list[ReviewItem
             confirmations=_one(blocked.exclude(partner=None), Count("pk")),
             prior_confirmed=_one(others.filter(state=ReviewState.CONFIRMED), Count("pk")),
             prior_dismissed=_one(others.filter(state=ReviewState.DISMISSED), Count("pk")),
-        ).order_by(*QUEUE_ORDER)
+        )
+        .order_by(*QUEUE_ORDER)
     )
 
 

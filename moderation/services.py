@@ -97,8 +97,13 @@ def claims_expire() -> int:
             holder = item.claimed_by_id
             item.claimed_by, item.claim_expires_at = None, None
             item.save(update_fields=["claimed_by", "claim_expires_at"])
-            audit_record(actor=Actor.system("claims"), action="item.claim_expired", object_type=ITEM,
-                         object_id=item.pk, before={"claimed_by": holder})
+            audit_record(
+                actor=Actor.system("claims"),
+                action="item.claim_expired",
+                object_type=ITEM,
+                object_id=item.pk,
+                before={"claimed_by": holder},
+            )
             expired += 1
     return expired
 
@@ -123,7 +128,10 @@ def review_claim_next(
     item.claim_expires_at = now + timedelta(seconds=settings.NCII_CLAIM_SECONDS)
     item.save(update_fields=["claimed_by", "claim_expires_at"])
     audit_record(
-        actor=Actor.user(moderator), action="item.claimed", object_type=ITEM, object_id=item.pk,
+        actor=Actor.user(moderator),
+        action="item.claimed",
+        object_type=ITEM,
+        object_id=item.pk,
         after={"until": item.claim_expires_at.isoformat()},
     )
     return item
@@ -136,7 +144,10 @@ def review_claim_extend(*, moderator: AbstractBaseUser, item_id: int) -> ReviewI
     item.claim_expires_at = timezone.now() + timedelta(seconds=settings.NCII_CLAIM_SECONDS)
     item.save(update_fields=["claim_expires_at"])
     audit_record(
-        actor=Actor.user(moderator), action="item.claim_extended", object_type=ITEM, object_id=item.pk,
+        actor=Actor.user(moderator),
+        action="item.claim_extended",
+        object_type=ITEM,
+        object_id=item.pk,
         after={"until": item.claim_expires_at.isoformat()},
     )
     return item
@@ -149,7 +160,10 @@ def review_claim_release(*, moderator: AbstractBaseUser, item_id: int) -> Review
     item.claimed_by, item.claim_expires_at = None, None
     item.save(update_fields=["claimed_by", "claim_expires_at"])
     audit_record(
-        actor=Actor.user(moderator), action="item.claim_released", object_type=ITEM, object_id=item.pk,
+        actor=Actor.user(moderator),
+        action="item.claim_released",
+        object_type=ITEM,
+        object_id=item.pk,
         before={"claimed_by": moderator.pk},
     )
     return item
@@ -197,8 +211,13 @@ def review_decide(
     _apply(item=item, moderator=moderator, target=target, reason=reason)
     after = {"state": item.state, "version": item.version, "code": reason.code, "note_visibility": reason.visibility}
     audit_record(
-        actor=Actor.user(moderator), action=f"item.{decision}", object_type=ITEM, object_id=item.pk,
-        reason=reason.note, before=before, after=after | ({"bulk": True} if bulk else {}),
+        actor=Actor.user(moderator),
+        action=f"item.{decision}",
+        object_type=ITEM,
+        object_id=item.pk,
+        reason=reason.note,
+        before=before,
+        after=after | ({"bulk": True} if bulk else {}),
     )
     _answer_reports(item=item, moderator=moderator, reason=reason)
     return item
@@ -208,9 +227,7 @@ def _check_decision(
     *, moderator: AbstractBaseUser, item: ReviewItem, target: str, expected_version: int | None
 ) -> None:
     if expected_version is not None and expected_version != item.version:
-        raise DecisionRefused(
-            "Someone else changed this item since you opened it; nothing was saved."
-        )
+        raise DecisionRefused("Someone else changed this item since you opened it; nothing was saved.")
     if target not in ALLOWED_TRANSITIONS[item.state]:
         raise DecisionRefused(f"A {item.state} item cannot become {target}; nothing was saved.")
     if not moderator.has_perm(decision_permission(state=item.state, target=target)):
@@ -248,8 +265,12 @@ def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: De
     if feedback:
         partner = Partner.objects.get(pk=partner_id) if partner_id else None
         feedback_record(
-            bank_hash_id=item.bank_hash_id, partner=partner,
-            value=feedback, tags=[], actor=Actor.user(moderator), reason=reason.note,
+            bank_hash_id=item.bank_hash_id,
+            partner=partner,
+            value=feedback,
+            tags=[],
+            actor=Actor.user(moderator),
+            reason=reason.note,
         )
 
 
@@ -269,8 +290,13 @@ class BulkResult:
 
 
 def review_decide_bulk(
-    *, moderator: AbstractBaseUser, items: dict[int, int | None], decision: str, reason_code: str,
-    note: str = "", note_visibility: str = NoteVisibility.INTERNAL,
+    *,
+    moderator: AbstractBaseUser,
+    items: dict[int, int | None],
+    decision: str,
+    reason_code: str,
+    note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
 ) -> BulkResult:
     """One decision for many items (id -> the version the moderator saw): each one a
     review_decide of its own, its own transaction and audit event, so a refusal for one
@@ -284,8 +310,16 @@ def review_decide_bulk(
     decided, refused = [], {}
     for item_id, version in items.items():
         try:
-            review_decide(moderator=moderator, item_id=item_id, decision=decision, reason_code=reason_code,
-                          note=note, note_visibility=note_visibility, expected_version=version, bulk=True)
+            review_decide(
+                moderator=moderator,
+                item_id=item_id,
+                decision=decision,
+                reason_code=reason_code,
+                note=note,
+                note_visibility=note_visibility,
+                expected_version=version,
+                bulk=True,
+            )
         except (ItemNotFound, NotPermitted, DecisionRefused) as exc:
             refused[item_id] = str(exc)
         else:

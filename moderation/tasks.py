@@ -18,7 +18,7 @@ def report_process(self: Task, report_id: int) -> None:
         if self.request.retries >= self.max_retries:
             report_mark_failed(report_id=report_id, error=exc)
             return
-        countdown = min(settings.NCII_TASK_RETRY_MAX_SECONDS, 2 ** self.request.retries)
+        countdown = min(settings.NCII_TASK_RETRY_MAX_SECONDS, 2**self.request.retries)
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 

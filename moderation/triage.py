@@ -43,9 +43,16 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
     report.outcome, report.attempts = OUTCOME_FOR[ReviewState(item.state)], report.attempts + 1
     report.save()
     audit_record(
-        actor=Actor.system("worker"), action="report.triaged", object_type="matching.matchreport",
-        object_id=report.pk, after={"item": item.pk, "partners": item.partner_count,
-                                    "hash_mismatch": report.hash_mismatch, "low_quality": report.low_quality},
+        actor=Actor.system("worker"),
+        action="report.triaged",
+        object_type="matching.matchreport",
+        object_id=report.pk,
+        after={
+            "item": item.pk,
+            "partners": item.partner_count,
+            "hash_mismatch": report.hash_mismatch,
+            "low_quality": report.low_quality,
+        },
     )
     return item
 
@@ -85,7 +92,10 @@ def _item_open(report: MatchReport) -> ReviewItem:
         bank_hash_id=report.bank_hash_id, content_hash=value, content_from_image=from_image
     )
     audit_record(
-        actor=Actor.system("worker"), action="item.opened", object_type=ITEM, object_id=item.pk,
+        actor=Actor.system("worker"),
+        action="item.opened",
+        object_type=ITEM,
+        object_id=item.pk,
         after={"state": item.state, "bank_hash": report.bank_hash_id, "content_from_image": from_image},
     )
     return item

@@ -45,9 +45,7 @@ class Queue:
 
 
 PENDING_QUEUE = Queue("Review queue", "moderation:queue", ReviewState.PENDING, False, REVIEW)
-ESCALATED_QUEUE = Queue(
-    "Escalations", "moderation:escalations", ReviewState.ESCALATED, True, REVIEW_ESCALATED
-)
+ESCALATED_QUEUE = Queue("Escalations", "moderation:escalations", ReviewState.ESCALATED, True, REVIEW_ESCALATED)
 QUEUES = {q.state: q for q in (PENDING_QUEUE, ESCALATED_QUEUE)}
 
 
@@ -84,10 +82,16 @@ def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
     filters = form.filters()
     items = Paginator(item_list(user=user, filters=filters), settings.NCII_QUEUE_PAGE_SIZE)
     now = timezone.now()
-    context = {"queue": queue, "form": form, "state": filters.state, "now": now,
-               "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS), "open_states": OPEN_STATES,
-               "bulk_max": settings.NCII_BULK_MAX,
-               "page": items.get_page(request.GET.get("page"))}
+    context = {
+        "queue": queue,
+        "form": form,
+        "state": filters.state,
+        "now": now,
+        "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS),
+        "open_states": OPEN_STATES,
+        "bulk_max": settings.NCII_BULK_MAX,
+        "page": items.get_page(request.GET.get("page")),
+    }
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
     else:

@@ -24,7 +24,10 @@ class WellbeingForm(forms.Form):
         for name, (low, _default, high) in wellbeing_limits().items():
             label, help_text = LABELS[name]
             self.fields[name] = forms.IntegerField(
-                label=label, help_text=f"{help_text} Between {low} and {high}.", min_value=low, max_value=high,
+                label=label,
+                help_text=f"{help_text} Between {low} and {high}.",
+                min_value=low,
+                max_value=high,
             )
         self.order_fields([*LABELS, "blur_off"])
         if not current.blur_off_allowed:

@@ -91,6 +91,10 @@ def exposure_get(*, user: AbstractBaseUser, session_start: datetime, break_at: d
     minutes = (timezone.now() - break_at).total_seconds() / 60
     due = counts["since_break"] >= wellbeing.break_after_reveals or minutes >= wellbeing.break_after_minutes
     return Exposure(
-        session_reveals=counts["session"], reveals_since_break=counts["since_break"], break_at=break_at,
-        left_today=None if cap is None else max(0, cap - counts["today"]), break_due=due, wellbeing=wellbeing,
+        session_reveals=counts["session"],
+        reveals_since_break=counts["since_break"],
+        break_at=break_at,
+        left_today=None if cap is None else max(0, cap - counts["today"]),
+        break_due=due,
+        wellbeing=wellbeing,
     )

@@ -33,12 +33,21 @@ class SettingsInvalid(ValueError):
 
 @transaction.atomic(durable=True)
 def moderator_settings_update(
-    *, moderator: AbstractBaseUser, blur_radius: int, reblur_seconds: int, break_after_reveals: int,
-    break_after_minutes: int, blur_off: bool = False,
+    *,
+    moderator: AbstractBaseUser,
+    blur_radius: int,
+    reblur_seconds: int,
+    break_after_reveals: int,
+    break_after_minutes: int,
+    blur_off: bool = False,
 ) -> ModeratorSettings:
     """A moderator's own choices, each within the admins' limits; blur off only if allowed."""
-    chosen = {"blur_radius": blur_radius, "reblur_seconds": reblur_seconds,
-              "break_after_reveals": break_after_reveals, "break_after_minutes": break_after_minutes}
+    chosen = {
+        "blur_radius": blur_radius,
+        "reblur_seconds": reblur_seconds,
+        "break_after_reveals": break_after_reveals,
+        "break_after_minutes": break_after_minutes,
+    }
     for name, (low, _default, high) in wellbeing_limits().items():
         if not low <= chosen[name] <= high:
             raise SettingsInvalid(name, f"Choose between {low} and {high}.")
@@ -49,8 +58,14 @@ def moderator_settings_update(
     for name, value in (chosen | {"blur_off": blur_off}).items():
         setattr(row, name, value)
     row.save()
-    audit_record(actor=Actor.user(moderator), action="wellbeing.settings_changed", object_type=SETTINGS,
-                 object_id=moderator.pk, before=before, after=_snapshot(row))
+    audit_record(
+        actor=Actor.user(moderator),
+        action="wellbeing.settings_changed",
+        object_type=SETTINGS,
+        object_id=moderator.pk,
+        before=before,
+        after=_snapshot(row),
+    )
     return row
 
 
@@ -63,9 +78,14 @@ def moderator_blur_off_allow(*, actor: Actor, user: AbstractBaseUser, allowed: b
     row.blur_off_allowed = allowed
     row.blur_off = row.blur_off and allowed
     row.save()
-    audit_record(actor=actor, action="wellbeing.blur_off_allowed" if allowed else "wellbeing.blur_off_withdrawn",
-                 object_type=SETTINGS, object_id=user.pk, before=before,
-                 after={"blur_off_allowed": row.blur_off_allowed, "blur_off": row.blur_off})
+    audit_record(
+        actor=actor,
+        action="wellbeing.blur_off_allowed" if allowed else "wellbeing.blur_off_withdrawn",
+        object_type=SETTINGS,
+        object_id=user.pk,
+        before=before,
+        after={"blur_off_allowed": row.blur_off_allowed, "blur_off": row.blur_off},
+    )
     return row
 
 
@@ -97,6 +117,9 @@ def image_reveal(
             "ask a colleague, or come back tomorrow."
         )
     audit_record(
-        actor=Actor.user(moderator), action=REVEALED, object_type="matching.matchreport", object_id=report_id,
+        actor=Actor.user(moderator),
+        action=REVEALED,
+        object_type="matching.matchreport",
+        object_id=report_id,
         after={"item": item_id, "level": level} | ({"default": True} if by_default else {}),
     )

@@ -107,9 +107,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so concurrent decisions serialise
     # instead of failing with "database is locked" half-way.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
     # A file, not memory, for the test database: the live server's threads then use their
     # own connections, as they do in production.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
@@ -174,9 +172,7 @@ SESSION_COOKIE_AGE = env_int("NCII_SESSION_AGE", 8 * 3600)
 # (accounts.middleware.SessionTimeoutMiddleware), whatever the cookie's age.
 NCII_SESSION_IDLE_SECONDS = env_int("NCII_SESSION_IDLE_SECONDS", 30 * 60)
 NCII_SESSION_MAX_SECONDS = env_int("NCII_SESSION_MAX_SECONDS", 12 * 3600)
-SESSION_COOKIE_SECURE = env_bool(
-    "DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY"))
-)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # HTTPS. HSTS is sent only on HTTPS responses, so these defaults do nothing on a plain-HTTP
 # development server; production sets DJANGO_SECURE_SSL_REDIRECT=1 and, behind a TLS-ending

@@ -70,9 +70,7 @@ class BankHashFactory(factory.django.DjangoModelFactory):
     modified_at = factory.LazyFunction(timezone.now)
 
 
-def report_for(
-    partner: Partner, bank_hash: BankHash, *, content_id: str = "c-1", distance: int = 0
-) -> MatchReport:
+def report_for(partner: Partner, bank_hash: BankHash, *, content_id: str = "c-1", distance: int = 0) -> MatchReport:
     """A received report (not yet triaged), written directly for tests of the worker."""
     return MatchReport.objects.create(
         partner=partner,

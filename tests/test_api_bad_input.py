@@ -82,9 +82,7 @@ BAD_MATCHES = [
     pytest.param(lambda v: [report()(v)], 400, "invalid", id="list-as-body"),
     pytest.param(lambda v: None, 400, "invalid", id="null-body"),
     pytest.param(lambda v: "ImagePDQ", 400, "invalid", id="string-as-body"),
-    pytest.param(
-        lambda v: Raw(b'{"signalType": "ImagePDQ",'), 400, "bad_request", id="invalid-json"
-    ),
+    pytest.param(lambda v: Raw(b'{"signalType": "ImagePDQ",'), 400, "bad_request", id="invalid-json"),
     pytest.param(lambda v: Raw(b"\xff\xfe{}"), 400, "bad_request", id="not-utf8"),
     pytest.param(lambda v: Raw(b'{"x": NaN}'), 400, "bad_request", id="json-nan"),
     pytest.param(oversized(report()), 413, "too_large", id="oversized-body"),
@@ -113,12 +111,8 @@ BAD_CASES = [
     pytest.param(case(lambda v: pdq("g" * 64)), 400, "invalid_hash", id="hex-not-hex"),
     pytest.param(case(lambda v: pdq(v[:40])), 400, "invalid_hash", id="hex-wrong-length"),
     pytest.param(case(lambda v: pdq(12345)), 400, "invalid", id="number-for-hashValue"),
-    pytest.param(
-        case(lambda v: pdq(v, signalType="PhotoDNA")), 400, "invalid", id="signal-type-unknown"
-    ),
-    pytest.param(
-        case(lambda v: pdq(v, source="camera")), 400, "invalid", id="unknown-field-in-hash"
-    ),
+    pytest.param(case(lambda v: pdq(v, signalType="PhotoDNA")), 400, "invalid", id="signal-type-unknown"),
+    pytest.param(case(lambda v: pdq(v, source="camera")), 400, "invalid", id="unknown-field-in-hash"),
     pytest.param(case(pdq, email="me@example.com"), 400, "invalid", id="unknown-top-level-field"),
     pytest.param(lambda v: {"hashes": [pdq(v), None]}, 400, "invalid", id="null-hash-entry"),
     pytest.param(lambda v: {"hashes": [pdq(v), 7]}, 400, "invalid", id="number-hash-entry"),
@@ -146,9 +140,7 @@ def test_the_valid_requests_these_are_built_from_are_accepted(client, api_key, b
 
 
 @pytest.mark.parametrize(("body", "status", "code"), BAD_MATCHES)
-def test_bad_match_report_is_refused_and_writes_nothing(
-    client, api_key, bank_value, body, status, code
-):
+def test_bad_match_report_is_refused_and_writes_nothing(client, api_key, bank_value, body, status, code):
     before = row_counts()
 
     response = post_json(client, MATCHES, body(bank_value), **bearer(api_key))
@@ -179,9 +171,7 @@ def test_a_case_of_exactly_the_maximum_number_of_hashes_is_accepted(client, db):
 def test_a_body_that_is_not_json_is_refused(client, api_key, bank_value, content_type):
     before = row_counts()
 
-    response = client.post(
-        MATCHES, json.dumps(report()(bank_value)), content_type=content_type, **bearer(api_key)
-    )
+    response = client.post(MATCHES, json.dumps(report()(bank_value)), content_type=content_type, **bearer(api_key))
 
     assert_error(response, 415, "unsupported_media_type")
     assert row_counts() == before
@@ -191,9 +181,7 @@ def test_a_body_that_is_not_json_is_refused(client, api_key, bank_value, content
 
 
 def _revoke(partner: Partner) -> None:
-    PartnerKey.objects.filter(partner=partner, kind=PartnerKey.Kind.API).update(
-        revoked_at=timezone.now()
-    )
+    PartnerKey.objects.filter(partner=partner, kind=PartnerKey.Kind.API).update(revoked_at=timezone.now())
 
 
 BAD_AUTH = [
@@ -208,9 +196,7 @@ BAD_AUTH = [
     pytest.param(lambda keys: bearer(keys.api_key + "x"), id="key-with-extra-char"),
     pytest.param(lambda keys: bearer("k" * 5000), id="huge-key"),
     pytest.param(lambda keys: bearer(keys.subscription_key), id="subscription-key-as-bearer"),
-    pytest.param(
-        lambda keys: bearer(keys.function_keys["FetchHashes"]), id="function-key-as-bearer"
-    ),
+    pytest.param(lambda keys: bearer(keys.function_keys["FetchHashes"]), id="function-key-as-bearer"),
 ]
 
 
@@ -239,9 +225,7 @@ def test_a_revoked_key_is_401_and_writes_nothing(client, bank_value):
 
 def test_a_suspended_partner_is_403_and_writes_nothing(client, bank_value):
     partner, keys = partner_with_keys("acme")
-    partner_set_status(
-        partner_id=partner.pk, status="suspended", actor=Actor.system(), reason="abuse"
-    )
+    partner_set_status(partner_id=partner.pk, status="suspended", actor=Actor.system(), reason="abuse")
     before = row_counts()
 
     response = post_json(client, MATCHES, report()(bank_value), **bearer(keys.api_key))

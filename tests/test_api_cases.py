@@ -177,9 +177,7 @@ def test_a_hash_another_active_case_protects_stays_active(client, create):
 
 def test_withdrawing_twice_changes_nothing_the_second_time(client, create):
     case, pin = create(pdq(random_pdq()))
-    assert (
-        post_json(client, CASE_WITHDRAW, {"caseNumber": case.number, "pin": pin}).status_code == 200
-    )
+    assert post_json(client, CASE_WITHDRAW, {"caseNumber": case.number, "pin": pin}).status_code == 200
     before = row_counts()
 
     again = post_json(client, CASE_WITHDRAW, {"caseNumber": case.number, "pin": pin})
@@ -229,9 +227,7 @@ def test_pin_guessing_is_throttled(client, create, monkeypatch):
     assert_error(response, 429, "throttled")
 
 
-def test_a_forged_forwarded_for_header_does_not_escape_the_pin_throttle(
-    client, create, monkeypatch
-):
+def test_a_forged_forwarded_for_header_does_not_escape_the_pin_throttle(client, create, monkeypatch):
     case, _ = create(pdq(random_pdq()))
     monkeypatch.setattr(CasePinThrottle, "rate", "3/hour", raising=False)
     answers = [

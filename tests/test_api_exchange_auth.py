@@ -79,9 +79,7 @@ BAD_KEYS = [
         id="api-key-as-function-key",
     ),
     pytest.param(
-        lambda mine, theirs: stopncii(
-            mine.function_keys["FetchHashes"], mine.function_keys["FetchHashes"]
-        ),
+        lambda mine, theirs: stopncii(mine.function_keys["FetchHashes"], mine.function_keys["FetchHashes"]),
         id="function-key-as-subscription-key",
     ),
     pytest.param(
@@ -116,21 +114,15 @@ def test_missing_or_wrong_keys_are_401(client, acme, headers):
 
 def test_a_suspended_partner_is_403(fetch, acme):
     partner, _ = acme
-    partner_set_status(
-        partner_id=partner.pk, status="suspended", actor=Actor.system(), reason="abuse"
-    )
+    partner_set_status(partner_id=partner.pk, status="suspended", actor=Actor.system(), reason="abuse")
 
     assert_error(fetch(startTimestamp=0), 403, "partner_suspended")
 
 
 def test_a_reinstated_partner_may_fetch_again(fetch, acme):
     partner, _ = acme
-    partner_set_status(
-        partner_id=partner.pk, status="suspended", actor=Actor.system(), reason="abuse"
-    )
-    partner_set_status(
-        partner_id=partner.pk, status="active", actor=Actor.system(), reason="resolved"
-    )
+    partner_set_status(partner_id=partner.pk, status="suspended", actor=Actor.system(), reason="abuse")
+    partner_set_status(partner_id=partner.pk, status="active", actor=Actor.system(), reason="resolved")
 
     assert fetch(startTimestamp=0).status_code == 200
 
@@ -179,9 +171,7 @@ def test_a_forged_page_token_is_400(fetch):
     tampered = payload + ":" + ("A" if signature[0] != "A" else "B") + signature[1:]
 
     for forged in ["forged", tampered, "WzAsMCwwXQ:1abcde:not-a-signature"]:
-        assert_error(
-            fetch(startTimestamp=0, pageSize=1, nextPageToken=forged), 400, "invalid_page_token"
-        )
+        assert_error(fetch(startTimestamp=0, pageSize=1, nextPageToken=forged), 400, "invalid_page_token")
 
 
 def test_a_page_token_only_continues_its_own_walk(fetch):

@@ -22,8 +22,11 @@ def keys(db):  # type: ignore[no-untyped-def]
 def call(keys, endpoint: str, body: object):  # type: ignore[no-untyped-def]
     name = endpoint.rsplit("/", 1)[1]
     return post_json(
-        Client(), endpoint, body,
-        HTTP_OCP_APIM_SUBSCRIPTION_KEY=keys.subscription_key, HTTP_X_FUNCTIONS_KEY=keys.function_keys[name],
+        Client(),
+        endpoint,
+        body,
+        HTTP_OCP_APIM_SUBSCRIPTION_KEY=keys.subscription_key,
+        HTTP_X_FUNCTIONS_KEY=keys.function_keys[name],
     )
 
 
@@ -34,8 +37,14 @@ def counts() -> tuple[int, ...]:
 def test_feedback_is_recorded_and_the_reply_is_json(keys):
     bank_hash = BankHashFactory()
     before = bank_hash.modified_at
-    response = call(keys, FEEDBACK, {"count": 1, "hashFeedbacks": [
-        {"hashValue": bank_hash.value.upper(), "feedbackValue": "NotBlocked", "tags": ["adult"]}]})
+    response = call(
+        keys,
+        FEEDBACK,
+        {
+            "count": 1,
+            "hashFeedbacks": [{"hashValue": bank_hash.value.upper(), "feedbackValue": "NotBlocked", "tags": ["adult"]}],
+        },
+    )
     assert (response.status_code, response.json()) == (200, {"count": 1})
     feedback = HashFeedback.objects.get()
     assert (feedback.value, feedback.tags, feedback.partner.name) == ("NotBlocked", ["adult"], "acme")
@@ -46,21 +55,34 @@ def test_feedback_is_recorded_and_the_reply_is_json(keys):
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param({"count": 2, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": []}]},
-                     id="count-mismatch"),
-        pytest.param({"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Maybe", "tags": []}]},
-                     id="unknown-feedback"),
-        pytest.param({"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": None}]},
-                     id="null-tags"),
-        pytest.param({"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": [1]}]},
-                     id="number-tag"),
-        pytest.param({"count": 1, "hashFeedbacks": [{"hashValue": "abc", "feedbackValue": "Blocked", "tags": []}]},
-                     id="short-hash"),
+        pytest.param(
+            {"count": 2, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": []}]},
+            id="count-mismatch",
+        ),
+        pytest.param(
+            {"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Maybe", "tags": []}]},
+            id="unknown-feedback",
+        ),
+        pytest.param(
+            {"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": None}]},
+            id="null-tags",
+        ),
+        pytest.param(
+            {"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": [1]}]},
+            id="number-tag",
+        ),
+        pytest.param(
+            {"count": 1, "hashFeedbacks": [{"hashValue": "abc", "feedbackValue": "Blocked", "tags": []}]},
+            id="short-hash",
+        ),
         pytest.param({"count": 0, "hashFeedbacks": []}, id="empty"),
-        pytest.param({"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "x": 1}]},
-                     id="unknown-field"),
-        pytest.param({"count": 1001, "hashFeedbacks": [
-            {"hashValue": "H", "feedbackValue": "Blocked", "tags": []}] * 1001}, id="too-many"),
+        pytest.param(
+            {"count": 1, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "x": 1}]}, id="unknown-field"
+        ),
+        pytest.param(
+            {"count": 1001, "hashFeedbacks": [{"hashValue": "H", "feedbackValue": "Blocked", "tags": []}] * 1001},
+            id="too-many",
+        ),
         pytest.param(Raw(b"{"), id="invalid-json"),
     ],
 )
@@ -77,10 +99,17 @@ def test_bad_feedback_is_400_and_writes_nothing(keys, body):
 def test_feedback_on_an_unknown_hash_refuses_the_whole_batch(keys):
     known = BankHashFactory()
     before = counts()
-    response = call(keys, FEEDBACK, {"count": 2, "hashFeedbacks": [
-        {"hashValue": known.value, "feedbackValue": "Blocked", "tags": []},
-        {"hashValue": random_pdq(), "feedbackValue": "Blocked", "tags": []},
-    ]})
+    response = call(
+        keys,
+        FEEDBACK,
+        {
+            "count": 2,
+            "hashFeedbacks": [
+                {"hashValue": known.value, "feedbackValue": "Blocked", "tags": []},
+                {"hashValue": random_pdq(), "feedbackValue": "Blocked", "tags": []},
+            ],
+        },
+    )
     assert "hashFeedbacks.1" in assert_error(response, 404, "unknown_hash")["detail"]
     assert counts() == before
 
@@ -99,8 +128,12 @@ def test_bad_submitted_hashes_are_400_and_write_nothing(keys, signal_type, value
 
 def test_submitting_a_hash_twice_keeps_one_record(keys):
     md5 = hashlib.md5(b"clip").hexdigest()  # noqa: S324
-    record = {"lastModtimestamp": 1, "signalType": "VideoMD5", "hashValue": md5,
-              "CSPFeedbacks": [{"feedbackValue": "Blocked", "tags": []}]}
+    record = {
+        "lastModtimestamp": 1,
+        "signalType": "VideoMD5",
+        "hashValue": md5,
+        "CSPFeedbacks": [{"feedbackValue": "Blocked", "tags": []}],
+    }
     for _ in range(2):
         assert call(keys, SUBMIT, {"count": 1, "hashRecords": [record]}).status_code == 200
     assert BankHash.objects.filter(value=md5).count() == 1
@@ -110,16 +143,21 @@ def test_submitting_a_hash_twice_keeps_one_record(keys):
 def test_page_size_is_capped_at_the_documented_maximum(client, keys, settings):
     settings.NCII_EXCHANGE_MAX_PAGE_SIZE = 3
     BankHashFactory.create_batch(5)
-    body = client.get(FETCH, {"startTimestamp": "0", "pageSize": "100"},
-                      HTTP_OCP_APIM_SUBSCRIPTION_KEY=keys.subscription_key,
-                      HTTP_X_FUNCTIONS_KEY=keys.function_keys["FetchHashes"]).json()
+    body = client.get(
+        FETCH,
+        {"startTimestamp": "0", "pageSize": "100"},
+        HTTP_OCP_APIM_SUBSCRIPTION_KEY=keys.subscription_key,
+        HTTP_X_FUNCTIONS_KEY=keys.function_keys["FetchHashes"],
+    ).json()
     assert (body["count"], body["hasMoreRecords"]) == (3, True) and body["nextPageToken"]
 
 
 def test_an_expired_page_token_is_400(client, keys, settings):
     BankHashFactory.create_batch(2)
-    headers = {"HTTP_OCP_APIM_SUBSCRIPTION_KEY": keys.subscription_key,
-               "HTTP_X_FUNCTIONS_KEY": keys.function_keys["FetchHashes"]}
+    headers = {
+        "HTTP_OCP_APIM_SUBSCRIPTION_KEY": keys.subscription_key,
+        "HTTP_X_FUNCTIONS_KEY": keys.function_keys["FetchHashes"],
+    }
     token = client.get(FETCH, {"startTimestamp": "0", "pageSize": "1"}, **headers).json()["nextPageToken"]
     settings.NCII_EXCHANGE_TOKEN_MAX_AGE = -1
     response = client.get(FETCH, {"startTimestamp": "0", "pageSize": "1", "nextPageToken": token}, **headers)

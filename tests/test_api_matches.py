@@ -126,9 +126,7 @@ def test_pdq_matches_within_hamming_distance_31(partner_keys, report, distance, 
 
 def test_md5_matches_only_exactly(partner_keys, report):
     _, keys = partner_keys
-    bank = BankHashFactory(
-        signal_type="VideoMD5", value="0123456789abcdef0123456789abcdef", quality=None
-    )
+    bank = BankHashFactory(signal_type="VideoMD5", value="0123456789abcdef0123456789abcdef", quality=None)
 
     near = report(keys.api_key, md5_flip_lowest_bit(bank.value), signalType="VideoMD5")
     exact = report(keys.api_key, bank.value, signalType="VideoMD5", contentId="video-2")

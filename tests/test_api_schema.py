@@ -61,8 +61,11 @@ def test_the_docs_page_is_served(client):
 def error_codes(schema: dict, path: str, method: str) -> set[int]:  # type: ignore[type-arg]
     responses = schema["paths"][path][method]["responses"]
     ref = "#/components/schemas/Error"
-    return {int(code) for code, r in responses.items()
-            if r.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") == ref}
+    return {
+        int(code)
+        for code, r in responses.items()
+        if r.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") == ref
+    }
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,11 @@ from tests.factories import partner_with_keys
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-FUNCTIONS = {"/v1/FetchHashes": "FetchHashes", "/v1/SubmitFeedback": "SubmitFeedback",
-             "/v1/SubmitHashes": "SubmitHashes"}
+FUNCTIONS = {
+    "/v1/FetchHashes": "FetchHashes",
+    "/v1/SubmitFeedback": "SubmitFeedback",
+    "/v1/SubmitHashes": "SubmitHashes",
+}
 
 
 @pytest.fixture
@@ -41,14 +44,21 @@ def credentials(db, _connection_kept) -> dict[str, dict[str, str]]:  # type: ign
     """Headers per path: the Bearer API key, and on /v1/ the StopNCII key pair for that endpoint."""
     _, keys = partner_with_keys("fuzzer")
     bearer = {"Authorization": f"Bearer {keys.api_key}"}
-    exchange = {path: {"Ocp-Apim-Subscription-Key": keys.subscription_key, "x-functions-key": keys.function_keys[fn]}
-                for path, fn in FUNCTIONS.items()}
+    exchange = {
+        path: {"Ocp-Apim-Subscription-Key": keys.subscription_key, "x-functions-key": keys.function_keys[fn]}
+        for path, fn in FUNCTIONS.items()
+    }
     return {"bearer": bearer, **exchange}
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_every_operation_answers_within_its_schema(case, credentials):  # type: ignore[no-untyped-def]
     cache.clear()  # throttles and PIN locks would otherwise answer 429 to most examples
     case.call_and_validate(headers=credentials.get(case.path, credentials["bearer"]), checks=CHECKS)

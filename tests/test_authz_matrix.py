@@ -27,8 +27,18 @@ from tests.url_routes import Route, routes
 
 pytestmark = pytest.mark.django_db
 
-COLUMNS = ("anonymous", "moderator", "senior", "caseworker", "admin",
-           "scoped_own", "scoped_foreign", "key_own", "key_foreign", "suspended")
+COLUMNS = (
+    "anonymous",
+    "moderator",
+    "senior",
+    "caseworker",
+    "admin",
+    "scoped_own",
+    "scoped_foreign",
+    "key_own",
+    "key_foreign",
+    "suspended",
+)
 METHODS = ("GET", "POST")
 
 # fmt: off
@@ -118,8 +128,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
 # fmt: on
 
 ROUTES = {r.key: r for r in [*routes(), Route("admin:index", "admin/")]}
-FUNCTION_KEYS = {"stopncii-fetch": "FetchHashes", "stopncii-feedback": "SubmitFeedback",
-                 "stopncii-submit": "SubmitHashes"}
+FUNCTION_KEYS = {
+    "stopncii-fetch": "FetchHashes",
+    "stopncii-feedback": "SubmitFeedback",
+    "stopncii-submit": "SubmitHashes",
+}
 
 
 @dataclass
@@ -141,8 +154,10 @@ class Caller:
     def _headers(self, route: Route) -> dict[str, str]:
         if self.keys is None:
             return {}
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {self.keys.api_key}",
-                   "HTTP_OCP_APIM_SUBSCRIPTION_KEY": self.keys.subscription_key}
+        headers = {
+            "HTTP_AUTHORIZATION": f"Bearer {self.keys.api_key}",
+            "HTTP_OCP_APIM_SUBSCRIPTION_KEY": self.keys.subscription_key,
+        }
         if route.key in FUNCTION_KEYS:
             headers["HTTP_X_FUNCTIONS_KEY"] = self.keys.function_keys[FUNCTION_KEYS[route.key]]
         return headers
@@ -151,8 +166,9 @@ class Caller:
 def _item_objects(partner) -> dict[str, int]:  # type: ignore[no-untyped-def]
     item = item_open(partner)
     report = item.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (128, 96)))),
-                               width=128, height=96)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(1, (128, 96)))), width=128, height=96
+    )
     return {"item_id": item.pk, "report_id": report.pk, "partner_id": partner.pk}
 
 
@@ -165,14 +181,19 @@ def callers(db) -> dict[str, Caller]:
     own = _item_objects(own_partner) | {"case_id": case.pk}
     foreign = _item_objects(PartnerFactory(name="foreign")) | {"case_id": case.pk}
     roles = {"moderator": "moderator", "senior": "senior_moderator", "caseworker": "caseworker", "admin": "admin"}
-    staff = {column: Caller(signed_in(UserFactory(role=role, is_staff=role == "admin")), own)
-             for column, role in roles.items()}
+    staff = {
+        column: Caller(signed_in(UserFactory(role=role, is_staff=role == "admin")), own)
+        for column, role in roles.items()
+    }
     scoped = signed_in(UserFactory(role="moderator", partner=own_partner))
     no_session = Client()  # partners send their keys with each request and keep no cookies
     return {
-        "anonymous": Caller(no_session, own), **staff,
-        "scoped_own": Caller(scoped, own), "scoped_foreign": Caller(scoped, foreign),
-        "key_own": Caller(no_session, own, own_keys), "key_foreign": Caller(no_session, foreign, own_keys),
+        "anonymous": Caller(no_session, own),
+        **staff,
+        "scoped_own": Caller(scoped, own),
+        "scoped_foreign": Caller(scoped, foreign),
+        "key_own": Caller(no_session, own, own_keys),
+        "key_foreign": Caller(no_session, foreign, own_keys),
         "suspended": Caller(no_session, own, suspended_keys),
     }
 
@@ -182,13 +203,16 @@ def _row(key: str, method: str, statuses: tuple[int, ...]) -> str:
 
 
 def test_every_url_is_in_the_matrix():
-    missing = [f'{_row(key, m, ())}  # /{route.route}' for key, route in sorted(ROUTES.items())
-               for m in METHODS if (key, m) not in MATRIX]
+    missing = [
+        f"{_row(key, m, ())}  # /{route.route}"
+        for key, route in sorted(ROUTES.items())
+        for m in METHODS
+        if (key, m) not in MATRIX
+    ]
     assert not missing, (
         "These URLs are not in the authorization matrix (tests/test_authz_matrix.py MATRIX). Add a row per "
         f"method with the status each caller must get, in the order {COLUMNS}. Pasted as below, the row's "
-        "own test fails showing what each caller gets now: check every status before copying it.\n"
-        + "\n".join(missing)
+        "own test fails showing what each caller gets now: check every status before copying it.\n" + "\n".join(missing)
     )
 
 

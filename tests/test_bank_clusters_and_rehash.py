@@ -45,8 +45,9 @@ def test_the_item_page_shows_related_hashes_without_case_numbers(moderator):
 def test_rehash_rehashes_stored_derivatives_on_the_workers():
     item = item_open(PartnerFactory(), bank_hash=BankHashFactory())
     report = item.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(3, (512, 400)))),
-                               width=512, height=400)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(3, (512, 400)))), width=512, height=400
+    )
     out = StringIO()
     call_command("rehash", stdout=out, stderr=StringIO())
     report.refresh_from_db()

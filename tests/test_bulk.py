@@ -42,8 +42,11 @@ def decisions() -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
 def test_each_item_is_decided_on_its_own_with_its_own_event(moderator):
     items = open_items(3)
     result = review_decide_bulk(
-        moderator=moderator, items={i.pk: i.version for i in items}, decision="dismiss",
-        reason_code="different_image", note="batch of look-alikes",
+        moderator=moderator,
+        items={i.pk: i.version for i in items},
+        decision="dismiss",
+        reason_code="different_image",
+        note="batch of look-alikes",
     )
     assert result.decided == [i.pk for i in items] and result.refused == {}
     assert [(oid, action) for oid, action, _ in decisions()] == [(str(i.pk), "item.dismiss") for i in items]
@@ -56,7 +59,9 @@ def test_a_refusal_for_one_item_stops_none_of_the_others(moderator, senior):
     review_claim_next(moderator=UserFactory(role="moderator"))  # someone else holds the first
     review_decide(moderator=senior, item_id=changed.pk, decision="escalate", reason_code="needs_senior")
     result = review_decide_bulk(
-        moderator=moderator, items={taken.pk: 1, changed.pk: 1, fine.pk: 1}, decision="confirm",
+        moderator=moderator,
+        items={taken.pk: 1, changed.pk: 1, fine.pk: 1},
+        decision="confirm",
         reason_code="matches_bank",
     )
     assert result.decided == [fine.pk]
@@ -66,16 +71,19 @@ def test_a_refusal_for_one_item_stops_none_of_the_others(moderator, senior):
 
 @pytest.mark.parametrize(
     ("count", "decision", "code", "error"),
-    [(0, "confirm", "matches_bank", BulkTooLarge), (4, "confirm", "matches_bank", BulkTooLarge),
-     (2, "reopen", "matches_bank", DecisionRefused), (2, "confirm", "", ReasonRequired)],
+    [
+        (0, "confirm", "matches_bank", BulkTooLarge),
+        (4, "confirm", "matches_bank", BulkTooLarge),
+        (2, "reopen", "matches_bank", DecisionRefused),
+        (2, "confirm", "", ReasonRequired),
+    ],
 )
 def test_refused_whole_writing_nothing(moderator, settings, count, decision, code, error):
     settings.NCII_BULK_MAX = 3
     items = open_items(count)
     before = AuditEvent.objects.count()
     with pytest.raises(error):
-        review_decide_bulk(moderator=moderator, items={i.pk: None for i in items}, decision=decision,
-                           reason_code=code)
+        review_decide_bulk(moderator=moderator, items={i.pk: None for i in items}, decision=decision, reason_code=code)
     assert AuditEvent.objects.count() == before
 
 
@@ -92,8 +100,9 @@ def test_the_queue_offers_ticking_items_for_a_bulk_decision(moderator):
 def test_the_bulk_page_shows_previews_and_match_data(moderator):
     with_image, plain = open_items(2)
     report = with_image.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (256, 192)))),
-                               width=256, height=192)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(1, (256, 192)))), width=256, height=192
+    )
     response = signed_in(moderator).get(BULK, {"item": [with_image.pk, plain.pk]})
     page = response.content.decode()
     assert response.status_code == 200 and "Decide 2 items together" in page
@@ -105,8 +114,14 @@ def test_the_bulk_page_shows_previews_and_match_data(moderator):
 
 
 def post(client, items, step, **fields):  # type: ignore[no-untyped-def]
-    data = {"item": [f"{i.pk}:{i.version}" for i in items], "decision": "confirm", "reason_code": "matches_bank",
-            "note": "", "note_visibility": "internal", "step": step} | fields
+    data = {
+        "item": [f"{i.pk}:{i.version}" for i in items],
+        "decision": "confirm",
+        "reason_code": "matches_bank",
+        "note": "",
+        "note_visibility": "internal",
+        "step": step,
+    } | fields
     return client.post(BULK, data)
 
 
@@ -160,8 +175,10 @@ def test_the_cap(moderator, settings):
     items = open_items(3)
     response = signed_in(moderator).get(BULK, {"item": [i.pk for i in items]})
     assert response.status_code == 400
-    assert "Choose between 1 and 2 items" in response.content.decode() and "<form method=\"post\"" not in \
-        response.content.decode()
+    assert (
+        "Choose between 1 and 2 items" in response.content.decode()
+        and '<form method="post"' not in response.content.decode()
+    )
     assert signed_in(moderator).get(BULK).status_code == 400
     assert signed_in(moderator).get(BULK, {"item": "x"}).status_code == 400
 

@@ -223,8 +223,9 @@ def test_confirmed_withdrawal_withdraws_every_hash_but_shared_ones_stay_active(c
 def test_a_wrong_pin_withdraws_nothing_even_when_confirmed(client):
     case, pin = new_case()
 
-    response = client.post(WITHDRAW, {"number": case.number, "pin": "0" * 8 if pin != "0" * 8 else "1" * 8,
-                                      "confirm": "yes"})
+    response = client.post(
+        WITHDRAW, {"number": case.number, "pin": "0" * 8 if pin != "0" * 8 else "1" * 8, "confirm": "yes"}
+    )
 
     assert response.status_code == 403
     assert SAME_ANSWER in response.content.decode()

@@ -53,7 +53,10 @@ def test_a_note_is_stored_and_audited_without_its_text(caseworker):
     assert (note.case, note.author, note.body) == (case, caseworker, "Called back; she is safe.")
     [event] = events("case.note_added")
     assert (event.actor_type, event.actor_user, event.object_type, event.object_id) == (
-        "user", caseworker, "cases.case", str(case.pk)
+        "user",
+        caseworker,
+        "cases.case",
+        str(case.pk),
     )
     assert (event.before, event.after) == ({}, {"note_id": note.pk, "length": 25})
     assert "safe" not in f"{event.reason}{event.before}{event.after}"

@@ -146,8 +146,10 @@ def test_withdrawing_a_withdrawn_case_is_409(cw_client, case):
 
 def fetch_records(client, keys) -> dict[str, dict]:  # type: ignore[no-untyped-def, type-arg]
     response = client.get(
-        "/v1/FetchHashes", {"startTimestamp": 0, "pageSize": 100},
-        HTTP_OCP_APIM_SUBSCRIPTION_KEY=keys.subscription_key, HTTP_X_FUNCTIONS_KEY=keys.function_keys["FetchHashes"],
+        "/v1/FetchHashes",
+        {"startTimestamp": 0, "pageSize": 100},
+        HTTP_OCP_APIM_SUBSCRIPTION_KEY=keys.subscription_key,
+        HTTP_X_FUNCTIONS_KEY=keys.function_keys["FetchHashes"],
     )
     assert response.status_code == 200, response.content
     return {r["hashValue"]: r for r in response.json()["hashRecords"]}
@@ -168,7 +170,8 @@ def test_a_caseworker_withdraws_one_hash_and_partners_fetch_it_withdrawn(client,
     assert event.after == {"bank_hash": gone.pk, "link": "Withdrawn", "hash_status": "Withdrawn"}
     records = fetch_records(client, keys)
     assert (records[gone.value]["hashStatus"], records[gone.value]["caseNumbers"]) == (
-        "Withdrawn", {case.reference: "Withdrawn"}
+        "Withdrawn",
+        {case.reference: "Withdrawn"},
     )
     assert records[kept.value]["hashStatus"] == "Active"
     page = cw_client.get(response.url).content.decode()

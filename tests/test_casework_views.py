@@ -149,7 +149,7 @@ def test_the_case_page_shows_status_source_hashes_feedback_and_review(cw_client)
     assert case.number in page and case.reference in page
     assert "Active" in page and "Helpline-assisted" in page
     assert "ImagePDQ" in page and bank_hash.value in page
-    row = page[page.index(f'id="hash-{bank_hash.pk}"'):]
+    row = page[page.index(f'id="hash-{bank_hash.pk}"') :]
     assert '<td class="num">2</td>' in row  # partners matched: A and B
     assert "Blocked 1 · NotBlocked 1 · Pending 1" in row
     assert "(no match reported)" in row  # C

@@ -59,8 +59,9 @@ def test_seed_demo_loads_every_role_and_every_state_with_an_intact_chain(db, set
 
 def test_demo_moderator_can_log_in_and_is_asked_to_set_up_two_factor(db):
     run("seed_demo", "--allow-nonlocal")
-    response = Client().post("/accounts/login/", {"username": "moderator", "password": "demo-password-2026"},
-                             follow=True)
+    response = Client().post(
+        "/accounts/login/", {"username": "moderator", "password": "demo-password-2026"}, follow=True
+    )
     assert response.redirect_chain[-1][0].startswith("/accounts/2fa/setup/")
     assert "Set up two-factor sign-in" in response.content.decode()
 

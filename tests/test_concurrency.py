@@ -95,8 +95,13 @@ def test_fifty_concurrent_identical_posts_create_exactly_one_report():
     body = {"signalType": "ImagePDQ", "hashValue": bank_hash.value, "contentId": "post-9"}
 
     def post():  # type: ignore[no-untyped-def]
-        return Client().post("/api/v1/matches", body, content_type="application/json",
-                             HTTP_AUTHORIZATION=f"Bearer {keys.api_key}", HTTP_IDEMPOTENCY_KEY="same-key")
+        return Client().post(
+            "/api/v1/matches",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {keys.api_key}",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
 
     responses = race(*[post for _ in range(50)])
     statuses = sorted({r.status_code for r in responses})

@@ -303,9 +303,7 @@ def test_item_page_shows_hash_reports_and_trail(mod_client, item):
 
 
 def test_item_page_shows_case_reference_but_never_the_case_number(mod_client):
-    case, _pin = case_create(
-        hashes=[HashInput("ImagePDQ", random_pdq(), 90)], actor=Actor.public()
-    )
+    case, _pin = case_create(hashes=[HashInput("ImagePDQ", random_pdq(), 90)], actor=Actor.public())
     bank_hash = case.hash_links.get().bank_hash
     item = item_open(PartnerFactory(), bank_hash=bank_hash)
     page = mod_client.get(item_url(item)).content.decode()
@@ -319,8 +317,11 @@ def test_item_page_shows_prior_feedback_from_others(mod_client, item, settings):
     outsider = PartnerFactory(display_name="Outsider Video")
     for partner in (outsider, None):
         feedback_record(
-            bank_hash_id=item.bank_hash_id, partner=partner, value=HashFeedback.Value.BLOCKED,
-            tags=["ncii"], actor=Actor.system("test"),
+            bank_hash_id=item.bank_hash_id,
+            partner=partner,
+            value=HashFeedback.Value.BLOCKED,
+            tags=["ncii"],
+            actor=Actor.system("test"),
         )
     page = mod_client.get(item_url(item)).content.decode()
     assert "Outsider Video" in page
@@ -335,9 +336,7 @@ def test_item_page_shows_prior_feedback_from_others(mod_client, item, settings):
         ("escalate", ReviewState.ESCALATED, None),
     ],
 )
-def test_decision_without_htmx_redirects_with_a_message(
-    mod_client, moderator, item, decision, state, feedback
-):
+def test_decision_without_htmx_redirects_with_a_message(mod_client, moderator, item, decision, state, feedback):
     response = decide(mod_client, item, decision, note="matches the bank image")
 
     assert response.status_code == 302
@@ -382,9 +381,7 @@ def test_partner_scoped_decision_is_that_partners_feedback(db):
 
 
 @pytest.mark.parametrize("extra", [{}, HTMX], ids=["page", "htmx"])
-def test_stale_version_is_refused_with_409_and_nothing_written(
-    mod_client, senior_client, item, extra
-):
+def test_stale_version_is_refused_with_409_and_nothing_written(mod_client, senior_client, item, extra):
     assert decide(senior_client, item, "confirm").status_code == 302
     assert decide(senior_client, ReviewItem.objects.get(pk=item.pk), "reopen").status_code == 302
     before = audit_count()
@@ -514,8 +511,11 @@ def test_unknown_item_is_404_and_other_methods_405(mod_client, item):
 @pytest.mark.parametrize(
     ("role", "lands_on"),
     [
-        ("moderator", "/dashboard/"), ("senior_moderator", "/dashboard/"), ("admin", "/dashboard/partners/"),
-        ("caseworker", "/dashboard/cases/"), (None, None),
+        ("moderator", "/dashboard/"),
+        ("senior_moderator", "/dashboard/"),
+        ("admin", "/dashboard/partners/"),
+        ("caseworker", "/dashboard/cases/"),
+        (None, None),
     ],
 )
 def test_sign_in_lands_each_role_on_a_page_it_may_use(db, role, lands_on):

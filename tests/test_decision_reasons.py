@@ -35,8 +35,12 @@ def test_an_incomplete_reason_is_refused_and_writes_nothing(moderator, code, not
     before = counts()
     with pytest.raises(ReasonRequired, match=message):
         review_decide(
-            moderator=moderator, item_id=item.pk, decision="confirm",
-            reason_code=code, note=note, note_visibility=visibility,
+            moderator=moderator,
+            item_id=item.pk,
+            decision="confirm",
+            reason_code=code,
+            note=note,
+            note_visibility=visibility,
         )
     assert counts() == before
 
@@ -44,12 +48,17 @@ def test_an_incomplete_reason_is_refused_and_writes_nothing(moderator, code, not
 def test_the_code_note_and_visibility_are_kept_and_audited(moderator):
     item = item_open(PartnerFactory())
     review_decide(
-        moderator=moderator, item_id=item.pk, decision="dismiss", reason_code="different_image",
+        moderator=moderator,
+        item_id=item.pk,
+        decision="dismiss",
+        reason_code="different_image",
         note="  another person in the photo  ",
     )
     item.refresh_from_db()
     assert (item.decision_code, item.decision_note, item.note_visibility) == (
-        "different_image", "another person in the photo", "internal"
+        "different_image",
+        "another person in the photo",
+        "internal",
     )
     event = AuditEvent.objects.get(action="item.dismiss")
     assert event.actor_user == moderator and event.reason == "another person in the photo"
@@ -71,14 +80,21 @@ def test_only_a_shared_note_reaches_the_partner(moderator):
     item = item_open(partner)
     report = item.memberships.get().report
     review_decide(
-        moderator=moderator, item_id=item.pk, decision="escalate", reason_code="needs_senior",
+        moderator=moderator,
+        item_id=item.pk,
+        decision="escalate",
+        reason_code="needs_senior",
         note="internal: the face is unclear",
     )
     assert "decisionNote" not in match_read(keys, report)
     senior = UserFactory(role="senior_moderator")
     review_decide(
-        moderator=senior, item_id=item.pk, decision="confirm", reason_code="matches_bank",
-        note="Confirmed: please keep it blocked.", note_visibility="partner",
+        moderator=senior,
+        item_id=item.pk,
+        decision="confirm",
+        reason_code="matches_bank",
+        note="Confirmed: please keep it blocked.",
+        note_visibility="partner",
     )
     body = match_read(keys, report)
     assert (body["outcome"], body["decisionNote"]) == ("confirmed", "Confirmed: please keep it blocked.")
@@ -93,8 +109,12 @@ def test_a_partner_moderators_shared_note_reaches_only_their_partner(db):
     item = item_open(ours, theirs)
     scoped = UserFactory(role="moderator", partner=ours)
     review_decide(
-        moderator=scoped, item_id=item.pk, decision="confirm", reason_code="matches_bank",
-        note="Removed from our platform.", note_visibility="partner",
+        moderator=scoped,
+        item_id=item.pk,
+        decision="confirm",
+        reason_code="matches_bank",
+        note="Removed from our platform.",
+        note_visibility="partner",
     )
     notes = dict(MatchReport.objects.values_list("partner_id", "decision_note"))
     assert notes == {ours.pk: "Removed from our platform.", theirs.pk: ""}
@@ -109,8 +129,13 @@ def test_the_item_page_offers_the_configured_reasons_and_shows_the_standing_one(
     page = client.get(url).content.decode()
     assert '<option value="same">1 · Same picture</option>' in page
     assert "matches_bank" not in page
-    data = {"decision": "dismiss", "reason_code": "same", "note": "shared words", "note_visibility": "partner",
-            "version": 1}
+    data = {
+        "decision": "dismiss",
+        "reason_code": "same",
+        "note": "shared words",
+        "note_visibility": "partner",
+        "version": 1,
+    }
     assert client.post(url, data).status_code == 302
     page = client.get(url).content.decode()
     assert "Same picture" in page and "shared words" in page and "Shared with the reporting partners" in page

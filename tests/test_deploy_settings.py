@@ -14,15 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def production_env(**overrides: str) -> dict[str, str]:
     """The process environment without our own settings, plus a production configuration."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NCII_"))}
-    env.update({
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "hub.example.org",
-        "DJANGO_SECURE_COOKIES": "1",
-        "DJANGO_SECURE_SSL_REDIRECT": "1",
-        "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
-        "NCII_IMAGE_KEYS": Fernet.generate_key().decode(),
-    })
+    env.update(
+        {
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "hub.example.org",
+            "DJANGO_SECURE_COOKIES": "1",
+            "DJANGO_SECURE_SSL_REDIRECT": "1",
+            "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+            "NCII_IMAGE_KEYS": Fernet.generate_key().decode(),
+        }
+    )
     env.update(overrides)
     return {k: v for k, v in env.items() if v}
 
@@ -53,9 +55,11 @@ def test_https_responses_carry_hsts_with_subdomains_and_preload(client, db):
 
 
 def test_the_session_and_csrf_cookies_are_http_only_same_site_and_secure_in_production():
-    code = ("from django.conf import settings as s; "
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, "
-            "s.SESSION_COOKIE_SAMESITE, s.SECURE_PROXY_SSL_HEADER)")
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, "
+        "s.SESSION_COOKIE_SAMESITE, s.SECURE_PROXY_SSL_HEADER)"
+    )
     command = [sys.executable, "-c", f"import django; django.setup(); {code}"]
     env = production_env(DJANGO_SETTINGS_MODULE="ncii_site.settings")
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

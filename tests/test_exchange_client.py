@@ -47,12 +47,14 @@ def seed_bank(n: int) -> dict[tuple[str, str], BankHash]:
     rows = []
     for i in range(n):
         is_video = i % 5 == 0
-        rows.append(BankHash(
-            signal_type="VideoMD5" if is_video else "ImagePDQ",
-            value=hashlib.md5(str(i).encode()).hexdigest() if is_video else random_pdq(),  # noqa: S324
-            quality=None if is_video else 90,
-            modified_at=base + timedelta(milliseconds=250 * (i // 3)),
-        ))
+        rows.append(
+            BankHash(
+                signal_type="VideoMD5" if is_video else "ImagePDQ",
+                value=hashlib.md5(str(i).encode()).hexdigest() if is_video else random_pdq(),  # noqa: S324
+                quality=None if is_video else 90,
+                modified_at=base + timedelta(milliseconds=250 * (i // 3)),
+            )
+        )
     return {(b.signal_type, b.value): b for b in BankHash.objects.bulk_create(rows)}
 
 

@@ -29,8 +29,11 @@ def writer(stop: threading.Event, partner_ids: list[int], seed: int) -> None:
                 bank_hash = BankHash.objects.order_by("?").first()
                 with transaction.atomic():  # commits a moment after taking its modification time
                     feedback_record(
-                        bank_hash_id=bank_hash.pk, partner=Partner.objects.get(pk=rng.choice(partner_ids)),
-                        value=rng.choice(["Blocked", "NotBlocked", "PendingReview"]), tags=[], actor=Actor.system(),
+                        bank_hash_id=bank_hash.pk,
+                        partner=Partner.objects.get(pk=rng.choice(partner_ids)),
+                        value=rng.choice(["Blocked", "NotBlocked", "PendingReview"]),
+                        tags=[],
+                        actor=Actor.system(),
                     )
                     time.sleep(rng.random() * 0.05)
             else:

@@ -31,8 +31,9 @@ def item(db):  # type: ignore[no-untyped-def]
 
 
 def thresholds(user, reveals: int = 25, minutes: int = 60) -> None:  # type: ignore[no-untyped-def]
-    moderator_settings_update(moderator=user, blur_radius=14, reblur_seconds=5,
-                              break_after_reveals=reveals, break_after_minutes=minutes)
+    moderator_settings_update(
+        moderator=user, blur_radius=14, reblur_seconds=5, break_after_reveals=reveals, break_after_minutes=minutes
+    )
 
 
 def test_the_page_counts_reveals_of_this_sign_in_only(moderator, item):
@@ -68,7 +69,7 @@ def test_a_break_is_suggested_after_the_moderators_reveals_and_dismissed(moderat
 
 
 def page_has_hidden_prompt(page: str) -> bool:
-    prompt = page[page.index('<section id="break-prompt"'):]
+    prompt = page[page.index('<section id="break-prompt"') :]
     return "hidden>" in prompt[: prompt.index(">") + 1]
 
 

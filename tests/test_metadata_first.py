@@ -28,8 +28,9 @@ def test_distance_quality_and_claim_check(moderator):
     item = item_open(PartnerFactory(), PartnerFactory())
     first, second = MatchReport.objects.filter(membership__item=item).order_by("pk")
     MatchReport.objects.filter(pk=first.pk).update(distance=12, content_quality=80, claim_distance=4)
-    MatchReport.objects.filter(pk=second.pk).update(distance=7, content_quality=35, claim_distance=60,
-                                                      hash_mismatch=True)
+    MatchReport.objects.filter(pk=second.pk).update(
+        distance=7, content_quality=35, claim_distance=60, hash_mismatch=True
+    )
     text = glance(page_of(signed_in(moderator), item))
     assert "7 bits" in text and "80" in text
     assert "1 of 2 claims do not fit the image" in text
@@ -42,10 +43,15 @@ def test_without_images_there_is_nothing_to_check(moderator):
 
 def test_partners_that_confirmed_the_hash(moderator):
     item = item_open(PartnerFactory())
-    for partner, value in [(PartnerFactory(), "Blocked"), (PartnerFactory(), "Blocked"),
-                           (PartnerFactory(), "NotBlocked"), (None, "Blocked")]:
-        feedback_record(bank_hash_id=item.bank_hash_id, partner=partner, value=value, tags=[],
-                        actor=Actor.system("test"))
+    for partner, value in [
+        (PartnerFactory(), "Blocked"),
+        (PartnerFactory(), "Blocked"),
+        (PartnerFactory(), "NotBlocked"),
+        (None, "Blocked"),
+    ]:
+        feedback_record(
+            bank_hash_id=item.bank_hash_id, partner=partner, value=value, tags=[], actor=Actor.system("test")
+        )
     assert "2 partners blocked this hash" in glance(page_of(signed_in(moderator), item))
 
 

@@ -54,8 +54,10 @@ def item(state: str, opened: datetime, decided: datetime | None = None) -> Revie
 # --- access ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("senior_moderator", 200), ("moderator", 403),
-                                              ("caseworker", 403), (None, 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("admin", 200), ("senior_moderator", 200), ("moderator", 403), ("caseworker", 403), (None, 403)],
+)
 def test_admins_and_senior_moderators_see_the_metrics(role, status):
     assert signed_in(UserFactory(role=role)).get(URL).status_code == status
 
@@ -103,7 +105,7 @@ def test_the_page_shows_the_figures_in_charts_data_and_tables():
         audit_record_atomic(actor=Actor.user(moderator), action="image.revealed", object_type="x", object_id=n)
     page = page_of(signed_in(UserFactory(role="admin")))
     assert "<strong>3</strong>hashes protected now" in page
-    assert "<td>mira</td><td class=\"num\">2</td>" in page
+    assert '<td>mira</td><td class="num">2</td>' in page
 
 
 def test_the_page_costs_the_same_queries_with_more_data():
@@ -166,7 +168,9 @@ def test_reports_per_partner_per_week_keep_the_busiest_and_sum_the_rest(monkeypa
 
     figure = metrics_compute(NOW).figures["reports"]
     assert [(s["label"], s["data"][-2:]) for s in figure["series"]] == [
-        ("Big", [1, 3]), ("Mid", [0, 2]), ("2 other partners", [0, 2]),
+        ("Big", [1, 3]),
+        ("Mid", [0, 2]),
+        ("2 other partners", [0, 2]),
     ]
     assert figure["total"] == 8
 

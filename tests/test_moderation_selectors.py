@@ -15,12 +15,15 @@ def test_partner_scoped_moderator_sees_only_own_partner_reports(db, moderator):
 def test_decision_targets_follow_role_and_state(db, moderator, senior):
     item = item_open(PartnerFactory())
     assert item_decision_targets(user=moderator, item=item) == {
-        ReviewState.CONFIRMED, ReviewState.DISMISSED, ReviewState.ESCALATED,
+        ReviewState.CONFIRMED,
+        ReviewState.DISMISSED,
+        ReviewState.ESCALATED,
     }
     item.state = ReviewState.ESCALATED
     assert item_decision_targets(user=moderator, item=item) == set()
     assert item_decision_targets(user=senior, item=item) == {
-        ReviewState.CONFIRMED, ReviewState.DISMISSED,
+        ReviewState.CONFIRMED,
+        ReviewState.DISMISSED,
     }
     item.state = ReviewState.CONFIRMED
     assert item_decision_targets(user=moderator, item=item) == set()

@@ -215,5 +215,6 @@ def test_suspending_and_reinstating_from_the_page(client, admin, acme, admin_use
     assert api_status(client, keys.api_key) == 404
     events = AuditEvent.objects.filter(action="partner.status_changed").order_by("seq")
     assert [(e.after["status"], e.reason, e.actor_user) for e in events] == [
-        ("suspended", "scraping", admin_user), ("active", "sorted", admin_user),
+        ("suspended", "scraping", admin_user),
+        ("active", "sorted", admin_user),
     ]

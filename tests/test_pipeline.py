@@ -96,8 +96,9 @@ def test_expired_claims_are_released_and_recorded(moderator):
 def _item_with_image(partner=None):  # type: ignore[no-untyped-def]
     item = item_open(partner or PartnerFactory())
     report = item.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))),
-                               width=512, height=384)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))), width=512, height=384
+    )
     return item, report
 
 

@@ -131,8 +131,11 @@ def test_an_image_over_the_byte_limit_is_413(post, keys, settings):
 def test_a_body_over_the_limit_is_refused_before_it_is_read(keys, settings):
     settings.NCII_MATCH_MAX_BODY_BYTES = 10_000
     big = encode(photo_like(9, (1200, 900)), quality=95)
-    response = Client().post(MATCHES, {"signalType": "ImagePDQ", "hashValue": "a" * 64, "contentId": "x",
-                                       "image": io.BytesIO(big)}, **bearer(keys.api_key))
+    response = Client().post(
+        MATCHES,
+        {"signalType": "ImagePDQ", "hashValue": "a" * 64, "contentId": "x", "image": io.BytesIO(big)},
+        **bearer(keys.api_key),
+    )
     assert_error(response, 413, "too_large")
 
 

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 def with_image(partner=None):  # type: ignore[no-untyped-def]
     item = item_open(partner or PartnerFactory())
     report = item.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))),
-                               width=512, height=384)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))), width=512, height=384
+    )
     return item, report
 
 
@@ -64,8 +65,10 @@ def test_three_levels_nothing_sharper_than_asked(moderator):
     assert grey.mode == "L" and distance_from_original(grey) < distance_from_original(blurred) / 4
     colour = decoded(client.get(url, {"view": "colour"}))
     assert colour.mode == "RGB"
-    assert reveals() == [(str(report.pk), {"item": item.pk, "level": "grey"}),
-                         (str(report.pk), {"item": item.pk, "level": "colour"})]
+    assert reveals() == [
+        (str(report.pk), {"item": item.pk, "level": "grey"}),
+        (str(report.pk), {"item": item.pk, "level": "colour"}),
+    ]
     assert AuditEvent.objects.filter(action="image.revealed").first().actor_user == moderator
 
 

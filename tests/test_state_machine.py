@@ -114,7 +114,11 @@ def test_stale_version_is_refused(db, moderator, senior):
     before = _snapshot(item)
     with pytest.raises(DecisionRefused, match="changed"):
         review_decide(
-            moderator=moderator, item_id=item.pk, decision="dismiss", reason_code="other", note="late",
+            moderator=moderator,
+            item_id=item.pk,
+            decision="dismiss",
+            reason_code="other",
+            note="late",
             expected_version=seen,
         )
     assert _snapshot(item) == before

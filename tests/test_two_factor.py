@@ -122,8 +122,14 @@ def _enrolled_codes(user) -> list[str]:  # type: ignore[no-untyped-def]
 def _staff_paths() -> list[str]:
     ids = {"item_id": 1, "report_id": 1, "case_id": 1, "partner_id": 1}
     paths = [r.path(**ids) for r in routes() if r.route.startswith("dashboard/")]
-    admin = ["/admin/", "/admin/login/", "/admin/auth/user/", "/admin/auth/user/1/change/",
-             "/admin/otp_totp/totpdevice/", "/admin/audit/auditevent/"]
+    admin = [
+        "/admin/",
+        "/admin/login/",
+        "/admin/auth/user/",
+        "/admin/auth/user/1/change/",
+        "/admin/otp_totp/totpdevice/",
+        "/admin/audit/auditevent/",
+    ]
     return paths + admin
 
 
@@ -142,8 +148,9 @@ def test_an_unverified_session_reaches_no_dashboard_page_and_not_the_admin(metho
 
 def test_an_unverified_htmx_request_moves_the_whole_page_to_the_second_factor(moderator):
     totp_device(moderator)
-    response = password_only(moderator).get("/dashboard/", HTTP_HX_CURRENT_URL="http://testserver/dashboard/?x=1",
-                                             **HTMX)
+    response = password_only(moderator).get(
+        "/dashboard/", HTTP_HX_CURRENT_URL="http://testserver/dashboard/?x=1", **HTMX
+    )
     assert response.status_code == 200 and response["HX-Redirect"] == f"{VERIFY}?next=%2Fdashboard%2F%3Fx%3D1"
 
 

@@ -121,8 +121,9 @@ def test_the_page_is_for_reviewers(caseworker):
 def with_image():  # type: ignore[no-untyped-def]
     item = item_open(PartnerFactory())
     report = item.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))),
-                               width=512, height=384)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))), width=512, height=384
+    )
     return item, reverse("moderation:report-image", args=[item.pk, report.pk])
 
 

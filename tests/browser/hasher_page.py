@@ -48,13 +48,21 @@ def wait_until(page: Page, expression: str, timeout_ms: int) -> None:
 
 
 def hashed_items(page: Page) -> dict[str, Hashed]:
-    rows = page.eval_on_selector_all("#file-list li", """items => items.map(li => ({
+    rows = page.eval_on_selector_all(
+        "#file-list li",
+        """items => items.map(li => ({
         name: li.querySelector('.file-name').textContent, state: li.dataset.state,
         signalType: li.dataset.signalType || null, hashValue: li.dataset.hashValue || null,
-        quality: li.dataset.quality || null, status: li.querySelector('.file-status').textContent}))""")
+        quality: li.dataset.quality || null, status: li.querySelector('.file-status').textContent}))""",
+    )
     return {
-        row["name"]: Hashed(row["state"], row["signalType"], row["hashValue"],
-                            int(row["quality"]) if row["quality"] else None, row["status"])
+        row["name"]: Hashed(
+            row["state"],
+            row["signalType"],
+            row["hashValue"],
+            int(row["quality"]) if row["quality"] else None,
+            row["status"],
+        )
         for row in rows
     }
 

@@ -34,8 +34,12 @@ def photo_like(width: int, height: int, seed: int, shapes: int = 25, grain: int 
     draw = ImageDraw.Draw(image)
     for _ in range(shapes):
         x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
-        box = [x0, y0, x0 + int(rng.integers(width // 20 + 1, width // 3 + 2)),
-               y0 + int(rng.integers(height // 20 + 1, height // 3 + 2))]
+        box = [
+            x0,
+            y0,
+            x0 + int(rng.integers(width // 20 + 1, width // 3 + 2)),
+            y0 + int(rng.integers(height // 20 + 1, height // 3 + 2)),
+        ]
         fill = tuple(int(v) for v in rng.integers(0, 256, 3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=fill)
     grain = rng.integers(-grain, grain + 1, (height, width, 3))
@@ -81,18 +85,25 @@ def image_samples() -> list[Sample]:
         Sample("photo.png", png(photo_like(640, 480, 2, shapes=3)), lossy=False),
         Sample("large.png", png(photo_like(3000, 2000, 3, shapes=8)), lossy=False),
         Sample("grey.png", png(photo_like(1024, 768, 4, shapes=5).convert("L")), lossy=False),
-        Sample("palette.png", png(photo_like(500, 375, 5, shapes=2).convert("P", palette=Image.Palette.ADAPTIVE)),
-               lossy=False),
+        Sample(
+            "palette.png",
+            png(photo_like(500, 375, 5, shapes=2).convert("P", palette=Image.Palette.ADAPTIVE)),
+            lossy=False,
+        ),
         Sample("transparent.png", png(transparent(800, 600, 6)), lossy=False),
         Sample("first-frame.gif", animated_gif(400, 300, 7), lossy=False),
-        Sample("lossless.webp", encode(photo_like(700, 500, 9, shapes=3, grain=0), "WEBP", lossless=True, xmp=MARKER),
-               lossy=False),
+        Sample(
+            "lossless.webp",
+            encode(photo_like(700, 500, 9, shapes=3, grain=0), "WEBP", lossless=True, xmp=MARKER),
+            lossy=False,
+        ),
         Sample("camera.jpg", jpeg(photo_like(1200, 900, 10, shapes=3), quality=85), lossy=True),
         Sample("big.jpg", jpeg(photo_like(2000, 1500, 11), quality=95), lossy=True),
         Sample("turned-6.jpg", jpeg(photo_like(517, 333, 12, shapes=5), orientation=6), lossy=True),
         Sample("turned-3.jpg", jpeg(photo_like(600, 400, 13, shapes=2), orientation=3), lossy=True),
-        Sample("progressive.jpg", jpeg(photo_like(1600, 1200, 15, shapes=6), progressive=True, subsampling=0),
-               lossy=True),
+        Sample(
+            "progressive.jpg", jpeg(photo_like(1600, 1200, 15, shapes=6), progressive=True, subsampling=0), lossy=True
+        ),
         Sample("lossy.webp", encode(photo_like(700, 500, 14, shapes=8), "WEBP", quality=80, xmp=MARKER), lossy=True),
     ]
 

@@ -1,6 +1,5 @@
 """A caseworker creates a case with the person present, on the caseworker's device."""
 
-
 import pytest
 from playwright.sync_api import expect
 

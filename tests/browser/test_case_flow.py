@@ -31,8 +31,10 @@ class Recorder:
 def fetch_statuses(values: set[str]) -> dict[str, str]:
     """What a partner sees for these hashes in GET /v1/FetchHashes."""
     _, keys = partner_with_keys()
-    headers = {"HTTP_OCP_APIM_SUBSCRIPTION_KEY": keys.subscription_key,
-               "HTTP_X_FUNCTIONS_KEY": keys.function_keys["FetchHashes"]}
+    headers = {
+        "HTTP_OCP_APIM_SUBSCRIPTION_KEY": keys.subscription_key,
+        "HTTP_X_FUNCTIONS_KEY": keys.function_keys["FetchHashes"],
+    }
     body = Client().get("/v1/FetchHashes", {"startTimestamp": 0, "pageSize": 1000}, **headers).json()
     return {r["hashValue"]: r["hashStatus"] for r in body["hashRecords"] if r["hashValue"] in values}
 

@@ -37,8 +37,10 @@ def test_page_hashes_agree_with_pdqhash(page, live_server, tmp_path, artifact):
         rows.append(f"{sample.name:18} {bits:3} bits  quality {got.quality} (pdqhash {want_quality})")
         assert bits <= (10 if sample.lossy else 2), rows[-1]
         assert abs(got.quality - want_quality) <= (5 if sample.lossy else 1), rows[-1]
-    summary = [f"{kind}: max {max(d)} mean {statistics.mean(d):.2f} zero {d.count(0)}/{len(d)}"
-               for kind, d in (("lossless (PNG, GIF, WebP)", lossless), ("lossy (JPEG, WebP)", lossy))]
+    summary = [
+        f"{kind}: max {max(d)} mean {statistics.mean(d):.2f} zero {d.count(0)}/{len(d)}"
+        for kind, d in (("lossless (PNG, GIF, WebP)", lossless), ("lossy (JPEG, WebP)", lossy))
+    ]
     report(artifact, "hasher-agreement.txt", rows + summary)
     assert lossless.count(0) > len(lossless) / 2  # "0 on most"
 

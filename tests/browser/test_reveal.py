@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def item_with_image():  # type: ignore[no-untyped-def]
     item = item_open(PartnerFactory())
     report = item.memberships.get().report
-    ReviewImage.objects.create(report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))),
-                               width=512, height=384)
+    ReviewImage.objects.create(
+        report=report, ciphertext=image_encrypt(encode(photo_like(1, (512, 384)))), width=512, height=384
+    )
     return item
 
 

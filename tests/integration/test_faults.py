@@ -64,8 +64,20 @@ class Stack:
         self.procs[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def redis(self) -> None:
-        self.start("redis", "redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--dir", self.workdir)
+        self.start(
+            "redis",
+            "redis-server",
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self.workdir,
+        )
         wait_for(self._redis_up, 15, "redis up")
 
     def _redis_up(self) -> bool:
@@ -76,8 +88,21 @@ class Stack:
             return False
 
     def web(self) -> None:
-        self.start("web", sys.executable, "-m", "gunicorn", "ncii_site.wsgi", "-b", f"127.0.0.1:{self.web_port}",
-                   "-w", "2", "--threads", "4", "--timeout", "60")
+        self.start(
+            "web",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ncii_site.wsgi",
+            "-b",
+            f"127.0.0.1:{self.web_port}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+        )
         wait_for(lambda: self._get("/") == 200, 30, "gunicorn up")
 
     def _get(self, path: str) -> int:
@@ -87,12 +112,35 @@ class Stack:
             return 0
 
     def worker(self, name: str = "worker") -> None:
-        self.start(name, sys.executable, "-m", "celery", "-A", "ncii_site", "worker", "--pool=solo",
-                   "--without-gossip", "--without-mingle", "--loglevel=INFO", "--hostname", f"{name}-{os.getpid()}@%h")
+        self.start(
+            name,
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ncii_site",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            "--hostname",
+            f"{name}-{os.getpid()}@%h",
+        )
 
     def beat(self) -> None:
-        self.start("beat", sys.executable, "-m", "celery", "-A", "ncii_site", "beat", "--loglevel=INFO",
-                   "--schedule", str(Path(self.workdir) / "beat-schedule"))
+        self.start(
+            "beat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ncii_site",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(Path(self.workdir) / "beat-schedule"),
+        )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop(name)
@@ -110,7 +158,8 @@ class Stack:
 
     def post_report(self, api_key: str, hash_value: str, content_id: str) -> int:
         response = requests.post(
-            f"http://127.0.0.1:{self.web_port}/api/v1/matches", timeout=30,
+            f"http://127.0.0.1:{self.web_port}/api/v1/matches",
+            timeout=30,
             json={"signalType": "ImagePDQ", "hashValue": hash_value, "contentId": content_id},
             headers={"Authorization": f"Bearer {api_key}"},
         )

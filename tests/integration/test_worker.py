@@ -47,9 +47,25 @@ def worker() -> Iterator[subprocess.Popen]:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ncii_site", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--hostname", f"it-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ncii_site",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"it-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)) or proc.poll() is not None, timeout=60)
@@ -65,8 +81,10 @@ def worker() -> Iterator[subprocess.Popen]:
 
 def _report(client: Client, api_key: str, hash_value: str, content_id: str) -> int:
     response = client.post(
-        "/api/v1/matches", {"signalType": "ImagePDQ", "hashValue": hash_value, "contentId": content_id},
-        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_key}",
+        "/api/v1/matches",
+        {"signalType": "ImagePDQ", "hashValue": hash_value, "contentId": content_id},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_key}",
     )
     assert response.status_code == 202, response.content
     return response.json()["id"]

@@ -12,7 +12,6 @@ class Command(BaseCommand):
         checked, broken = audit_chain_verify()
         if broken:
             raise CommandError(
-                f"Audit chain broken at event #{broken.seq}: {broken.problem} "
-                f"({checked} events before it are intact)."
+                f"Audit chain broken at event #{broken.seq}: {broken.problem} ({checked} events before it are intact)."
             )
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {checked} events verified."))

@@ -40,8 +40,13 @@ class Command(BaseCommand):
 
     def _progress(self, path: Path, options: dict[str, Any]) -> tqdm:
         return tqdm(
-            total=os.path.getsize(path), unit="B", unit_scale=True, desc="import", file=self.stderr._out,
-            disable=options["no_progress"], mininterval=0.5,
+            total=os.path.getsize(path),
+            unit="B",
+            unit_scale=True,
+            desc="import",
+            file=self.stderr._out,
+            disable=options["no_progress"],
+            mininterval=0.5,
         )
 
     def _load(self, batch: list[ImportRow], source: str, summary: ImportSummary) -> None:

@@ -85,13 +85,23 @@ class Command(BaseCommand):
         return pdqs
 
     def _reports(self, partners: dict[str, Partner], bank: list[str]) -> None:
-        plan = [(0, ["photoshare", "cliphub", "chatspace"]), (1, ["photoshare"]), (2, ["cliphub"]),
-                (3, ["chatspace", "photoshare"]), (4, ["cliphub"]), (5, ["photoshare"]), (6, ["chatspace"]),
-                (7, ["cliphub", "photoshare"]), (8, ["photoshare"])]
+        plan = [
+            (0, ["photoshare", "cliphub", "chatspace"]),
+            (1, ["photoshare"]),
+            (2, ["cliphub"]),
+            (3, ["chatspace", "photoshare"]),
+            (4, ["cliphub"]),
+            (5, ["photoshare"]),
+            (6, ["chatspace"]),
+            (7, ["cliphub", "photoshare"]),
+            (8, ["photoshare"]),
+        ]
         for index, names in plan:
             for n, name in enumerate(names):
                 report, _ = report_ingest(
-                    partner=partners[name], signal_type="ImagePDQ", hash_value=_near(bank[index], n * 3),
+                    partner=partners[name],
+                    signal_type="ImagePDQ",
+                    hash_value=_near(bank[index], n * 3),
                     content_id=f"{name}-content-{index}-{n}",
                 )
                 report_triage(report_id=report.pk)  # already done when tasks run in-process
@@ -102,14 +112,21 @@ class Command(BaseCommand):
             item = review_claim_next(moderator=moderator)
             if item:
                 review_decide(
-                    moderator=moderator, item_id=item.pk, decision=decision,
-                    reason_code=DEMO_REASONS[decision], note=f"demo: {decision}",
+                    moderator=moderator,
+                    item_id=item.pk,
+                    decision=decision,
+                    reason_code=DEMO_REASONS[decision],
+                    note=f"demo: {decision}",
                 )
         item = review_claim_next(moderator=senior, state="escalated")
         if item:
             review_decide(
-                moderator=senior, item_id=item.pk, decision="dismiss", reason_code="different_image",
-                note="demo: senior review", note_visibility="partner",
+                moderator=senior,
+                item_id=item.pk,
+                decision="dismiss",
+                reason_code="different_image",
+                note="demo: senior review",
+                note_visibility="partner",
             )
 
     def _print_logins(self) -> None:
