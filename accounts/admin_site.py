@@ -15,7 +15,7 @@ class HubAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin") -> None:  # OTPAdminSite's default is "otpadmin"
         super().__init__(name)
 
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:  # type: ignore[override]
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Anonymous visitors sign in on the hub's page (lockout, second factor). Signed-in
         staff the admin refuses get a 403: sending them to sign in again would loop."""
         if request.user.is_authenticated:

@@ -3,7 +3,7 @@ and checking a code at sign-in. Every change is audited with the staff member as
 
 from base64 import b32encode
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django_otp import user_has_device
@@ -18,7 +18,7 @@ AUTHENTICATOR = "authenticator"
 RECOVERY = "recovery codes"
 
 
-def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_pending(*, user: User) -> TOTPDevice:
     """The authenticator being enrolled: unconfirmed until its first code is checked."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     return device or TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
@@ -31,7 +31,7 @@ def totp_secret(device: TOTPDevice) -> str:
 
 
 @transaction.atomic(durable=True)
-def totp_device_confirm(*, user: AbstractBaseUser, device_id: int, token: str) -> tuple[TOTPDevice, list[str]] | None:
+def totp_device_confirm(*, user: User, device_id: int, token: str) -> tuple[TOTPDevice, list[str]] | None:
     """Confirm the pending authenticator with its first code and issue recovery codes. None
     when the code is wrong, or the user already has a second factor (enrolment happens once;
     replacing a lost device is an administrator's reset)."""
@@ -62,7 +62,7 @@ def recovery_code_digest(code: str) -> str:
     return salted_hmac("accounts.recovery_code", normalised, algorithm="sha256").hexdigest()[:16]
 
 
-def _recovery_codes_issue(user: AbstractBaseUser) -> list[str]:
+def _recovery_codes_issue(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
@@ -71,7 +71,7 @@ def _recovery_codes_issue(user: AbstractBaseUser) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def second_factor_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
+def second_factor_verify(*, user: User, code: str) -> Device | None:
     """The device that accepts ``code``: a six-digit code goes to the authenticator, anything
     else is tried as a recovery code (used up by this). Each device throttles its own wrong
     codes, so guessing one does not slow the other."""
@@ -85,7 +85,7 @@ def second_factor_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
     return None
 
 
-def _recovery_code_used(user: AbstractBaseUser, device: StaticDevice) -> None:
+def _recovery_code_used(user: User, device: StaticDevice) -> None:
     remaining = device.token_set.count()
     audit_record(
         actor=Actor.user(user),

@@ -75,8 +75,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         enrolled = totp_device_confirm(user=user, device_id=device.pk, token=form.cleaned_data["code"])  # type: ignore[arg-type]
         if enrolled is not None:
             _session_verified(request, enrolled[0])
-            context = {"codes": enrolled[1], "next": _next_url(request)}
-            return render(request, "accounts/recovery_codes.html", context)
+            shown = {"codes": enrolled[1], "next": _next_url(request)}
+            return render(request, "accounts/recovery_codes.html", shown)
         form.add_error("code", WRONG_CODE)
     context = {"form": form, "next": _next_url(request), "secret": totp_secret(device), "qr": _qr(device.config_url)}
     return render(request, "accounts/two_factor_setup.html", context, status=400 if form.errors else 200)

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ class Actor:
     partner_id: int | None = None
 
     @classmethod
-    def user(cls, user: AbstractBaseUser) -> "Actor":
+    def user(cls, user: User) -> "Actor":
         return cls(type=ActorType.USER, label=user.get_username(), user_id=user.pk)
 
     @classmethod

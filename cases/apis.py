@@ -1,6 +1,7 @@
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -110,7 +111,9 @@ class AssistedCaseCreateApi(APIView):
         data = CaseCreateApi.Input(data=request.data)
         data.is_valid(raise_exception=True)
         hashes = _hashes_validate(data.validated_data["hashes"])
-        case, pin = case_create(hashes=hashes, source=Case.Source.HELPLINE, actor=Actor.user(request.user))
+        case, pin = case_create(
+            hashes=hashes, source=Case.Source.HELPLINE, actor=Actor.user(cast(User, request.user))
+        )  # IsAuthenticated
         return Response({"caseNumber": case.number, "pin": pin}, status=status.HTTP_201_CREATED)
 
 

@@ -27,7 +27,8 @@ class NoteForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="note-%s", **kwargs)
+        kwargs.setdefault("auto_id", "note-%s")
+        super().__init__(*args, **kwargs)
 
 
 class ReasonForm(forms.Form):
@@ -39,7 +40,8 @@ class ReasonForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="withdraw-%s", **kwargs)
+        kwargs.setdefault("auto_id", "withdraw-%s")
+        super().__init__(*args, **kwargs)
 
 
 class HashWithdrawForm(ReasonForm):

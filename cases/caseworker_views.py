@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,7 +37,7 @@ from cases.services import (
     case_view_record,
     case_withdraw,
 )
-from ncii_site.http import HtmxHttpRequest, permission_require, post_action, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, post_action, staff_login_required
 from ncii_site.roles import WORK_CASE
 
 SEARCH_TEMPLATE = "cases/case_search.html"
@@ -46,7 +46,7 @@ DISPUTED_TEMPLATE = "cases/disputed.html"
 NOT_FOUND = "No case has that number. Numbers must match exactly; check it with the person."
 
 
-def _user(request: HtmxHttpRequest) -> AbstractBaseUser:
+def _user(request: StaffRequest) -> User:
     assert request.user.is_authenticated  # staff_login_required ran
     return request.user
 
@@ -56,7 +56,7 @@ def _user(request: HtmxHttpRequest) -> AbstractBaseUser:
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def case_search(request: HtmxHttpRequest) -> HttpResponse:
+def case_search(request: StaffRequest) -> HttpResponse:
     """POST, not GET: a case number is as good as half a password, so it stays out of URLs,
     browser history and access logs."""
     permission_require(request, WORK_CASE)
@@ -74,7 +74,7 @@ def case_search(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
     permission_require(request, WORK_CASE)
     case = case_get(case_id=case_id)
     if case is None:
@@ -84,7 +84,7 @@ def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     return post_action(request, case, CASE_ACTIONS)
 
 
-def _case_page(request: HtmxHttpRequest, case: Case, *, status: int = 200, **forms: Any) -> HttpResponse:
+def _case_page(request: StaffRequest, case: Case, *, status: int = 200, **forms: Any) -> HttpResponse:
     """The whole page; showing it to staff is recorded as a view of the case."""
     case_view_record(case_id=case.pk, viewer=_user(request))
     detail = case_detail_get(case=case)
@@ -105,7 +105,7 @@ def _case_url(case: Case, anchor: str = "") -> str:
     return reverse("casework:case", args=[case.pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _note_add(request: HtmxHttpRequest, case: Case) -> HttpResponse:
+def _note_add(request: StaffRequest, case: Case) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -120,7 +120,7 @@ def _note_add(request: HtmxHttpRequest, case: Case) -> HttpResponse:
     return redirect(_case_url(case, "notes"))
 
 
-def _notes_fragments(request: HtmxHttpRequest, case: Case, form: NoteForm) -> HttpResponse:
+def _notes_fragments(request: StaffRequest, case: Case, form: NoteForm) -> HttpResponse:
     """The notes section the form targets, and the audit trail swapped out of band."""
     context = {
         "case": case,
@@ -135,7 +135,7 @@ def _notes_fragments(request: HtmxHttpRequest, case: Case, form: NoteForm) -> Ht
     return HttpResponse(body, status=400 if form.errors else 200)
 
 
-def _case_withdraw(request: HtmxHttpRequest, case: Case) -> HttpResponse:
+def _case_withdraw(request: StaffRequest, case: Case) -> HttpResponse:
     form = ReasonForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, status=400, withdraw_form=form)
@@ -146,10 +146,13 @@ def _case_withdraw(request: HtmxHttpRequest, case: Case) -> HttpResponse:
     return redirect(_case_url(case))
 
 
-def _hash_withdraw(request: HtmxHttpRequest, case: Case) -> HttpResponse:
+def _hash_withdraw(request: StaffRequest, case: Case) -> HttpResponse:
     form = HashWithdrawForm(request.POST)
     if not form.is_valid():
-        error = " ".join(form.errors.get("reason", [])) or "The form was incomplete; reload the page and try again."
+        error = (
+            " ".join(str(m) for m in form.errors.get("reason", []))
+            or "The form was incomplete; reload the page and try again."
+        )
         return _case_page(request, case, status=400, error=error)
     data, actor = form.cleaned_data, Actor.user(_user(request))
     try:
@@ -162,7 +165,7 @@ def _hash_withdraw(request: HtmxHttpRequest, case: Case) -> HttpResponse:
     return redirect(_case_url(case, f"hash-{data['bank_hash']}"))
 
 
-CASE_ACTIONS: dict[str, Callable[[HtmxHttpRequest, Case], HttpResponse]] = {
+CASE_ACTIONS: dict[str, Callable[[StaffRequest, Case], HttpResponse]] = {
     "note": _note_add,
     "withdraw": _case_withdraw,
     "withdraw-hash": _hash_withdraw,
@@ -174,7 +177,7 @@ CASE_ACTIONS: dict[str, Callable[[HtmxHttpRequest, Case], HttpResponse]] = {
 
 @require_GET
 @staff_login_required
-def disputed(request: HtmxHttpRequest) -> HttpResponse:
+def disputed(request: StaffRequest) -> HttpResponse:
     """Hashes partners say are not what the case says; withdrawing one happens on its case page."""
     permission_require(request, WORK_CASE)
     pages = Paginator(disputed_hash_list(), settings.NCII_CASEWORK_PAGE_SIZE)

@@ -28,7 +28,7 @@ class CaseGateForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("age") == ADULT and not data.get("in_images"):
             self.add_error(
                 "in_images",

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -155,7 +155,7 @@ def case_hash_withdraw(*, case_id: int, bank_hash_id: int, actor: Actor, reason:
 
 
 @transaction.atomic(durable=True)
-def case_note_add(*, case_id: int, author: AbstractBaseUser, body: str) -> CaseNote:
+def case_note_add(*, case_id: int, author: User, body: str) -> CaseNote:
     body = body.strip()
     if not body or len(body) > NOTE_MAX_CHARS:
         raise NoteInvalid(f"A note is 1 to {NOTE_MAX_CHARS} characters.")
@@ -172,6 +172,6 @@ def case_note_add(*, case_id: int, author: AbstractBaseUser, body: str) -> CaseN
 
 
 @transaction.atomic(durable=True)
-def case_view_record(*, case_id: int, viewer: AbstractBaseUser) -> None:
+def case_view_record(*, case_id: int, viewer: User) -> None:
     """Staff opened the case page: who looked, and when."""
     audit_record(actor=Actor.user(viewer), action="case.viewed", object_type=CASE, object_id=case_id)

@@ -1,6 +1,6 @@
 """Input parsing for the partner administration pages. No rules here: services decide."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -53,7 +53,7 @@ class KeyRotateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["overlap"].choices = _overlap_choices()
+        cast(forms.TypedChoiceField, self.fields["overlap"]).choices = _overlap_choices()
         self.fields["overlap"].initial = settings.NCII_KEY_ROTATION_OVERLAP_SECONDS
 
 
@@ -78,4 +78,5 @@ class StatusForm(forms.Form):
     reason = ReasonField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="status-%s", **kwargs)
+        kwargs.setdefault("auto_id", "status-%s")
+        super().__init__(*args, **kwargs)

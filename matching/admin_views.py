@@ -6,7 +6,7 @@ the POST that made it: never stored, never in a URL, never cached."""
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.forms import Form
@@ -32,7 +32,7 @@ from matching.services import (
     partner_create,
     partner_set_status,
 )
-from ncii_site.http import HtmxHttpRequest, permission_require, post_action, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, post_action, staff_login_required
 from ncii_site.roles import MANAGE_PARTNER
 
 LIST_TEMPLATE = "partners/partner_list.html"
@@ -42,7 +42,7 @@ KEYS_TEMPLATE = "partners/keys_issued.html"
 PAGE_SIZE = 50
 AUDIT_LIMIT = 50
 # Where the partner puts each kind of key.
-KEY_USE = {
+KEY_USE: dict[str, str] = {
     PartnerKey.Kind.SUBSCRIPTION: "Ocp-Apim-Subscription-Key header on every /v1/ call",
     PartnerKey.Kind.FETCH: "x-functions-key header on /v1/FetchHashes",
     PartnerKey.Kind.FEEDBACK: "x-functions-key header on /v1/SubmitFeedback",
@@ -51,9 +51,9 @@ KEY_USE = {
 }
 
 
-def _actor(request: HtmxHttpRequest) -> Actor:
+def _actor(request: StaffRequest) -> Actor:
     user = request.user
-    assert isinstance(user, AbstractBaseUser)  # staff_login_required ran
+    assert isinstance(user, User)  # staff_login_required ran
     return Actor.user(user)
 
 
@@ -62,7 +62,7 @@ def _actor(request: HtmxHttpRequest) -> Actor:
 
 @require_GET
 @staff_login_required
-def partner_list(request: HtmxHttpRequest) -> HttpResponse:
+def partner_list(request: StaffRequest) -> HttpResponse:
     permission_require(request, MANAGE_PARTNER)
     page = Paginator(partner_list_admin(), PAGE_SIZE).get_page(request.GET.get("page"))
     wants_fragment = bool(request.htmx) and not request.htmx.history_restore_request
@@ -73,7 +73,7 @@ def partner_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def partner_new(request: HtmxHttpRequest) -> HttpResponse:
+def partner_new(request: StaffRequest) -> HttpResponse:
     """Creating a partner issues its five keys (StopNCII subscription and function keys, and a
     hub API key), shown once on the response."""
     permission_require(request, MANAGE_PARTNER)
@@ -85,14 +85,14 @@ def partner_new(request: HtmxHttpRequest) -> HttpResponse:
         except IntegrityError:  # created by someone else since the form checked
             form.add_error("name", "A partner with this short name already exists.")
         else:
-            new_keys = [(PartnerKey.Kind.SUBSCRIPTION, issued.subscription_key)]
+            new_keys: list[tuple[str, str]] = [(PartnerKey.Kind.SUBSCRIPTION, issued.subscription_key)]
             new_keys += [(f"fn:{name}", key) for name, key in issued.function_keys.items()]
             return _keys_shown(request, partner, [*new_keys, (PartnerKey.Kind.API, issued.api_key)], created=True)
     return render(request, NEW_TEMPLATE, {"form": form}, status=400 if form.errors else 200)
 
 
 def _keys_shown(
-    request: HtmxHttpRequest, partner: Partner, new_keys: list[tuple[str, str]], **context: object
+    request: StaffRequest, partner: Partner, new_keys: list[tuple[str, str]], **context: object
 ) -> HttpResponse:
     rows = [{"kind": PartnerKey.Kind(kind), "use": KEY_USE[kind], "plaintext": key} for kind, key in new_keys]
     response = render(request, KEYS_TEMPLATE, {"partner": partner, "rows": rows} | context)
@@ -105,7 +105,7 @@ def _keys_shown(
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def partner_detail(request: HtmxHttpRequest, partner_id: int) -> HttpResponse:
+def partner_detail(request: StaffRequest, partner_id: int) -> HttpResponse:
     permission_require(request, MANAGE_PARTNER)
     partner = partner_get(partner_id=partner_id)
     if partner is None:
@@ -116,7 +116,7 @@ def partner_detail(request: HtmxHttpRequest, partner_id: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HtmxHttpRequest, partner: Partner, *, status: int = 200, error: str = "", **forms: object
+    request: StaffRequest, partner: Partner, *, status: int = 200, error: str = "", **forms: object
 ) -> HttpResponse:
     other = Partner.Status.SUSPENDED if partner.is_active else Partner.Status.ACTIVE
     context = {
@@ -148,7 +148,7 @@ def _form_error(form: Form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-def _key_issue(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
+def _key_issue(request: StaffRequest, partner: Partner) -> HttpResponse:
     form = KeyIssueForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, partner, status=400, error=_form_error(form))
@@ -156,7 +156,7 @@ def _key_issue(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
     return _keys_shown(request, partner, [(form.cleaned_data["kind"], plaintext)])
 
 
-def _key_rotate(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
+def _key_rotate(request: StaffRequest, partner: Partner) -> HttpResponse:
     form = KeyRotateForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, partner, status=400, error=_form_error(form))
@@ -169,7 +169,7 @@ def _key_rotate(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
     return _keys_shown(request, partner, [(new.key.kind, new.plaintext)], replaced=old, overlap=overlap > 0)
 
 
-def _key_revoke(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
+def _key_revoke(request: StaffRequest, partner: Partner) -> HttpResponse:
     form = KeyRevokeForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, partner, status=400, error=_form_error(form))
@@ -184,7 +184,7 @@ def _key_revoke(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
     return redirect(_partner_url(partner, "keys"))
 
 
-def _status_set(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
+def _status_set(request: StaffRequest, partner: Partner) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, partner, status=400, status_form=form)
@@ -200,7 +200,7 @@ def _status_set(request: HtmxHttpRequest, partner: Partner) -> HttpResponse:
     return redirect(_partner_url(partner, "status"))
 
 
-PARTNER_ACTIONS: dict[str, Callable[[HtmxHttpRequest, Partner], HttpResponse]] = {
+PARTNER_ACTIONS: dict[str, Callable[[StaffRequest, Partner], HttpResponse]] = {
     "issue": _key_issue,
     "rotate": _key_rotate,
     "revoke": _key_revoke,

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle
+from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner
 from matching.images import ImageRefused
 from matching.intake import IdempotencyInFlight, IdempotencyMismatch, NoBankMatch, report_ingest
 from matching.models import MatchReport
@@ -150,7 +150,8 @@ class MatchCreateApi(PartnerApi):
         signalType = serializers.ChoiceField(choices=SIGNAL_TYPES)  # noqa: N815
         hashValue = HashValueField()  # noqa: N815
         contentId = StrictCharField(max_length=255)  # noqa: N815
-        context = StrictCharField(max_length=2000, required=False, allow_blank=True)
+        # A declared field: DRF's metaclass moves it off the class, so it hides no `context`.
+        context = StrictCharField(max_length=2000, required=False, allow_blank=True)  # type: ignore[assignment]
         image = ReviewImageField(required=False)
 
     @extend_schema(
@@ -169,7 +170,7 @@ class MatchCreateApi(PartnerApi):
         fields = data.validated_data
         try:
             report, _ = report_ingest(
-                partner=request.user.partner,
+                partner=request_partner(request),
                 signal_type=fields["signalType"],
                 hash_value=fields["hashValue"],
                 content_id=fields["contentId"],
@@ -185,7 +186,7 @@ class MatchCreateApi(PartnerApi):
 class MatchDetailApi(PartnerApi):
     @extend_schema(operation_id="match_get", responses={200: MatchOutput}, summary="A report of yours and its outcome")
     def get(self, request: Request, report_id: int) -> Response:
-        report = report_get_for_partner(partner=request.user.partner, report_id=report_id)
+        report = report_get_for_partner(partner=request_partner(request), report_id=report_id)
         if report is None:
             raise ApiError(code="not_found", detail="No such report of yours.", status_code=404)
         return Response(report_out(report))

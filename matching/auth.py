@@ -74,3 +74,10 @@ class PartnerRateThrottle(throttling.SimpleRateThrottle):
         if not isinstance(principal, PartnerPrincipal):
             return None
         return self.cache_format % {"scope": self.scope, "ident": principal.partner.pk}
+
+
+def request_partner(request: Request) -> Partner:
+    """The partner a partner-authenticated API call comes from."""
+    if not isinstance(request.user, PartnerPrincipal):
+        raise exceptions.NotAuthenticated("Partner credentials are required.")
+    return request.user.partner

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication
+from matching.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication, request_partner
 from matching.exchange import BadPageToken, fetch_page
 from matching.exchange_services import (
     FeedbackIn,
@@ -31,7 +31,7 @@ MAX_BATCH = 1000
 class FeedbackOut(serializers.Serializer):
     feedbackValue = serializers.CharField()  # noqa: N815
     tags = serializers.ListField(child=serializers.CharField())
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a declared field, moved off the class by DRF
 
 
 class HashRecordOut(serializers.Serializer):
@@ -97,7 +97,7 @@ class FetchHashesApi(ExchangeApi):
             page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
         except BadPageToken as exc:
             raise ApiError(code="invalid_page_token", detail=str(exc)) from None
-        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.FETCH, records=len(page.records))
+        usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.FETCH, records=len(page.records))
         return Response(
             {
                 "count": len(page.records),
@@ -115,7 +115,8 @@ class FeedbackIn_(StrictSerializer):  # noqa: N801
 
     feedbackValue = serializers.ChoiceField(choices=HashFeedback.Value.values)  # noqa: N815
     tags = serializers.ListField(child=StrictCharField(max_length=100), max_length=20, required=False, default=list)
-    source = StrictCharField(max_length=150, required=False, allow_blank=True)  # ignored: the keys say who
+    # ignored: the keys say who. A declared field, moved off the class by DRF's metaclass.
+    source = StrictCharField(max_length=150, required=False, allow_blank=True)  # type: ignore[assignment]
 
 
 class HashFeedbackIn(FeedbackIn_):
@@ -127,7 +128,7 @@ class HashFeedbackIn(FeedbackIn_):
 
 class SubmitFeedbackIn(StrictSerializer):
     count = StrictIntegerField(min_value=1, max_value=MAX_BATCH)
-    hashFeedbacks = HashFeedbackIn(many=True, allow_empty=False, max_length=MAX_BATCH)  # noqa: N815
+    hashFeedbacks = HashFeedbackIn(many=True, allow_empty=False, max_length=MAX_BATCH)  # type: ignore[call-arg]  # noqa: N815 (ListSerializer takes max_length)
 
     def validate(self, attrs: dict) -> dict:
         if attrs["count"] != len(attrs["hashFeedbacks"]):
@@ -142,12 +143,12 @@ class HashRecordIn_(StrictSerializer):  # noqa: N801
     lastModtimestamp = StrictIntegerField(min_value=0, required=False)  # noqa: N815
     signalType = StrictCharField(max_length=40)  # noqa: N815
     hashValue = HashValueField()  # noqa: N815
-    CSPFeedbacks = FeedbackIn_(many=True, required=False, default=list, max_length=10)  # noqa: N815
+    CSPFeedbacks = FeedbackIn_(many=True, required=False, default=list, max_length=10)  # type: ignore[call-arg]  # noqa: N815 (ListSerializer takes max_length)
 
 
 class SubmitHashesIn(StrictSerializer):
     count = StrictIntegerField(min_value=1, max_value=MAX_BATCH)
-    hashRecords = HashRecordIn_(many=True, allow_empty=False, max_length=MAX_BATCH)  # noqa: N815
+    hashRecords = HashRecordIn_(many=True, allow_empty=False, max_length=MAX_BATCH)  # type: ignore[call-arg]  # noqa: N815 (ListSerializer takes max_length)
 
     def validate(self, attrs: dict) -> dict:
         if attrs["count"] != len(attrs["hashRecords"]):
@@ -172,12 +173,12 @@ class SubmitFeedbackApi(ExchangeApi):
         raw = data.validated_data["hashFeedbacks"]
         items = [FeedbackIn(f["hashValue"], f["feedbackValue"], list(f["tags"])) for f in raw]
         try:
-            count = exchange_feedback_submit(partner=request.user.partner, items=items)
+            count = exchange_feedback_submit(partner=request_partner(request), items=items)
         except HashFormatError as exc:
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
         except UnknownHash as exc:
             raise ApiError(code="unknown_hash", detail=str(exc), status_code=404) from None
-        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.FEEDBACK, records=count)
+        usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.FEEDBACK, records=count)
         return Response({"count": count})
 
 
@@ -190,10 +191,10 @@ class SubmitHashesApi(ExchangeApi):
         data.is_valid(raise_exception=True)
         try:
             records = [_record_in(r) for r in data.validated_data["hashRecords"]]
-            count = exchange_hashes_submit(partner=request.user.partner, records=records)
+            count = exchange_hashes_submit(partner=request_partner(request), records=records)
         except HashFormatError as exc:
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
-        usage_record(partner=request.user.partner, kind=PartnerUsage.Kind.SUBMIT, records=count)
+        usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.SUBMIT, records=count)
         return Response({"count": count})
 
 

@@ -90,7 +90,7 @@ class _Tables:
             table = self.offsets[c * (size + 1) : (c + 1) * (size + 1)]
             table[0] = c * n
             np.cumsum(counts, out=table[1:])
-            table[1:] += c * n
+            np.add(table[1:], c * n, out=table[1:])
         self._table_starts = (np.arange(CHUNKS, dtype=np.int64) * (size + 1))[:, None]
 
     def row_of(self, item_id: int) -> int | None:

@@ -35,10 +35,10 @@ class ImportSummary:
 def _parse(line_no: int, fields: list[str]) -> ImportRow:
     fields = [f.strip() for f in fields]
     if len(fields) == 1:
-        kind = signal_type_for_length(fields[0])
-        if kind is None:
+        detected = signal_type_for_length(fields[0])
+        if detected is None:
             raise HashFormatError("not a 64-digit PDQ or 32-digit MD5 hex value")
-        return ImportRow(line_no, kind, hash_normalise(kind, fields[0]), None)
+        return ImportRow(line_no, detected, hash_normalise(detected, fields[0]), None)
     if len(fields) not in (2, 3):
         raise HashFormatError("expected signalType,hashValue[,quality]")
     kind = fields[0].removeprefix("StopNCIISignalType.")

@@ -44,7 +44,8 @@ class BankIndex:
         assert self._index is not None and self._watermark is not None
         horizon = change_horizon()
         rows = self._pdq_rows().filter(modified_at__gte=self._watermark)
-        active, gone = [], []
+        active: list[tuple[int, str]] = []
+        gone: list[tuple[int, str]] = []
         for pk, value, status in rows.values_list("id", "value", "status").iterator():
             (active if status == BankHash.Status.ACTIVE else gone).append((pk, value))
         if len(active) + len(gone) > max(50_000, len(self._index) // 10):

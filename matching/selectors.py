@@ -30,10 +30,10 @@ def bank_matches_many(*, signal_type: str, values: list[str], radius: int | None
         return [[BankMatch(rows[v], 0)] if v in rows else [] for v in values]
     limit = settings.NCII_PDQ_MATCH_DISTANCE if radius is None else radius
     candidates = bank_index.candidates_many(values, limit)
-    rows = active.in_bulk({pk for ids in candidates for pk in ids})
+    by_pk = active.in_bulk({pk for ids in candidates for pk in ids})
     results = []
     for value, ids in zip(values, candidates, strict=True):
-        found = [BankMatch(rows[pk], hamming_distance(rows[pk].value, value)) for pk in ids if pk in rows]
+        found = [BankMatch(by_pk[pk], hamming_distance(by_pk[pk].value, value)) for pk in ids if pk in by_pk]
         found = [m for m in found if m.distance <= limit]
         results.append(sorted(found, key=lambda m: (m.distance, m.bank_hash.pk)))
     return results
@@ -191,7 +191,10 @@ def partner_usage_get(*, partner: Partner) -> PartnerUsageSummary:
     since = timezone.now() - timedelta(days=USAGE_DAYS)
     counters = _usage_counters(partner=partner, since_day=since.date())
     reports = _report_counts(partner=partner, since=since)
-    recent, total = (UsageWindow(**counters[period], **reports[period]) for period in PERIODS)
+    recent, total = (
+        UsageWindow(calls=counters[period]["calls"], records=counters[period]["records"], **reports[period])
+        for period in PERIODS
+    )
     return PartnerUsageSummary(partner.last_fetch_at, USAGE_DAYS, recent, total)
 
 

@@ -2,7 +2,7 @@
 the day's counter row (an INSERT only for the day's first call), and the partner's last
 fetch time written at most once a minute. Counters are statistics, not changes, so no audit."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -26,7 +26,7 @@ def usage_record(*, partner: Partner, kind: str, records: int) -> None:
         _last_fetch_touch(partner)
 
 
-def _usage_bump(*, partner_id: int, day: object, kind: str, records: int) -> int:
+def _usage_bump(*, partner_id: int, day: date, kind: str, records: int) -> int:
     rows = PartnerUsage.objects.filter(partner_id=partner_id, day=day, kind=kind)
     return rows.update(calls=F("calls") + 1, records=F("records") + records)
 

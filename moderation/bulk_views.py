@@ -14,7 +14,7 @@ from moderation.models import NoteVisibility, ReviewItem, ReviewState
 from moderation.selectors import items_for_bulk, reason_label
 from moderation.services import DECISIONS, ReasonRequired, decision_reason_clean, review_decide_bulk
 from moderation.views import request_user
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
 TEMPLATE = "moderation/bulk.html"
@@ -22,7 +22,7 @@ TEMPLATE = "moderation/bulk.html"
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def bulk_review(request: HtmxHttpRequest) -> HttpResponse:
+def bulk_review(request: StaffRequest) -> HttpResponse:
     permission_require(request, REVIEW)
     params = request.POST if request.method == "POST" else request.GET
     try:
@@ -42,7 +42,7 @@ def bulk_review(request: HtmxHttpRequest) -> HttpResponse:
     return _bulk_post(request, items, chosen)
 
 
-def _bulk_post(request: HtmxHttpRequest, items: list[ReviewItem], chosen: dict[int, int | None]) -> HttpResponse:
+def _bulk_post(request: StaffRequest, items: list[ReviewItem], chosen: dict[int, int | None]) -> HttpResponse:
     form = BulkDecisionForm(request.POST)
     step = request.POST.get("step", "")
     if step == "choose":  # back from the confirmation, keeping the choices
@@ -73,6 +73,6 @@ def _bulk_post(request: HtmxHttpRequest, items: list[ReviewItem], chosen: dict[i
     return _page(request, "done", items=items, form=form, result=result, summary=summary)
 
 
-def _page(request: HtmxHttpRequest, step: str, *, status: int = 200, **context: Any) -> HttpResponse:
+def _page(request: StaffRequest, step: str, *, status: int = 200, **context: Any) -> HttpResponse:
     context = {"step": step, "items": [], "bulk_max": settings.NCII_BULK_MAX} | context
     return render(request, TEMPLATE, context, status=status)

@@ -125,4 +125,4 @@ class BulkDecisionForm(forms.Form):
 
     def first_error(self) -> str:
         fields = ("decision", "reason_code", "note")
-        return " ".join(m for name in fields for m in self.errors.get(name, [])) or "The form was incomplete."
+        return " ".join(str(m) for name in fields for m in self.errors.get(name, [])) or "The form was incomplete."

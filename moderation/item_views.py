@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -45,7 +45,7 @@ from moderation.services import (
 from moderation.views import QUEUES, Queue, queue_for_next, request_user
 from moderation.wellbeing_selectors import wellbeing_get
 from moderation.wellbeing_views import exposure_for
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
 ITEM_TEMPLATE = "moderation/item.html"
@@ -53,7 +53,7 @@ ITEM_TEMPLATE = "moderation/item.html"
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+def item_detail(request: StaffRequest, item_id: int) -> HttpResponse:
     permission_require(request, REVIEW)
     item = _visible_item(request, item_id)
     if request.method == "POST":
@@ -61,7 +61,7 @@ def item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     return _item_page(request, item, form=DecisionForm(initial={"version": item.version}))
 
 
-def _visible_item(request: HtmxHttpRequest, item_id: int) -> ReviewItem:
+def _visible_item(request: StaffRequest, item_id: int) -> ReviewItem:
     item = item_get_visible(user=request_user(request), item_id=item_id)
     if item is None:  # absent and not yours look the same
         raise Http404("No such item.")
@@ -78,7 +78,7 @@ REFUSAL_STATUS: dict[type[Exception], int] = {
 }
 
 
-def _item_decide(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
+def _item_decide(request: StaffRequest, item: ReviewItem) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _item_refused(request, item.pk, error=form.first_error(), status=400)
@@ -101,7 +101,7 @@ def _item_decide(request: HtmxHttpRequest, item: ReviewItem) -> HttpResponse:
     return _item_decided(request, decided, came_from=item.state, and_next=data["and_next"])
 
 
-def _item_decided(request: HtmxHttpRequest, item: ReviewItem, *, came_from: str, and_next: bool) -> HttpResponse:
+def _item_decided(request: StaffRequest, item: ReviewItem, *, came_from: str, and_next: bool) -> HttpResponse:
     notice = f"Item {item.pk} is now {ReviewState(item.state).label.lower()}."
     if and_next and came_from in QUEUES:
         return _decided_then_next(request, notice=notice, queue=QUEUES[came_from])
@@ -113,7 +113,7 @@ def _item_decided(request: HtmxHttpRequest, item: ReviewItem, *, came_from: str,
     return _item_page(request, fresh, form=form, notice=notice)
 
 
-def _decided_then_next(request: HtmxHttpRequest, *, notice: str, queue: Queue) -> HttpResponse:
+def _decided_then_next(request: StaffRequest, *, notice: str, queue: Queue) -> HttpResponse:
     """Decide and next: lease the next item of the queue the decided one came from, and go there."""
     messages.success(request, notice)
     user = request_user(request)
@@ -124,7 +124,7 @@ def _decided_then_next(request: HtmxHttpRequest, *, notice: str, queue: Queue) -
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _item_refused(request: HtmxHttpRequest, item_id: int, *, error: str, status: int) -> HttpResponse:
+def _item_refused(request: StaffRequest, item_id: int, *, error: str, status: int) -> HttpResponse:
     """The page (or panel) again, as it is now, keeping what the moderator chose and typed."""
     item = _visible_item(request, item_id)
     typed = {name: request.POST.get(name, "") for name in ("reason_code", "note")}
@@ -134,7 +134,7 @@ def _item_refused(request: HtmxHttpRequest, item_id: int, *, error: str, status:
 
 
 def _item_page(
-    request: HtmxHttpRequest,
+    request: StaffRequest,
     item: ReviewItem,
     *,
     form: DecisionForm,
@@ -148,14 +148,14 @@ def _item_page(
     return render(request, ITEM_TEMPLATE, context | {"exposure": exposure_for(request)}, status=status)
 
 
-def _item_fragments(request: HtmxHttpRequest, context: dict[str, Any]) -> str:
+def _item_fragments(request: StaffRequest, context: dict[str, Any]) -> str:
     """The panel the form targets, then the sections a decision changes, swapped out of band."""
     context = context | {"oob": True}
     names = ("decision-panel", "reports", "audit-trail")
     return "".join(render_to_string(f"{ITEM_TEMPLATE}#{n}", context, request) for n in names)
 
 
-def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
+def _item_context(user: User, item: ReviewItem) -> dict[str, Any]:
     reports = item_reports(user=user, item=item)
     partner_ids = {r.partner_id for r in reports}
     targets = item_decision_targets(user=user, item=item)
@@ -192,7 +192,7 @@ def _item_context(user: AbstractBaseUser, item: ReviewItem) -> dict[str, Any]:
 
 @require_POST
 @staff_login_required
-def claim_extend(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+def claim_extend(request: StaffRequest, item_id: int) -> HttpResponse:
     """Keep the lease while the page is in use: the page's script asks, or the moderator."""
     permission_require(request, REVIEW)
     error, status = "", 200
@@ -216,7 +216,7 @@ def claim_extend(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @staff_login_required
-def claim_release(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+def claim_release(request: StaffRequest, item_id: int) -> HttpResponse:
     """Give the item back to the queue: the moderator's button, or the page's beacon as they
     leave (``beacon=1``: answered with a bare status, nobody reads it)."""
     permission_require(request, REVIEW)

@@ -156,7 +156,9 @@ def reports_per_partner(now: datetime) -> dict[str, Any]:
     for row in rows:
         by_partner.setdefault(row["partner__display_name"], {})[_week_key(row["week"])] = row["n"]
     ranked = sorted(by_partner, key=lambda name: (-sum(by_partner[name].values()), name))
-    series = [{"label": name, "data": _fill(weeks, by_partner[name])} for name in ranked[:TOP_PARTNERS]]
+    series: list[dict[str, Any]] = [
+        {"label": name, "data": _fill(weeks, by_partner[name])} for name in ranked[:TOP_PARTNERS]
+    ]
     rest = [_fill(weeks, by_partner[name]) for name in ranked[TOP_PARTNERS:]]
     if rest:
         series.append({"label": f"{len(rest)} other partners", "data": [sum(week) for week in zip(*rest, strict=True)]})

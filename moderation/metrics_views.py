@@ -11,13 +11,13 @@ from django.views.decorators.http import require_GET
 
 from moderation.metrics import metrics_get
 from moderation.selectors import staff_partner_id
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import VIEW_METRICS
 
 
 @require_GET
 @staff_login_required
-def metrics(request: HtmxHttpRequest) -> HttpResponse:
+def metrics(request: StaffRequest) -> HttpResponse:
     permission_require(request, VIEW_METRICS)
     if staff_partner_id(request.user) is not None:
         raise PermissionDenied

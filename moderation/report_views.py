@@ -17,13 +17,13 @@ from matching.intake import report_retry
 from moderation.selectors import report_image_visible, reports_failed
 from moderation.wellbeing_selectors import day_start, wellbeing_get
 from moderation.wellbeing_services import RevealCapReached, image_reveal
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
 
 @staff_login_required
 @require_GET
-def report_image(request: HtmxHttpRequest, item_id: int, report_id: int) -> HttpResponse:
+def report_image(request: StaffRequest, item_id: int, report_id: int) -> HttpResponse:
     """The derivative at the level asked for, made on the server so nothing sharper reaches
     the browser: blurred greyscale by default (at the moderator's blur, or sharp greyscale if
     an admin let them turn blur off), ``?view=grey`` sharp greyscale, ``?view=colour`` (or the
@@ -52,7 +52,7 @@ def report_image(request: HtmxHttpRequest, item_id: int, report_id: int) -> Http
     return response
 
 
-def _level_asked(request: HtmxHttpRequest) -> str | None:
+def _level_asked(request: StaffRequest) -> str | None:
     """The level the request names, or None for the moderator's default preview."""
     if request.GET.get("reveal") == "1":
         return "colour"
@@ -60,7 +60,7 @@ def _level_asked(request: HtmxHttpRequest) -> str | None:
     return view if view in REVIEW_LEVELS else None
 
 
-def _reveal_refused(request: HtmxHttpRequest, message: str) -> HttpResponse:
+def _reveal_refused(request: StaffRequest, message: str) -> HttpResponse:
     """429 and no image: an explanation for a person, and when the cap starts again."""
     response = render(request, "moderation/reveal_refused.html", {"message": message}, status=429)
     tomorrow = day_start() + timedelta(days=1)
@@ -71,7 +71,7 @@ def _reveal_refused(request: HtmxHttpRequest, message: str) -> HttpResponse:
 
 @staff_login_required
 @require_http_methods(["GET", "POST"])
-def failed_reports(request: HtmxHttpRequest) -> HttpResponse:
+def failed_reports(request: StaffRequest) -> HttpResponse:
     """Reports the worker could not process after its retries, with a retry button."""
     permission_require(request, REVIEW)
     if request.method == "POST":
@@ -80,7 +80,7 @@ def failed_reports(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "moderation/failed.html", {"page": page})
 
 
-def _retry(request: HtmxHttpRequest) -> HttpResponse:
+def _retry(request: StaffRequest) -> HttpResponse:
     report_id = request.POST.get("report", "")
     visible = reports_failed(user=request.user).filter(pk=int(report_id)) if report_id.isdigit() else None
     if not visible or not visible.exists():

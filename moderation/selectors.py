@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
@@ -29,13 +29,13 @@ SORTS = {
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
-def staff_partner_id(user: AbstractBaseUser) -> int | None:
+def staff_partner_id(user: User) -> int | None:
     """The partner a staff user is limited to, or None for hub staff."""
     profile = StaffProfile.objects.filter(user_id=user.pk).values("partner_id").first()
     return profile["partner_id"] if profile else None
 
 
-def item_visible_to(user: AbstractBaseUser) -> QuerySet[ReviewItem]:
+def item_visible_to(user: User) -> QuerySet[ReviewItem]:
     items = ReviewItem.objects.all()
     partner_id = staff_partner_id(user)
     if partner_id is not None:
@@ -44,7 +44,7 @@ def item_visible_to(user: AbstractBaseUser) -> QuerySet[ReviewItem]:
     return items
 
 
-def item_get_visible(*, user: AbstractBaseUser, item_id: int) -> ReviewItem | None:
+def item_get_visible(*, user: User, item_id: int) -> ReviewItem | None:
     items = item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by")
     return items.filter(pk=item_id).first()
 
@@ -59,7 +59,7 @@ class QueueFilters:
     sort: str = "priority"
 
 
-def item_list(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[ReviewItem]:
+def item_list(*, user: User, filters: QueueFilters) -> QuerySet[ReviewItem]:
     items = item_visible_to(user).select_related("bank_hash", "claimed_by")
     if filters.state:
         items = items.filter(state=filters.state)
@@ -93,7 +93,7 @@ class QueueHealth:
         return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{max(1, seconds // 60)} min"
 
 
-def queue_health(*, user: AbstractBaseUser, state: str) -> QueueHealth:
+def queue_health(*, user: User, state: str) -> QueueHealth:
     """How long the oldest item of a queue has waited, and how many wait past the target."""
     target = timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS)
     cutoff = timezone.now() - target
@@ -105,7 +105,7 @@ def queue_health(*, user: AbstractBaseUser, state: str) -> QueueHealth:
     return QueueHealth(oldest_opened_at=stats["oldest"], breaches=stats["breaches"], target=target)
 
 
-def item_neighbours(*, user: AbstractBaseUser, item: ReviewItem) -> tuple[int | None, int | None]:
+def item_neighbours(*, user: User, item: ReviewItem) -> tuple[int | None, int | None]:
     """The items before and after this one in its state's queue order (for j/k)."""
     same = item_visible_to(user).filter(state=item.state)
     p, o, pk = item.priority, item.opened_at, item.pk
@@ -116,14 +116,14 @@ def item_neighbours(*, user: AbstractBaseUser, item: ReviewItem) -> tuple[int | 
     return before, after
 
 
-def item_state_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+def item_state_counts(*, user: User) -> dict[str, int]:
     counts = item_visible_to(user).aggregate(
         **{state: Count("pk", filter=Q(state=state)) for state in ReviewState.values}
     )
     return {state: counts[state] for state in ReviewState.values}
 
 
-def item_reports(*, user: AbstractBaseUser, item: ReviewItem) -> list[MatchReport]:
+def item_reports(*, user: User, item: ReviewItem) -> list[MatchReport]:
     """The item's reports. A partner-scoped moderator sees only their own partner's: other
     partners' content ids and report history are not theirs to see."""
     reports = MatchReport.objects.filter(membership__item=item)
@@ -134,7 +134,7 @@ def item_reports(*, user: AbstractBaseUser, item: ReviewItem) -> list[MatchRepor
     return list(reports.select_related("partner").annotate(has_image=has_image).order_by("received_at", "pk"))
 
 
-def report_image_visible(*, user: AbstractBaseUser, item_id: int, report_id: int) -> ReviewImage | None:
+def report_image_visible(*, user: User, item_id: int, report_id: int) -> ReviewImage | None:
     """A report's stored derivative, if this user may see the item and that report."""
     item = item_get_visible(user=user, item_id=item_id)
     if item is None or not any(r.pk == report_id for r in item_reports(user=user, item=item)):
@@ -142,7 +142,7 @@ def report_image_visible(*, user: AbstractBaseUser, item_id: int, report_id: int
     return ReviewImage.objects.filter(report_id=report_id).first()
 
 
-def reports_failed(*, user: AbstractBaseUser) -> QuerySet[MatchReport]:
+def reports_failed(*, user: User) -> QuerySet[MatchReport]:
     """Reports the worker gave up on, that this user's scope covers."""
     reports = MatchReport.objects.filter(status=MatchReport.Status.FAILED)
     partner_id = staff_partner_id(user)
@@ -187,14 +187,14 @@ def hash_confirmations(*, bank_hash_id: int) -> int:
     return blocked.exclude(partner=None).count()
 
 
-def item_prior_decisions(*, user: AbstractBaseUser, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
+def item_prior_decisions(*, user: User, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
     """Decisions on the other items about the same bank hash that this user may see, newest first."""
     others = item_visible_to(user).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
     decided = others.exclude(decided_by=None).select_related("decided_by")
     return list(decided.order_by("-decided_at", "-pk")[:limit])
 
 
-def items_for_bulk(*, user: AbstractBaseUser, ids: list[int]) -> list[ReviewItem]:
+def items_for_bulk(*, user: User, ids: list[int]) -> list[ReviewItem]:
     """The chosen items this user may see, in queue order, each with what its reports (the
     user's partner's only, for a partner moderator) and its hash's history say, and the
     first report with an image for a blurred preview. A fixed number of queries."""
@@ -245,14 +245,14 @@ def decision_permission(*, state: str, target: str) -> str:
     return REOPEN if target == ReviewState.PENDING else queue_permission(state)
 
 
-def item_decision_targets(*, user: AbstractBaseUser, item: ReviewItem) -> set[str]:
+def item_decision_targets(*, user: User, item: ReviewItem) -> set[str]:
     """The states this user may move the item to now (what a page should offer);
     review_decide checks again under the row lock."""
     targets = ALLOWED_TRANSITIONS[item.state]
     return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t))}
 
 
-def partner_choices(*, user: AbstractBaseUser) -> list[Partner]:
+def partner_choices(*, user: User) -> list[Partner]:
     partner_id = staff_partner_id(user)
     partners = Partner.objects.order_by("display_name")
     return list(partners.filter(pk=partner_id) if partner_id else partners)

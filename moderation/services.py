@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -110,7 +110,7 @@ def claims_expire() -> int:
 
 @transaction.atomic(durable=True)
 def review_claim_next(
-    *, moderator: AbstractBaseUser, state: str = ReviewState.PENDING, exclude: int | None = None
+    *, moderator: User, state: str = ReviewState.PENDING, exclude: int | None = None
 ) -> ReviewItem | None:
     """Lease the next item of a queue (priority, then age) to this moderator; an item they
     already hold comes first, except ``exclude`` (the one they are skipping). Two moderators
@@ -118,13 +118,15 @@ def review_claim_next(
     if not moderator.has_perm(queue_permission(state)):
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
-    queue = item_visible_to(moderator).filter(state=state).exclude(pk=exclude).order_by(*QUEUE_ORDER)
+    queue = item_visible_to(moderator).filter(state=state).order_by(*QUEUE_ORDER)
+    if exclude is not None:
+        queue = queue.exclude(pk=exclude)
     held = queue.filter(claimed_by=moderator, claim_expires_at__gte=now).select_for_update().first()
     free = Q(claimed_by__isnull=True) | Q(claim_expires_at__lt=now)
     item = held or queue.filter(free).select_for_update(skip_locked=True).first()
     if item is None:
         return None
-    item.claimed_by = moderator  # type: ignore[assignment]
+    item.claimed_by = moderator
     item.claim_expires_at = now + timedelta(seconds=settings.NCII_CLAIM_SECONDS)
     item.save(update_fields=["claimed_by", "claim_expires_at"])
     audit_record(
@@ -138,7 +140,7 @@ def review_claim_next(
 
 
 @transaction.atomic(durable=True)
-def review_claim_extend(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+def review_claim_extend(*, moderator: User, item_id: int) -> ReviewItem:
     """Renew the lease on an item this moderator holds, while they are still working it."""
     item = _held_item(moderator=moderator, item_id=item_id)
     item.claim_expires_at = timezone.now() + timedelta(seconds=settings.NCII_CLAIM_SECONDS)
@@ -154,7 +156,7 @@ def review_claim_extend(*, moderator: AbstractBaseUser, item_id: int) -> ReviewI
 
 
 @transaction.atomic(durable=True)
-def review_claim_release(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+def review_claim_release(*, moderator: User, item_id: int) -> ReviewItem:
     """Hand an item this moderator holds back to the queue. Nobody releases another's claim."""
     item = _held_item(moderator=moderator, item_id=item_id)
     item.claimed_by, item.claim_expires_at = None, None
@@ -169,7 +171,7 @@ def review_claim_release(*, moderator: AbstractBaseUser, item_id: int) -> Review
     return item
 
 
-def _held_item(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
+def _held_item(*, moderator: User, item_id: int) -> ReviewItem:
     """The item, locked, if this moderator holds its claim. A lapsed claim nobody else has
     taken since is still theirs to extend or release."""
     item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
@@ -186,7 +188,7 @@ def _held_item(*, moderator: AbstractBaseUser, item_id: int) -> ReviewItem:
 @transaction.atomic(durable=True)
 def review_decide(
     *,
-    moderator: AbstractBaseUser,
+    moderator: User,
     item_id: int,
     decision: str,
     reason_code: str,
@@ -223,9 +225,7 @@ def review_decide(
     return item
 
 
-def _check_decision(
-    *, moderator: AbstractBaseUser, item: ReviewItem, target: str, expected_version: int | None
-) -> None:
+def _check_decision(*, moderator: User, item: ReviewItem, target: str, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
         raise DecisionRefused("Someone else changed this item since you opened it; nothing was saved.")
     if target not in ALLOWED_TRANSITIONS[item.state]:
@@ -242,17 +242,17 @@ def _check_decision(
         )
 
 
-def _apply(*, item: ReviewItem, moderator: AbstractBaseUser, target: str, reason: DecisionReason) -> None:
+def _apply(*, item: ReviewItem, moderator: User, target: str, reason: DecisionReason) -> None:
     reopening = target == ReviewState.PENDING
     item.state, item.version = target, item.version + 1
     item.claimed_by, item.claim_expires_at = None, None
-    item.decided_by = None if reopening else moderator  # type: ignore[assignment]
+    item.decided_by = None if reopening else moderator
     item.decided_at = None if reopening else timezone.now()
     item.decision_code, item.decision_note, item.note_visibility = reason.code, reason.note, reason.visibility
     item.save()
 
 
-def _answer_reports(*, item: ReviewItem, moderator: AbstractBaseUser, reason: DecisionReason) -> None:
+def _answer_reports(*, item: ReviewItem, moderator: User, reason: DecisionReason) -> None:
     """The outcome goes on every report of the item. A shared note goes only on the reports
     this moderator may see: a partner's own moderator speaks to that partner alone."""
     reports = MatchReport.objects.filter(membership__item=item)
@@ -291,7 +291,7 @@ class BulkResult:
 
 def review_decide_bulk(
     *,
-    moderator: AbstractBaseUser,
+    moderator: User,
     items: dict[int, int | None],
     decision: str,
     reason_code: str,

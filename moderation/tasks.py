@@ -15,7 +15,7 @@ def report_process(self: Task, report_id: int) -> None:
     try:
         report_triage(report_id=report_id)
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
+        if self.request.retries >= (self.max_retries or 0):
             report_mark_failed(report_id=report_id, error=exc)
             return
         countdown = min(settings.NCII_TASK_RETRY_MAX_SECONDS, 2**self.request.retries)

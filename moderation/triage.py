@@ -73,7 +73,9 @@ def same_content(item: ReviewItem, key: tuple[str, bool]) -> bool:
 
 def item_open_matching(*, bank_hash_id: int, key: tuple[str, bool], exclude: int | None = None) -> ReviewItem | None:
     """The oldest open item about this content, if any."""
-    items = ReviewItem.objects.filter(bank_hash_id=bank_hash_id, state__in=OPEN_STATES).exclude(pk=exclude)
+    items = ReviewItem.objects.filter(bank_hash_id=bank_hash_id, state__in=OPEN_STATES)
+    if exclude is not None:
+        items = items.exclude(pk=exclude)
     return next((item for item in items.order_by("opened_at", "pk") if same_content(item, key)), None)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -29,7 +29,7 @@ from moderation.services import (
     review_claim_next,
     review_claim_release,
 )
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW, REVIEW_ESCALATED
 
 QUEUE_TEMPLATE = "moderation/queue.html"
@@ -49,12 +49,12 @@ ESCALATED_QUEUE = Queue("Escalations", "moderation:escalations", ReviewState.ESC
 QUEUES = {q.state: q for q in (PENDING_QUEUE, ESCALATED_QUEUE)}
 
 
-def request_user(request: HtmxHttpRequest) -> AbstractBaseUser:
+def request_user(request: StaffRequest) -> User:
     assert request.user.is_authenticated  # staff_login_required ran
     return request.user
 
 
-def _wants_fragment(request: HtmxHttpRequest) -> bool:
+def _wants_fragment(request: StaffRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
@@ -63,19 +63,19 @@ def _wants_fragment(request: HtmxHttpRequest) -> bool:
 
 @require_GET
 @staff_login_required
-def queue(request: HtmxHttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     permission_require(request, PENDING_QUEUE.permission)
     return _queue_page(request, PENDING_QUEUE)
 
 
 @require_GET
 @staff_login_required
-def escalations(request: HtmxHttpRequest) -> HttpResponse:
+def escalations(request: StaffRequest) -> HttpResponse:
     permission_require(request, ESCALATED_QUEUE.permission)
     return _queue_page(request, ESCALATED_QUEUE)
 
 
-def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
+def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
     user = request_user(request)
     fixed_state = queue.state if queue.fixed else None
     form = QueueFilterForm(request.GET, partners=partner_choices(user=user), state=fixed_state)
@@ -104,7 +104,7 @@ def _queue_page(request: HtmxHttpRequest, queue: Queue) -> HttpResponse:
 
 @require_POST
 @staff_login_required
-def review_next(request: HtmxHttpRequest) -> HttpResponse:
+def review_next(request: StaffRequest) -> HttpResponse:
     queue = QUEUES.get(request.POST.get("queue", ReviewState.PENDING))
     if queue is None:
         return HttpResponseBadRequest("Unknown queue.")
@@ -117,7 +117,7 @@ def review_next(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("moderation:item", item_id=item.pk)
 
 
-def _skipped(request: HtmxHttpRequest) -> int | None:
+def _skipped(request: StaffRequest) -> int | None:
     """The item the moderator is moving on from (``skip``): its claim, if they hold it, goes
     back to the queue, and "next" is some other item."""
     raw = request.POST.get("skip", "")
@@ -128,7 +128,7 @@ def _skipped(request: HtmxHttpRequest) -> int | None:
     return int(raw)
 
 
-def queue_for_next(user: AbstractBaseUser, state: str) -> Queue | None:
+def queue_for_next(user: User, state: str) -> Queue | None:
     """The queue "next" continues from after an item in ``state``, if this user may work it."""
     queue = QUEUES.get(state, PENDING_QUEUE)
     return queue if user.has_perm(queue.permission) else None

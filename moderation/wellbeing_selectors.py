@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ def wellbeing_limits() -> dict[str, tuple[int, int, int]]:
     return {name: settings.NCII_WELLBEING_LIMITS[name] for name in LIMITED}
 
 
-def wellbeing_get(user: AbstractBaseUser) -> Wellbeing:
+def wellbeing_get(user: User) -> Wellbeing:
     """The moderator's choices, or the defaults; always within today's limits (an admin may
     have narrowed them since the moderator chose)."""
     row = ModeratorSettings.objects.filter(user_id=user.pk).first()
@@ -43,7 +43,7 @@ def wellbeing_get(user: AbstractBaseUser) -> Wellbeing:
     return Wellbeing(**values, blur_off=allowed and bool(row and row.blur_off), blur_off_allowed=allowed)
 
 
-def reveals_since(*, user: AbstractBaseUser, since: datetime) -> int:
+def reveals_since(*, user: User, since: datetime) -> int:
     return AuditEvent.objects.filter(actor_user_id=user.pk, action=REVEALED, created_at__gte=since).count()
 
 
@@ -52,16 +52,16 @@ def day_start(now: datetime | None = None) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def daily_reveal_cap(user: AbstractBaseUser) -> int | None:
+def daily_reveal_cap(user: User) -> int | None:
     """The most generous cap of the user's roles (None: no cap, or no capped role)."""
     caps = settings.NCII_DAILY_REVEAL_CAP
-    roles = [name for name in user.groups.values_list("name", flat=True) if name in caps]  # type: ignore[attr-defined]
+    roles = [name for name in user.groups.values_list("name", flat=True) if name in caps]
     if not roles or any(caps[role] is None for role in roles):
         return None
-    return max(int(caps[role]) for role in roles)
+    return max(int(caps[role] or 0) for role in roles)  # none is None here
 
 
-def reveals_left_today(user: AbstractBaseUser) -> int | None:
+def reveals_left_today(user: User) -> int | None:
     cap = daily_reveal_cap(user)
     return None if cap is None else max(0, cap - reveals_since(user=user, since=day_start()))
 
@@ -76,7 +76,7 @@ class Exposure:
     wellbeing: Wellbeing
 
 
-def exposure_get(*, user: AbstractBaseUser, session_start: datetime, break_at: datetime) -> Exposure:
+def exposure_get(*, user: User, session_start: datetime, break_at: datetime) -> Exposure:
     """What the moderator has been exposed to this sign-in and today, and whether a break is
     due (reveals or minutes since the last one past their thresholds). One query for counts."""
     today = day_start()

@@ -3,7 +3,7 @@ limits), an admin allowing blur off, and recording each reveal within the daily 
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from audit.services import Actor, audit_record
@@ -34,7 +34,7 @@ class SettingsInvalid(ValueError):
 @transaction.atomic(durable=True)
 def moderator_settings_update(
     *,
-    moderator: AbstractBaseUser,
+    moderator: User,
     blur_radius: int,
     reblur_seconds: int,
     break_after_reveals: int,
@@ -70,7 +70,7 @@ def moderator_settings_update(
 
 
 @transaction.atomic(durable=True)
-def moderator_blur_off_allow(*, actor: Actor, user: AbstractBaseUser, allowed: bool) -> ModeratorSettings:
+def moderator_blur_off_allow(*, actor: Actor, user: User, allowed: bool) -> ModeratorSettings:
     """An admin lets a moderator turn the preview blur off, or withdraws that (which turns it
     back on)."""
     row = _settings_locked(user)
@@ -89,7 +89,7 @@ def moderator_blur_off_allow(*, actor: Actor, user: AbstractBaseUser, allowed: b
     return row
 
 
-def _settings_locked(user: AbstractBaseUser) -> ModeratorSettings:
+def _settings_locked(user: User) -> ModeratorSettings:
     """The user's settings row, made with the defaults if need be, locked."""
     defaults = {name: default for name, (_low, default, _high) in wellbeing_limits().items()}
     ModeratorSettings.objects.get_or_create(user_id=user.pk, defaults=defaults)
@@ -101,9 +101,7 @@ def _snapshot(row: ModeratorSettings) -> dict[str, Any]:
 
 
 @transaction.atomic(durable=True)
-def image_reveal(
-    *, moderator: AbstractBaseUser, item_id: int, report_id: int, level: str, by_default: bool = False
-) -> None:
+def image_reveal(*, moderator: User, item_id: int, report_id: int, level: str, by_default: bool = False) -> None:
     """Record that a moderator is about to see a report's review image sharper than the blurred
     preview ("grey" or "colour"; ``by_default`` when their blur is off). The caller sends the
     image only if this returns."""

@@ -15,7 +15,7 @@ from moderation.views import request_user
 from moderation.wellbeing_forms import WellbeingForm
 from moderation.wellbeing_selectors import Exposure, exposure_get, wellbeing_get
 from moderation.wellbeing_services import SettingsInvalid, moderator_settings_update
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
 TEMPLATE = "moderation/wellbeing.html"
@@ -23,7 +23,7 @@ TEMPLATE = "moderation/wellbeing.html"
 
 @require_http_methods(["GET", "POST"])
 @staff_login_required
-def wellbeing_settings(request: HtmxHttpRequest) -> HttpResponse:
+def wellbeing_settings(request: StaffRequest) -> HttpResponse:
     permission_require(request, REVIEW)
     user = request_user(request)
     current = wellbeing_get(user)
@@ -46,7 +46,7 @@ def wellbeing_settings(request: HtmxHttpRequest) -> HttpResponse:
 SESSION_START, LAST_BREAK = "wellbeing_since", "wellbeing_break_at"
 
 
-def exposure_for(request: HtmxHttpRequest) -> Exposure:
+def exposure_for(request: StaffRequest) -> Exposure:
     """This sign-in's exposure. When it started and the last break are kept in the session
     (set on the first page that asks), so they end with it."""
     start = _session_time(request, SESSION_START) or _session_time_set(request, SESSION_START)
@@ -55,12 +55,12 @@ def exposure_for(request: HtmxHttpRequest) -> Exposure:
     return exposure_get(user=request_user(request), session_start=start, break_at=break_at)
 
 
-def _session_time(request: HtmxHttpRequest, key: str) -> datetime | None:
+def _session_time(request: StaffRequest, key: str) -> datetime | None:
     raw = request.session.get(key)
     return datetime.fromisoformat(raw) if isinstance(raw, str) else None
 
 
-def _session_time_set(request: HtmxHttpRequest, key: str) -> datetime:
+def _session_time_set(request: StaffRequest, key: str) -> datetime:
     now = timezone.now()
     request.session[key] = now.isoformat()
     return now
@@ -68,7 +68,7 @@ def _session_time_set(request: HtmxHttpRequest, key: str) -> datetime:
 
 @require_POST
 @staff_login_required
-def break_taken(request: HtmxHttpRequest) -> HttpResponse:
+def break_taken(request: StaffRequest) -> HttpResponse:
     """The moderator dismissed the break prompt (they took one, or chose not to): counting
     starts again. Only this session remembers it; it is nobody's business to audit."""
     permission_require(request, REVIEW)

@@ -102,7 +102,7 @@ def handler404(request: Any, exception: Exception | None = None) -> Any:
     return page_not_found(request, exception)
 
 
-def handler400(request: Any, exception: Exception | None = None) -> Any:
+def handler400(request: Any, exception: Exception) -> Any:
     from django.views.defaults import bad_request
 
     if request.path.startswith(("/api/", "/v1/")):

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -16,6 +17,13 @@ class HtmxHttpRequest(HttpRequest):
     """A request that went through django-htmx's middleware."""
 
     htmx: HtmxDetails
+
+
+class StaffRequest(HtmxHttpRequest):
+    """A staff page's request: its view is behind ``staff_login_required``, so the user is
+    signed in (and, by TwoFactorRequiredMiddleware, verified)."""
+
+    user: User
 
 
 StaffView = Callable[..., HttpResponse]

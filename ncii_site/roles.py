@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 
 
 class Role:
@@ -44,5 +44,5 @@ def roles_sync_after_migrate(*, app_config: Any, **kwargs: Any) -> None:
         roles_sync()
 
 
-def user_role_assign(*, user: AbstractBaseUser, role: str) -> None:
-    user.groups.add(Group.objects.get(name=role))  # type: ignore[attr-defined]
+def user_role_assign(*, user: User, role: str) -> None:
+    user.groups.add(Group.objects.get(name=role))

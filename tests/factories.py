@@ -2,7 +2,7 @@ import secrets
 from typing import Any
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from audit.services import Actor
@@ -11,7 +11,6 @@ from matching.services import IssuedKeys, partner_create
 from moderation.models import ReviewItem, StaffProfile
 from ncii_site.roles import user_role_assign
 
-User = get_user_model()
 PASSWORD = "correct-horse-battery"
 
 
@@ -24,7 +23,18 @@ def flip_bits(hex_value: str, count: int) -> str:
     return format(int(hex_value, 16) ^ ((1 << count) - 1), "064x")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+def _role_assign(user: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
+    if extracted:
+        user_role_assign(user=user, role=extracted)
+
+
+def _partner_join(user: User, create: bool, extracted: Partner | None, **kwargs: Any) -> None:
+    if extracted is not None:
+        StaffProfile.objects.create(user=user, partner=extracted)
+    user.save()
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -33,19 +43,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@hub.example")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def role(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
-        if extracted:
-            user_role_assign(user=self, role=extracted)
-
-    @factory.post_generation
-    def partner(self, create: bool, extracted: Partner | None, **kwargs: Any) -> None:
-        if extracted is not None:
-            StaffProfile.objects.create(user=self, partner=extracted)
-        self.save()
+    role = factory.post_generation(_role_assign)
+    partner = factory.post_generation(_partner_join)
 
 
-class PartnerFactory(factory.django.DjangoModelFactory):
+class PartnerFactory(factory.django.DjangoModelFactory[Partner]):
     """A partner without keys; use ``partner_with_keys`` when the test calls the API."""
 
     class Meta:
@@ -60,7 +62,7 @@ def partner_with_keys(name: str | None = None) -> tuple[Partner, IssuedKeys]:
     return partner_create(name=name, actor=Actor.system("test"))
 
 
-class BankHashFactory(factory.django.DjangoModelFactory):
+class BankHashFactory(factory.django.DjangoModelFactory[BankHash]):
     class Meta:
         model = BankHash
 
@@ -86,7 +88,7 @@ def item_open(*partners: Partner, bank_hash: BankHash | None = None) -> ReviewIt
     """A pending review item holding one triaged report from each partner."""
     from moderation.triage import report_triage
 
-    bank_hash = bank_hash or BankHashFactory()
+    bank_hash = bank_hash or BankHashFactory.create()
     item = None
     for i, partner in enumerate(partners):
         item = report_triage(report_id=report_for(partner, bank_hash, content_id=f"c-{i}").pk)
