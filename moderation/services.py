@@ -24,7 +24,7 @@ from moderation.selectors import (
     reason_codes,
     staff_partner_id,
 )
-from moderation.triage import ITEM, OUTCOME_FOR, item_open_matching
+from moderation.triage import ITEM, OUTCOME_FOR, item_choice_lock, item_open_matching
 
 
 class ItemNotFound(Exception):
@@ -235,8 +235,16 @@ def _check_decision(*, moderator: User, item: ReviewItem, target: str, expected_
     held_by_other = item.claimed_by_id not in (None, moderator.pk)
     if held_by_other and item.claim_expires_at and item.claim_expires_at > timezone.now():
         raise DecisionRefused("Another moderator is reviewing this item; nothing was saved.")
+    if target == ReviewState.PENDING:
+        _reopen_check(item)
+
+
+def _reopen_check(item: ReviewItem) -> None:
+    """A reopened item must not twin an open item about the same content. Under the lock that
+    triage holds while it chooses an item, so an item triage is opening right now is seen."""
+    item_choice_lock(bank_hash_id=item.bank_hash_id)
     key = (item.content_hash, item.content_from_image)
-    if target == ReviewState.PENDING and item_open_matching(bank_hash_id=item.bank_hash_id, key=key, exclude=item.pk):
+    if item_open_matching(bank_hash_id=item.bank_hash_id, key=key, exclude=item.pk):
         raise DecisionRefused(
             "Another open item already exists for this content; decide that one instead. Nothing was saved."
         )

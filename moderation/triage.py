@@ -35,7 +35,7 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
     if report is None or report.status != MatchReport.Status.RECEIVED:
         return None
     report_verify(report)
-    _lock_item_choice(report.bank_hash_id)
+    item_choice_lock(bank_hash_id=report.bank_hash_id)
     item = item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report)) or _item_open(report)
     ReviewItemReport.objects.create(item=item, report=report)
     _item_recount(item, mismatch=report.hash_mismatch)
@@ -79,9 +79,10 @@ def item_open_matching(*, bank_hash_id: int, key: tuple[str, bool], exclude: int
     return next((item for item in items.order_by("opened_at", "pk") if same_content(item, key)), None)
 
 
-def _lock_item_choice(bank_hash_id: int) -> None:
-    """Serialise item choice per bank hash, so two workers never open twin items. An
-    advisory lock (not the bank hash row, which decisions lock) keeps lock order acyclic."""
+def item_choice_lock(*, bank_hash_id: int) -> None:
+    """Serialise the choice of open item per bank hash, so triage and a reopen never make twin
+    open items. An advisory lock (not the bank hash row, which decisions lock) keeps lock
+    order acyclic: whoever holds it touches no decided item's row afterwards."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ITEM_CHOICE_LOCK, bank_hash_id])

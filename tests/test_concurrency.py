@@ -1,19 +1,20 @@
 """Races on the real database: separate connections in threads, started together."""
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
 
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from matching.models import IdempotencyRecord, MatchReport
-from moderation.models import ReviewItem, ReviewItemReport
+from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport
 from moderation.services import DecisionRefused, review_claim_next, review_decide
-from moderation.triage import report_triage
+from moderation.triage import item_choice_lock, report_triage
 from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, partner_with_keys, report_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -111,3 +112,35 @@ def test_fifty_concurrent_identical_posts_create_exactly_one_report():
     assert ids == {MatchReport.objects.get().pk}
     assert IdempotencyRecord.objects.get().state == "done"
     assert AuditEvent.objects.filter(action="report.received").count() == 1
+
+
+def test_a_reopen_waits_for_triage_opening_an_item_for_the_same_content_and_is_refused():
+    """Triage holds the item-choice lock while it opens an item; a reopen of a decided item
+    about the same content waits for it, then sees that item and is refused: no twin items."""
+    decided = item_open(PartnerFactory())
+    senior = UserFactory(role="senior_moderator")
+    review_decide(moderator=senior, item_id=decided.pk, decision="confirm", reason_code="other", note="seen")
+    locked, opened = threading.Event(), []
+
+    def triage_opening_an_item() -> None:
+        with transaction.atomic():
+            item_choice_lock(bank_hash_id=decided.bank_hash_id)
+            locked.set()
+            time.sleep(1)  # the reopen starts meanwhile
+            opened.append(
+                ReviewItem.objects.create(
+                    bank_hash_id=decided.bank_hash_id,
+                    content_hash=decided.content_hash,
+                    content_from_image=decided.content_from_image,
+                )
+            )
+
+    def reopen() -> Any:
+        locked.wait(timeout=10)
+        return review_decide(moderator=senior, item_id=decided.pk, decision="reopen", reason_code="other", note="again")
+
+    _, reopened = race(triage_opening_an_item, reopen)
+    assert isinstance(reopened, DecisionRefused), reopened
+    open_items = ReviewItem.objects.filter(bank_hash_id=decided.bank_hash_id, state__in=OPEN_STATES)
+    assert list(open_items) == opened
+    assert not AuditEvent.objects.filter(action="item.reopen").exists()
