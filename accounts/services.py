@@ -54,6 +54,24 @@ def totp_device_confirm(*, user: User, device_id: int, token: str) -> tuple[TOTP
     return device, codes
 
 
+@transaction.atomic(durable=True)
+def recovery_codes_renew(*, user: User, token: str) -> list[str] | None:
+    """Replace the user's recovery codes with ten new ones, the old ones stop working. Needs a
+    current authenticator code (a recovery code cannot mint more); None when it is wrong."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update().first()
+    if device is None or not token.isdigit() or not device.verify_token(token):
+        return None
+    codes = _recovery_codes_issue(user)
+    audit_record(
+        actor=Actor.user(user),
+        action="staff.2fa_recovery_codes_renewed",
+        object_type="auth.user",
+        object_id=user.pk,
+        after={"recovery_codes": len(codes)},
+    )
+    return codes
+
+
 def recovery_code_digest(code: str) -> str:
     """What is stored for a recovery code, never the code itself: HMAC-SHA256 keyed with the
     secret key, as 16 hex digits (django-otp's token column holds 16). Spaces and case are

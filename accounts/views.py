@@ -15,7 +15,13 @@ from django_otp import user_has_device
 from django_otp.models import Device
 
 from accounts.forms import CodeForm
-from accounts.services import second_factor_verify, totp_device_confirm, totp_device_pending, totp_secret
+from accounts.services import (
+    recovery_codes_renew,
+    second_factor_verify,
+    totp_device_confirm,
+    totp_device_pending,
+    totp_secret,
+)
 
 WRONG_CODE = "That code is wrong or has expired. After several wrong codes each try must wait longer."
 
@@ -91,3 +97,22 @@ def sign_in_locked_out(request: HttpRequest, response: HttpResponse | None, cred
 def _qr(text: str) -> str:
     """The QR code as an SVG data URI: drawn in the page, no request to anyone."""
     return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def recovery_codes_renew_page(request: HttpRequest) -> HttpResponse:
+    """New recovery codes for a verified session, confirmed with a current authenticator code."""
+    user = request.user
+    if not user.is_verified():  # type: ignore[union-attr]
+        return redirect(f"{reverse('accounts:2fa-verify')}?{urlencode({'next': request.path})}")
+    form = _form(request)
+    if form.is_valid():
+        codes = recovery_codes_renew(user=user, token=form.cleaned_data["code"])  # type: ignore[arg-type]
+        if codes is not None:
+            shown = {"codes": codes, "next": reverse("home"), "renewed": True}
+            return render(request, "accounts/recovery_codes.html", shown)
+        form.add_error("code", WRONG_CODE)
+    status = 400 if form.errors else 200
+    return render(request, "accounts/recovery_codes_renew.html", {"form": form}, status=status)

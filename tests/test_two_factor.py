@@ -16,7 +16,7 @@ from tests.staff_helpers import HTMX, signed_in, totp_code, totp_device
 from tests.url_routes import routes
 
 pytestmark = pytest.mark.django_db
-SETUP, VERIFY = "/accounts/2fa/setup/", "/accounts/2fa/"
+SETUP, VERIFY, RECOVERY = "/accounts/2fa/setup/", "/accounts/2fa/", "/accounts/2fa/recovery-codes/"
 
 
 def password_only(user) -> Client:  # type: ignore[no-untyped-def]
@@ -192,3 +192,25 @@ def test_the_migration_replaces_codes_stored_in_clear_by_their_digests(moderator
     import_module("accounts.migrations.0001_recovery_codes_hashed").hash_plaintext_codes(apps, None)
     assert list(device.token_set.values_list("token", flat=True)) == [recovery_code_digest("abcd2345")]
     assert password_only(moderator).post(VERIFY, {"code": "abcd2345", "next": "/dashboard/"}).status_code == 302
+
+
+def test_new_recovery_codes_need_a_current_authenticator_code_and_retire_the_old_ones(moderator):
+    old = _enrolled_codes(moderator)
+    client = password_only(moderator)
+    assert client.get(RECOVERY).url.startswith(VERIFY)  # a password alone may not renew them
+    client.post(VERIFY, {"code": old[0]})  # verified with a recovery code (9 left)
+    page = client.get(RECOVERY)
+    assert page.status_code == 200 and "Authenticator code" in page.content.decode()
+    assert client.post(RECOVERY, {"code": old[1]}).status_code == 400  # a recovery code cannot mint more
+    assert client.post(RECOVERY, {"code": "000000"}).status_code == 400
+    assert StaticToken.objects.filter(device__user=moderator).count() == 9
+    TOTPDevice.objects.filter(user=moderator).update(throttling_failure_timestamp=None)  # skip the wait
+    response = client.post(RECOVERY, {"code": totp_code(TOTPDevice.objects.get(user=moderator))})
+    assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
+    new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(set(new)) == 10 and not set(new) & set(old)
+    event = AuditEvent.objects.get(action="staff.2fa_recovery_codes_renewed")
+    assert event.actor_user == moderator and event.after == {"recovery_codes": 10}
+    client.post("/accounts/logout/")
+    assert password_only(moderator).post(VERIFY, {"code": new[0]}).status_code == 302
+    assert password_only(moderator).post(VERIFY, {"code": old[2]}).status_code == 400  # old codes retired

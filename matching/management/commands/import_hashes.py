@@ -2,7 +2,7 @@ import os
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             unit="B",
             unit_scale=True,
             desc="import",
-            file=self.stderr._out,
+            file=cast(TextIO, self.stderr._out),  # the stream itself: tqdm rewrites its line
             disable=options["no_progress"],
             mininterval=0.5,
         )

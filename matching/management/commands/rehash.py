@@ -1,5 +1,5 @@
 import time
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     def _follow(self, ids: list[int], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        with tqdm(total=len(ids), unit="report", file=self.stderr._out) as bar:
+        with tqdm(total=len(ids), unit="report", file=cast(TextIO, self.stderr._out)) as bar:
             while bar.n < len(ids) and time.monotonic() < deadline:
                 done = MatchReport.objects.filter(pk__in=ids, hash_version=HASH_VERSION).count()
                 bar.update(done - bar.n)
