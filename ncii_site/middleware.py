@@ -1,9 +1,7 @@
 from collections.abc import Callable
 
-from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 
 from ncii_site.api import json_error
 
@@ -27,14 +25,3 @@ class BodyLimitMiddleware:
         if length > limit:
             return json_error("too_large", f"The request body is larger than {limit} bytes.", 413)
         return self.get_response(request)
-
-
-class HubCSPMiddleware(CSPMiddleware):
-    """django-csp, with the report-only policy sent only where the enforced one is not (the
-    paths in CONTENT_SECURITY_POLICY's EXCLUDE_URL_PREFIXES: the Django admin)."""
-
-    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        excluded = tuple(settings.CONTENT_SECURITY_POLICY.get("EXCLUDE_URL_PREFIXES", ()))
-        if not request.path_info.startswith(excluded):
-            response._csp_exempt_ro = True  # type: ignore[attr-defined]
-        return super().process_response(request, response)

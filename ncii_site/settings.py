@@ -61,7 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "ncii_site.middleware.HubCSPMiddleware",  # early: its header reaches the other middleware's answers
+    "csp.middleware.CSPMiddleware",  # early: its header reaches the other middleware's answers
     "ncii_site.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,12 +188,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Content security policy (django-csp), enforced on every page but the Django admin: scripts
-# only from here and with the page's nonce, styles only from our stylesheets (no inline style,
-# so htmx is told not to inject its indicator style), images from here or data: URIs (the
-# enrolment QR code). The admin's own templates are not ours to keep clean, so under /admin/
-# the same policy is report-only (see HubCSPMiddleware). NCII_CSP_REPORT_URI, if set, is where
-# browsers report violations.
+# Content security policy (django-csp), enforced on every page, the Django admin's included:
+# scripts only from here and with the page's nonce (the admin's come from its static files),
+# styles only from our stylesheets (no inline style, so htmx is told not to inject its indicator
+# style), images from here or data: URIs (the enrolment QR code). NCII_CSP_REPORT_URI, if set,
+# is where browsers report violations.
 CSP_DIRECTIVES: dict[str, list[object]] = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
@@ -206,8 +205,7 @@ CSP_DIRECTIVES: dict[str, list[object]] = {
 }
 if os.environ.get("NCII_CSP_REPORT_URI"):
     CSP_DIRECTIVES["report-uri"] = [os.environ["NCII_CSP_REPORT_URI"]]
-CONTENT_SECURITY_POLICY = {"EXCLUDE_URL_PREFIXES": ["/admin/"], "DIRECTIVES": CSP_DIRECTIVES}
-CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
 
 # Request bodies. Every endpoint takes at most NCII_MAX_BODY_BYTES, except match reports,
 # which may carry a review image (base64 in JSON, or a multipart file): see BodyLimitMiddleware.

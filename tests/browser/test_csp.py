@@ -45,3 +45,23 @@ def test_the_dashboard_and_its_htmx_swaps_run_under_the_policy(page, live_server
     page.get_by_role("button", name="Dismiss").click()  # a decision, then the next item (or the queue)
     expect(page.locator(".messages")).to_contain_text(f"Item {item.pk} is now dismissed")
     assert violations == []
+
+
+def test_the_django_admin_runs_under_the_enforced_policy(page, live_server, violations):
+    admin = UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+    sign_in(page, live_server, "root")
+    pages = [
+        "/admin/",
+        "/admin/auth/user/?q=root",
+        f"/admin/auth/user/{admin.pk}/change/",
+        "/admin/auth/user/add/",
+        "/admin/auth/group/add/",
+        "/admin/audit/auditevent/",
+        "/admin/otp_totp/totpdevice/",
+    ]
+    for path in pages:
+        assert page.goto(live_server.url + path).status == 200, path
+    page.goto(f"{live_server.url}/admin/auth/user/{admin.pk}/change/")
+    page.locator("#id_groups_add_all").click()  # the admin's own script (SelectFilter2) runs
+    expect(page.locator("#id_groups_to option")).not_to_have_count(0)
+    assert violations == []
