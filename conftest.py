@@ -73,3 +73,18 @@ def caseworker(db):  # type: ignore[no-untyped-def]
     from tests.factories import UserFactory
 
     return UserFactory(username="cw", role="caseworker")
+
+
+@pytest.fixture
+def mod_client(moderator):  # type: ignore[no-untyped-def]
+    """A moderator's browser session, past both sign-in factors."""
+    from tests.staff_helpers import signed_in
+
+    return signed_in(moderator)
+
+
+@pytest.fixture
+def senior_client(senior):  # type: ignore[no-untyped-def]
+    from tests.staff_helpers import signed_in
+
+    return signed_in(senior)
