@@ -24,6 +24,7 @@ from audit.selectors import audit_chain_verify
 from matching.models import MatchReport
 from moderation.models import ReviewItem, ReviewItemReport
 from tests.factories import BankHashFactory, partner_with_keys
+from tests.integration.processes import CELERY_WORKER
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,21 +113,7 @@ class Stack:
             return 0
 
     def worker(self, name: str = "worker") -> None:
-        self.start(
-            name,
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ncii_site",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "--hostname",
-            f"{name}-{os.getpid()}@%h",
-        )
+        self.start(name, *CELERY_WORKER, "--loglevel=INFO", "--hostname", f"{name}-{os.getpid()}@%h")
 
     def beat(self) -> None:
         self.start(

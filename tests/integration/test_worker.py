@@ -3,7 +3,6 @@ Celery worker process of its own."""
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from moderation.services import review_decide
 from moderation.tasks import report_process
 from ncii_site.celery import app as celery_app
 from tests.factories import UserFactory, flip_bits, partner_with_keys, random_pdq
+from tests.integration.processes import CELERY_WORKER
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,20 +47,7 @@ def worker() -> Iterator[subprocess.Popen]:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ncii_site",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"it-{os.getpid()}@%h",
-        ],
+        [*CELERY_WORKER, "--loglevel=INFO", "--hostname", f"it-{os.getpid()}@%h"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
