@@ -11,14 +11,16 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from audit.services import Actor
 from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
-from cases.services import CaseAccessDenied, case_authenticate, case_withdraw
-from ncii_site.http import HtmxHttpRequest, permission_require, staff_login_required
+from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.services import CaseAccessDenied, case_withdraw
+from ncii_site.http import HtmxHttpRequest, client_ip, permission_require, staff_login_required
 from ncii_site.roles import WORK_CASE
 
 NEW_TEMPLATE = "cases/new.html"
@@ -89,6 +91,7 @@ def _hasher_config(assisted: bool) -> dict[str, Any]:
 
 
 @never_cache
+@sensitive_post_parameters("pin")
 @require_http_methods(["GET", "POST"])
 def case_check(request: HtmxHttpRequest) -> HttpResponse:
     form = CaseAccessForm(request.POST if request.method == "POST" else None)
@@ -101,6 +104,7 @@ def case_check(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("pin")
 @require_http_methods(["GET", "POST"])
 def case_withdraw_page(request: HtmxHttpRequest) -> HttpResponse:
     """Number + PIN, then a confirmation that posts them again with ``confirm``; only that
@@ -123,18 +127,33 @@ def _access_page(request: HtmxHttpRequest, template: str, form: CaseAccessForm) 
     return render(request, template, {"form": form}, status=400 if form.is_bound else 200)
 
 
+@sensitive_variables()  # the PIN is in here: keep every local out of error reports
 def _authenticated(request: HtmxHttpRequest, template: str, form: CaseAccessForm) -> Case | HttpResponse:
-    """The case, or the page refusing: throttled (shared with the case API, against PIN
-    guessing), or one message for an unknown case and a wrong PIN alike."""
+    """The case, or the page refusing: throttled per connection (shared with the case API),
+    locked by the PIN guard (per case number and per client, shared with the API too), or one
+    message for an unknown case and a wrong PIN alike."""
     throttle = CasePinThrottle()
     if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-        minutes = max(1, round((throttle.wait() or 60) / 60))
-        error = f"Too many attempts from this connection. Try again in about {minutes} minutes."
-        return render(request, template, {"form": _blank(form), "error": error}, status=429)
+        return _refused(request, template, form, _too_many(throttle.wait() or 60), 429)
     try:
-        return case_authenticate(number=form.cleaned_data["number"], pin=form.cleaned_data["pin"])
+        return case_authenticate_guarded(
+            case_number=form.cleaned_data["number"], pin=form.cleaned_data["pin"], client_ip=client_ip(request)
+        )
+    except PinFormatInvalid as exc:
+        return _refused(request, template, form, str(exc), 400)
+    except PinLocked as exc:
+        return _refused(request, template, form, _too_many(exc.retry_after), 429)
     except CaseAccessDenied as exc:
-        return render(request, template, {"form": _blank(form), "error": str(exc)}, status=403)
+        return _refused(request, template, form, str(exc), 403)
+
+
+def _too_many(wait_seconds: float) -> str:
+    minutes = max(1, round(wait_seconds / 60))
+    return f"Too many attempts. Try again in about {minutes} minutes."
+
+
+def _refused(request: HtmxHttpRequest, template: str, form: CaseAccessForm, error: str, status: int) -> HttpResponse:
+    return render(request, template, {"form": _blank(form), "error": error}, status=status)
 
 
 def _blank(form: CaseAccessForm) -> CaseAccessForm:

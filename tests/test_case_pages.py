@@ -264,3 +264,25 @@ def test_the_pages_need_csrf():
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE
+
+
+def test_wrong_pins_in_the_page_lock_the_case_number_across_connections_and_for_the_api(client):
+    """The PIN guard counts wrong PINs per case number: guesses spread over many addresses
+    lock it for the pages and the API alike, even for the right PIN."""
+    case, pin = new_case()
+    wrong_pin = "1" * 8 if pin != "1" * 8 else "2" * 8
+    for i in range(5):
+        response = client.post(CHECK, {"number": case.number, "pin": wrong_pin}, REMOTE_ADDR=f"203.0.113.{i}")
+        assert response.status_code == 403
+
+    locked = client.post(CHECK, {"number": case.number, "pin": pin}, REMOTE_ADDR="192.0.2.77")
+    api = client.post(
+        "/api/v1/cases/status",
+        {"caseNumber": case.number, "pin": pin},
+        content_type="application/json",
+        REMOTE_ADDR="192.0.2.78",
+    )
+
+    assert locked.status_code == 429 and "Too many attempts" in locked.content.decode()
+    assert case.number not in text(locked).replace(f'value="{case.number}"', "")  # no case facts shown
+    assert api.status_code == 429
