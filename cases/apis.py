@@ -16,6 +16,7 @@ from audit.services import Actor
 from cases.codes import PIN_DIGITS
 from cases.models import Case
 from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.selectors import case_protected_hash_count
 from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
 from matching.schema import HashValueField
 from matching.services import QualityTooLow, hash_input_validate
@@ -148,7 +149,7 @@ def case_status_out(case: Case) -> dict[str, Any]:
         "caseNumber": case.number,
         "status": case.status,
         "createdAt": case.created_at.isoformat(),
-        "hashCount": case.hash_links.count(),
+        "hashCount": case_protected_hash_count(case=case),
     }
 
 

@@ -31,6 +31,14 @@ def case_find_by_number(*, raw: str) -> Case | None:
     return Case.objects.filter(number=number).first() if number else None
 
 
+def case_protected_hash_count(*, case: Case) -> int:
+    """How many of the case's hashes it still protects: none once the case is withdrawn, and
+    not those withdrawn from it one by one."""
+    if case.status != Case.Status.ACTIVE:
+        return 0
+    return case.hash_links.filter(withdrawn_at__isnull=True).count()
+
+
 def case_get(*, case_id: int) -> Case | None:
     return Case.objects.filter(pk=case_id).first()
 

@@ -19,6 +19,7 @@ from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
 from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.selectors import case_protected_hash_count
 from cases.services import CaseAccessDenied, case_withdraw
 from ncii_site.http import HtmxHttpRequest, client_ip, permission_require, staff_login_required
 from ncii_site.roles import WORK_CASE
@@ -45,7 +46,7 @@ def _case_facts(case: Case) -> CaseFacts:
         number=case.number,
         status=case.status,
         status_label=Case.Status(case.status).label,
-        hash_count=case.hash_links.count(),
+        hash_count=case_protected_hash_count(case=case),
         created_at=case.created_at,
         withdrawn_at=case.withdrawn_at,
     )

@@ -286,3 +286,17 @@ def test_wrong_pins_in_the_page_lock_the_case_number_across_connections_and_for_
     assert locked.status_code == 429 and "Too many attempts" in locked.content.decode()
     assert case.number not in text(locked).replace(f'value="{case.number}"', "")  # no case facts shown
     assert api.status_code == 429
+
+
+def test_check_counts_only_the_hashes_the_case_still_protects(client):
+    from cases.services import case_hash_withdraw
+
+    case, pin = new_case(random_pdq(), random_pdq())
+    first = case.hash_links.order_by("pk").first()
+    case_hash_withdraw(case_id=case.pk, bank_hash_id=first.bank_hash_id, actor=Actor.system("test"), reason="dispute")
+
+    page = client.post(CHECK, {"number": case.number, "pin": pin}).content.decode()
+    api = client.post("/api/v1/cases/status", {"caseNumber": case.number, "pin": pin}, content_type="application/json")
+
+    assert "1 image and video" in page and "2 images" not in page
+    assert api.json()["hashCount"] == 1
