@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from cases.models import NOTE_MAX_CHARS
+from ncii_site.http import MAX_DB_ID
 
 REASON_MAX_CHARS = 4000
 
@@ -45,4 +46,4 @@ class ReasonForm(forms.Form):
 
 
 class HashWithdrawForm(ReasonForm):
-    bank_hash = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    bank_hash = forms.IntegerField(min_value=1, max_value=MAX_DB_ID, widget=forms.HiddenInput)

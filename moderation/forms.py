@@ -7,6 +7,7 @@ from matching.models import Partner
 from moderation.models import NoteVisibility, ReviewState
 from moderation.selectors import QueueFilters, reason_codes
 from moderation.services import BULK_DECISIONS, DECISIONS, NOTE_MAX_LENGTH
+from ncii_site.http import posted_id
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -107,8 +108,11 @@ def selection_parse(values: list[str]) -> dict[int, int | None]:
     ValueError for anything else."""
     chosen: dict[int, int | None] = {}
     for value in values:
-        item_id, _, version = value.partition(":")
-        chosen[int(item_id)] = int(version) if version else None
+        raw_id, _, version = value.partition(":")
+        item_id = posted_id(raw_id)
+        if item_id is None:
+            raise ValueError(f"Not an item: {raw_id!r}")
+        chosen[item_id] = int(version) if version else None
     return chosen
 
 

@@ -17,7 +17,7 @@ from matching.intake import report_retry
 from moderation.selectors import report_image_visible, reports_failed
 from moderation.wellbeing_selectors import day_start, wellbeing_get
 from moderation.wellbeing_services import RevealCapReached, image_reveal
-from ncii_site.http import StaffRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, posted_id, staff_login_required
 from ncii_site.roles import REVIEW
 
 
@@ -81,11 +81,10 @@ def failed_reports(request: StaffRequest) -> HttpResponse:
 
 
 def _retry(request: StaffRequest) -> HttpResponse:
-    report_id = request.POST.get("report", "")
-    visible = reports_failed(user=request.user).filter(pk=int(report_id)) if report_id.isdigit() else None
-    if not visible or not visible.exists():
+    report_id = posted_id(request.POST.get("report", ""))
+    if report_id is None or not reports_failed(user=request.user).filter(pk=report_id).exists():
         messages.error(request, "That report is not waiting for a retry.")
         return redirect("moderation:failed")
-    report_retry(report_id=int(report_id), actor=Actor.user(request.user))
+    report_retry(report_id=report_id, actor=Actor.user(request.user))
     messages.success(request, f"Report {report_id} is queued again.")
     return redirect("moderation:failed")

@@ -29,7 +29,7 @@ from moderation.services import (
     review_claim_next,
     review_claim_release,
 )
-from ncii_site.http import StaffRequest, permission_require, staff_login_required
+from ncii_site.http import StaffRequest, permission_require, posted_id, staff_login_required
 from ncii_site.roles import REVIEW, REVIEW_ESCALATED
 
 QUEUE_TEMPLATE = "moderation/queue.html"
@@ -120,12 +120,12 @@ def review_next(request: StaffRequest) -> HttpResponse:
 def _skipped(request: StaffRequest) -> int | None:
     """The item the moderator is moving on from (``skip``): its claim, if they hold it, goes
     back to the queue, and "next" is some other item."""
-    raw = request.POST.get("skip", "")
-    if not raw.isdigit():
+    item_id = posted_id(request.POST.get("skip", ""))
+    if item_id is None:
         return None
     with suppress(ClaimNotHeld, ItemNotFound):  # nothing to give back
-        review_claim_release(moderator=request_user(request), item_id=int(raw))
-    return int(raw)
+        review_claim_release(moderator=request_user(request), item_id=item_id)
+    return item_id
 
 
 def queue_for_next(user: User, state: str) -> Queue | None:

@@ -57,6 +57,18 @@ def client_ip(request: HttpRequest) -> str:
     return BaseThrottle().get_ident(request) or ""  # type: ignore[arg-type]
 
 
+MAX_DB_ID = 2**63 - 1  # the largest id a bigint column holds; past it drivers overflow
+
+
+def posted_id(raw: str) -> int | None:
+    """A database id as a form posts it (ASCII digits), or None: ``isdigit()`` alone accepts
+    "²", which ``int()`` refuses, and an id past 64 bits overflows the database driver."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_DB_ID else None
+
+
 T = TypeVar("T")
 
 

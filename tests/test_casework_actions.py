@@ -221,3 +221,12 @@ def test_withdrawing_a_hash_twice_is_409(cw_client, case):
 def test_an_unknown_action_is_400(cw_client, case):
     assert cw_client.post(case_url(case), {"action": "explode"}).status_code == 400
     assert cw_client.post(case_url(case), {}).status_code == 400
+
+
+@pytest.mark.parametrize("bank_hash", ["99999999999999999999999", "²", "-1"])
+def test_a_malformed_hash_id_is_refused_with_the_page_and_changes_nothing(cw_client, case, bank_hash):
+    before = changes()
+    data = {"action": "withdraw-hash", "bank_hash": bank_hash, "reason": "disputed"}
+    response = cw_client.post(case_url(case), data)
+    assert response.status_code == 400
+    assert changes() == before
