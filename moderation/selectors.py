@@ -227,12 +227,33 @@ def _one(rows: QuerySet[Any], aggregate: Aggregate) -> Subquery:
     return Subquery(rows.order_by().annotate(group=Value(1)).values("group").annotate(v=aggregate).values("v")[:1])
 
 
-def item_audit_trail(*, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
+def item_audit_trail(*, user: User, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
+    """The item's events and its visible reports' events. A partner's moderator reads the
+    reasons (decision notes) of their own partner's staff only: anyone else's may be internal
+    to the hub or addressed to another partner."""
     events = audit_list_for(object_type="moderation.reviewitem", object_id=item.pk)
     report_events = AuditEvent.objects.filter(
         object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids]
     )
-    return list((events | report_events).select_related("actor_user").order_by("seq"))
+    trail = list((events | report_events).select_related("actor_user").order_by("seq"))
+    partner_id = staff_partner_id(user)
+    if partner_id is not None:
+        own_staff = set(StaffProfile.objects.filter(partner_id=partner_id).values_list("user_id", flat=True))
+        for event in trail:
+            if event.actor_user_id not in own_staff:
+                event.reason = ""  # shown, never saved
+    return trail
+
+
+def item_note_for(*, user: User, item: ReviewItem, reports: list[MatchReport]) -> str:
+    """The last decision's note as this user may read it: all of it for hub staff; for a
+    partner's moderator only a note their partner received (on the reports they see) or one
+    their own partner's staff wrote."""
+    partner_id = staff_partner_id(user)
+    if partner_id is None or any(r.decision_note for r in reports):
+        return item.decision_note
+    own = StaffProfile.objects.filter(user_id=item.decided_by_id, partner_id=partner_id).exists()
+    return item.decision_note if item.decided_by_id and own else ""
 
 
 def queue_permission(state: str) -> str:

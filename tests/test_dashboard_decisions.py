@@ -267,3 +267,24 @@ def test_sign_in_lands_each_role_on_a_page_it_may_use(db, role, lands_on):
         assert response.redirect_chain[-1][0] == lands_on
     else:
         assert "Your role has no dashboard pages yet" in response.content.decode()  # a staff user with no role
+
+
+@pytest.mark.parametrize(
+    ("author", "visibility", "b_reads_it"),
+    [("a", "internal", False), ("a", "partner", False), ("hub", "internal", False), ("hub", "partner", True)],
+)
+def test_a_partner_moderator_reads_only_notes_meant_for_their_partner(db, author, visibility, b_reads_it):
+    """Partner A's moderator and the hub's decide a shared item; partner B's moderator sees the
+    note only when the hub shared it with the partners, in the decision panel and the trail."""
+    a, b = PartnerFactory(), PartnerFactory()
+    item = item_open(a, b)
+    deciders = {"a": UserFactory(role="moderator", partner=a), "hub": UserFactory(role="moderator")}
+    note = "Checked against the case; different person."
+    data = {"decision": "dismiss", "reason_code": "other", "note": note, "note_visibility": visibility, "version": 1}
+    assert signed_in(deciders[author]).post(item_url(item), data).status_code == 302
+
+    page = signed_in(UserFactory(role="moderator", partner=b)).get(item_url(item)).content.decode()
+    hub_page = signed_in(UserFactory(role="moderator")).get(item_url(item)).content.decode()
+
+    assert (note in page) is b_reads_it
+    assert note in hub_page  # hub staff read every note
