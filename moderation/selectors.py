@@ -252,8 +252,10 @@ def item_note_for(*, user: User, item: ReviewItem, reports: list[MatchReport]) -
     partner_id = staff_partner_id(user)
     if partner_id is None or any(r.decision_note for r in reports):
         return item.decision_note
+    if item.decided_by_id is None:
+        return ""
     own = StaffProfile.objects.filter(user_id=item.decided_by_id, partner_id=partner_id).exists()
-    return item.decision_note if item.decided_by_id and own else ""
+    return item.decision_note if own else ""
 
 
 def queue_permission(state: str) -> str:
