@@ -47,15 +47,23 @@ def report_enqueue(report_id: int) -> None:
 
 def idempotency_reserve(*, partner: Partner, key: str, digest: str) -> IdempotencyRecord | MatchReport:
     """Reserve the key before doing the work (committed at once), or return the report an
-    earlier request with this key made. A reservation abandoned by a crash is taken over."""
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                partner=partner, key=key, request_digest=digest, created_at=timezone.now()
-            )
-    except IntegrityError:
-        pass
-    existing = IdempotencyRecord.objects.select_related("report").get(partner=partner, key=key)
+    earlier request with this key made. A reservation abandoned by a crash is taken over; one
+    freed (its request refused) between our insert and our read is tried again."""
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    partner=partner, key=key, request_digest=digest, created_at=timezone.now()
+                )
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.select_related("report").filter(partner=partner, key=key).first()
+        if existing is not None:
+            return _idempotency_existing(existing, digest)
+    raise IdempotencyInFlight("A request with this Idempotency-Key is still being processed; retry shortly.")
+
+
+def _idempotency_existing(existing: IdempotencyRecord, digest: str) -> IdempotencyRecord | MatchReport:
     if existing.request_digest != digest:
         raise IdempotencyMismatch("This Idempotency-Key was already used with a different request.")
     if existing.state == IdempotencyRecord.State.DONE and existing.report is not None:

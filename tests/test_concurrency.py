@@ -114,6 +114,27 @@ def test_fifty_concurrent_identical_posts_create_exactly_one_report():
     assert AuditEvent.objects.filter(action="report.received").count() == 1
 
 
+def test_fifty_concurrent_refused_posts_with_one_key_get_a_refusal_never_a_server_error():
+    """Each refused request frees the key while others are reserving it: they answer 409 (in
+    flight) or the refusal itself, 422, and nothing is stored."""
+    _, keys = partner_with_keys("photoshare")
+    body = {"signalType": "ImagePDQ", "hashValue": "f" * 64, "contentId": "post-9"}  # matches nothing
+
+    def post():  # type: ignore[no-untyped-def]
+        return Client().post(
+            "/api/v1/matches",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {keys.api_key}",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
+
+    for _ in range(2):
+        responses = race(*[post for _ in range(50)])
+        assert {r.status_code for r in responses} <= {409, 422}, [r.content for r in responses]
+    assert MatchReport.objects.count() == 0 and IdempotencyRecord.objects.count() == 0
+
+
 def test_a_reopen_waits_for_triage_opening_an_item_for_the_same_content_and_is_refused():
     """Triage holds the item-choice lock while it opens an item; a reopen of a decided item
     about the same content waits for it, then sees that item and is refused: no twin items."""
