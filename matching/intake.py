@@ -187,7 +187,11 @@ def report_store(
 
 def report_from_feedback(*, partner: Partner, bank_hash: BankHash) -> MatchReport | None:
     """A StopNCII partner's PendingReview feedback: "we matched this". It enters review like a
-    hub API report without an image, once while the partner's earlier one is still open."""
+    hub API report without an image, once while the partner's earlier one is still open. As
+    there, only an active hash is reviewed: a withdrawn one is no one's to protect any more
+    (the feedback itself is still recorded)."""
+    if bank_hash.status != BankHash.Status.ACTIVE:
+        return None
     open_outcomes = [MatchReport.Outcome.PENDING, MatchReport.Outcome.ESCALATED]
     if MatchReport.objects.filter(partner=partner, bank_hash=bank_hash, outcome__in=open_outcomes).exists():
         return None

@@ -162,3 +162,15 @@ def test_an_expired_page_token_is_400(client, keys, settings):
     settings.NCII_EXCHANGE_TOKEN_MAX_AGE = -1
     response = client.get(FETCH, {"startTimestamp": "0", "pageSize": "1", "nextPageToken": token}, **headers)
     assert "expired" in assert_error(response, 400, "invalid_page_token")["detail"]
+
+
+@pytest.mark.parametrize(("status", "reviewed"), [(BankHash.Status.ACTIVE, 1), (BankHash.Status.WITHDRAWN, 0)])
+def test_pending_review_feedback_queues_a_review_only_for_an_active_hash(keys, status, reviewed):
+    """PendingReview enters review like POST /api/v1/matches, which matches active hashes
+    only: a hash its owner withdrew makes no moderator work, though the feedback is kept."""
+    bank_hash = BankHashFactory(status=status)
+    feedback = {"hashValue": bank_hash.value, "feedbackValue": "PendingReview", "tags": []}
+    response = call(keys, FEEDBACK, {"count": 1, "hashFeedbacks": [feedback]})
+    assert (response.status_code, response.json()) == (200, {"count": 1})
+    assert HashFeedback.objects.get().value == "PendingReview"
+    assert MatchReport.objects.filter(bank_hash=bank_hash).count() == reviewed
