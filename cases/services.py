@@ -63,7 +63,8 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
         pin_hash=make_password(pin),
         source=source,
     )
-    for item in hashes:
+    _bank_hashes_lock(hashes)
+    for item in sorted(hashes, key=lambda h: (h.signal_type, h.value)):
         bank_hash, _ = bank_hash_upsert(
             signal_type=item.signal_type, value=item.value, quality=item.quality, source=BankHash.Source.CASE
         )
@@ -78,6 +79,14 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
         after={"reference": case.reference, "hashes": len(hashes), "source": source},
     )
     return case, pin
+
+
+def _bank_hashes_lock(hashes: list[HashInput]) -> None:
+    """Lock the hashes already banked in id order, as withdrawals do, and create the rest in
+    value order, so cases sharing hashes can be created and withdrawn at once without
+    deadlocking."""
+    existing = BankHash.objects.filter(value__in=[h.value for h in hashes]).order_by("pk")
+    list(existing.select_for_update().values_list("pk", flat=True))
 
 
 @sensitive_variables("pin")  # kept out of error reports

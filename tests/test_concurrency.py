@@ -11,11 +11,21 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
+from audit.services import Actor
+from cases.services import HashInput, case_create, case_withdraw
 from matching.models import IdempotencyRecord, MatchReport
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport
 from moderation.services import DecisionRefused, review_claim_next, review_decide
 from moderation.triage import item_choice_lock, report_triage
-from tests.factories import BankHashFactory, PartnerFactory, UserFactory, item_open, partner_with_keys, report_for
+from tests.factories import (
+    BankHashFactory,
+    PartnerFactory,
+    UserFactory,
+    item_open,
+    partner_with_keys,
+    random_pdq,
+    report_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -165,3 +175,17 @@ def test_a_reopen_waits_for_triage_opening_an_item_for_the_same_content_and_is_r
     open_items = ReviewItem.objects.filter(bank_hash_id=decided.bank_hash_id, state__in=OPEN_STATES)
     assert list(open_items) == opened
     assert not AuditEvent.objects.filter(action="item.reopen").exists()
+
+
+def test_cases_sharing_hashes_created_and_withdrawn_at_once_never_deadlock():
+    shared = [random_pdq() for _ in range(30)]
+    existing, _ = case_create(hashes=[HashInput("ImagePDQ", v, 90) for v in shared[::2]], actor=Actor.system("t"))
+
+    def create(values: list[str]) -> Callable[[], Any]:
+        return lambda: case_create(hashes=[HashInput("ImagePDQ", v, 90) for v in values], actor=Actor.system("t"))
+
+    for _ in range(3):
+        results = race(
+            create(shared), create(shared[::-1]), lambda: case_withdraw(case_id=existing.pk, actor=Actor.system("t"))
+        )
+        assert not [r for r in results if isinstance(r, Exception)], results
