@@ -4,6 +4,7 @@ A batch is validated whole before anything is written, and written in one transa
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.intake import report_from_feedback
@@ -57,18 +58,25 @@ def exchange_feedback_submit(*, partner: Partner, items: list[FeedbackIn]) -> in
     targets = [_bank_hash_by_value(item.hash_value, i) for i, item in enumerate(items)]
     actor = Actor.partner(partner_id=partner.pk, name=partner.name)
     for bank_hash, item in zip(targets, items, strict=True):
-        feedback_record(bank_hash_id=bank_hash.pk, partner=partner, value=item.value, tags=item.tags, actor=actor)
-        if item.value == HashFeedback.Value.PENDING_REVIEW:
-            report_from_feedback(partner=partner, bank_hash=bank_hash)
+        _feedback_apply(bank_hash=bank_hash, partner=partner, item=item, actor=actor)
     return len(items)
+
+
+def _feedback_apply(*, bank_hash: BankHash, partner: Partner, item: FeedbackIn, actor: Actor) -> None:
+    feedback_record(bank_hash_id=bank_hash.pk, partner=partner, value=item.value, tags=item.tags, actor=actor)
+    if item.value == HashFeedback.Value.PENDING_REVIEW:
+        report_from_feedback(partner=partner, bank_hash=bank_hash)
 
 
 @transaction.atomic(durable=True)
 def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> int:
     """Add partner-sourced hashes to the bank (an existing record keeps its source and status)
-    and record the partner's feedback that came with each."""
+    and record the partner's feedback that came with each, PendingReview queueing review as
+    in SubmitFeedback. The records are stamped modified again just before the commit: a long
+    batch must not commit changes dated before the exchange's horizon has passed them."""
     normal = [(r, hash_normalise(r.signal_type, r.hash_value)) for r in records]
     actor = Actor.partner(partner_id=partner.pk, name=partner.name)
+    touched: list[int] = []
     for record, value in normal:
         bank_hash, created = bank_hash_upsert(
             signal_type=record.signal_type,
@@ -85,5 +93,7 @@ def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> 
             after={"signal_type": record.signal_type, "new": created},
         )
         for item in record.feedback:
-            feedback_record(bank_hash_id=bank_hash.pk, partner=partner, value=item.value, tags=item.tags, actor=actor)
+            _feedback_apply(bank_hash=bank_hash, partner=partner, item=item, actor=actor)
+        touched.append(bank_hash.pk)
+    BankHash.objects.filter(pk__in=touched).update(modified_at=timezone.now())
     return len(records)

@@ -174,3 +174,20 @@ def test_pending_review_feedback_queues_a_review_only_for_an_active_hash(keys, s
     assert (response.status_code, response.json()) == (200, {"count": 1})
     assert HashFeedback.objects.get().value == "PendingReview"
     assert MatchReport.objects.filter(bank_hash=bank_hash).count() == reviewed
+
+
+def test_pending_review_submitted_with_a_hash_queues_a_review_like_submit_feedback(keys):
+    value = random_pdq()
+    record = {"signalType": "ImagePDQ", "hashValue": value, "CSPFeedbacks": [{"feedbackValue": "PendingReview"}]}
+    response = call(keys, SUBMIT, {"count": 1, "hashRecords": [record]})
+    assert response.status_code == 200
+    assert MatchReport.objects.get().bank_hash == BankHash.objects.get(value=value)
+
+
+def test_a_submitted_batch_is_dated_as_it_commits_not_as_it_began(keys):
+    """Records stamped when the batch began could commit behind a walk's checkpoint and never
+    reach partners; every record of the batch is dated after all of the batch's work."""
+    records = [{"signalType": "ImagePDQ", "hashValue": random_pdq()} for _ in range(5)]
+    assert call(keys, SUBMIT, {"count": 5, "hashRecords": records}).status_code == 200
+    last_work = AuditEvent.objects.filter(action="hash.submitted").order_by("-seq").first().created_at
+    assert min(BankHash.objects.values_list("modified_at", flat=True)) >= last_work
