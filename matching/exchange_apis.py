@@ -21,7 +21,7 @@ from matching.exchange_services import (
 from matching.models import HashFeedback, PartnerKey, PartnerUsage
 from matching.schema import HashValueField
 from matching.signals import HashFormatError
-from matching.usage_services import usage_record
+from matching.usage_services import usage_record, usage_record_for_read
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.openapi import error_responses
 
@@ -97,7 +97,7 @@ class FetchHashesApi(ExchangeApi):
             page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
         except BadPageToken as exc:
             raise ApiError(code="invalid_page_token", detail=str(exc)) from None
-        usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.FETCH, records=len(page.records))
+        usage_record_for_read(partner=request_partner(request), kind=PartnerUsage.Kind.FETCH, records=len(page.records))
         return Response(
             {
                 "count": len(page.records),

@@ -2,15 +2,17 @@
 the day's counter row (an INSERT only for the day's first call), and the partner's last
 fetch time written at most once a minute. Counters are statistics, not changes, so no audit."""
 
+import logging
 from datetime import date, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from matching.models import Partner, PartnerUsage
 
 LAST_FETCH_RESOLUTION = timedelta(minutes=1)
+logger = logging.getLogger(__name__)
 
 
 def usage_record(*, partner: Partner, kind: str, records: int) -> None:
@@ -24,6 +26,17 @@ def usage_record(*, partner: Partner, kind: str, records: int) -> None:
             _usage_bump(partner_id=partner.pk, day=today, kind=kind, records=records)
     if kind == PartnerUsage.Kind.FETCH:
         _last_fetch_touch(partner)
+
+
+def usage_record_for_read(*, partner: Partner, kind: str, records: int) -> None:
+    """``usage_record`` after a read: a counter must never fail the call it counts, so when the
+    database cannot take the write (SQLite busy with another request's long batch) the call
+    goes uncounted, with a warning."""
+    try:
+        with transaction.atomic():
+            usage_record(partner=partner, kind=kind, records=records)
+    except OperationalError:
+        logger.warning("Usage of partner %s not counted: the database was busy.", partner.pk)
 
 
 def _usage_bump(*, partner_id: int, day: date, kind: str, records: int) -> int:

@@ -136,3 +136,27 @@ def test_a_partner_with_no_activity_has_zeros_and_no_rates():
     assert usage.total.calls == {"fetch": 0, "feedback": 0, "submit": 0}
     assert usage.total.reports == 0
     assert (usage.total.confirm_rate, usage.total.dismiss_rate, usage.total.mismatch_rate) == (None, None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fetch_is_answered_uncounted_when_the_database_cannot_take_the_counter(client):
+    """SQLite, the embedded default, has one writer at a time: while another request holds a
+    long write, a fetch (a read) still answers; only its usage count is skipped."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the single-writer lock is SQLite's")
+    import sqlite3
+
+    _, keys = partner_with_keys("acme")
+    BankHashFactory()
+    other_writer = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA busy_timeout = 200")  # not 20 s, for the test's sake
+    other_writer.execute("BEGIN IMMEDIATE")
+    try:
+        response = fetch(client, keys)
+    finally:
+        other_writer.execute("ROLLBACK")
+        other_writer.close()
+        connection.connection.execute(f"PRAGMA busy_timeout = {connection.settings_dict['OPTIONS']['timeout'] * 1000}")
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert not PartnerUsage.objects.exists()
