@@ -214,3 +214,17 @@ def test_new_recovery_codes_need_a_current_authenticator_code_and_retire_the_old
     client.post("/accounts/logout/")
     assert password_only(moderator).post(VERIFY, {"code": new[0]}).status_code == 302
     assert password_only(moderator).post(VERIFY, {"code": old[2]}).status_code == 400  # old codes retired
+
+
+def test_the_admin_role_cannot_make_anyone_a_superuser_or_grant_single_permissions(db):
+    admin_user = UserFactory(role="admin", is_staff=True)
+    client = signed_in(admin_user)
+    url = f"/admin/auth/user/{admin_user.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    form = {"username": admin_user.username, "is_active": "on", "is_staff": "on", "is_superuser": "on"}
+    form |= {"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+    form["groups"] = [g.pk for g in admin_user.groups.all()]
+    assert client.post(url, form).status_code == 302
+    admin_user.refresh_from_db()
+    assert not admin_user.is_superuser and admin_user.has_perm("auth.change_user")
