@@ -238,7 +238,7 @@ def item_audit_trail(*, user: User, item: ReviewItem, report_ids: list[int]) -> 
     trail = list((events | report_events).select_related("actor_user").order_by("seq"))
     partner_id = staff_partner_id(user)
     if partner_id is not None:
-        own_staff = set(StaffProfile.objects.filter(partner_id=partner_id).values_list("user_id", flat=True))
+        own_staff = _partner_staff_ids(partner_id)
         for event in trail:
             if event.actor_user_id not in own_staff:
                 event.reason = ""  # shown, never saved
@@ -252,10 +252,11 @@ def item_note_for(*, user: User, item: ReviewItem, reports: list[MatchReport]) -
     partner_id = staff_partner_id(user)
     if partner_id is None or any(r.decision_note for r in reports):
         return item.decision_note
-    if item.decided_by_id is None:
-        return ""
-    own = StaffProfile.objects.filter(user_id=item.decided_by_id, partner_id=partner_id).exists()
-    return item.decision_note if own else ""
+    return item.decision_note if item.decided_by_id in _partner_staff_ids(partner_id) else ""
+
+
+def _partner_staff_ids(partner_id: int) -> set[int]:
+    return set(StaffProfile.objects.filter(partner_id=partner_id).values_list("user_id", flat=True))
 
 
 def queue_permission(state: str) -> str:
