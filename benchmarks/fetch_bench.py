@@ -50,7 +50,8 @@ def seed(rows: int, seed_value: int) -> tuple[int, int]:
     """Creates the bank; returns (bank hashes, feedback rows)."""
     from django.db import transaction
 
-    from matching.models import BankHash, HashFeedback, Partner
+    from matching.models import BankHash, HashFeedback
+    from partners.models import Partner
 
     rng = np.random.default_rng(seed_value)
     partners = Partner.objects.bulk_create(
@@ -166,7 +167,8 @@ def walk(page_size: int, cap_s: float) -> dict:
 def cleanup() -> None:
     from django.db import connection
 
-    from matching.models import BankHash, HashFeedback, Partner
+    from matching.models import BankHash, HashFeedback
+    from partners.models import Partner
 
     with connection.cursor() as cursor:
         for model in (HashFeedback, BankHash):

@@ -229,7 +229,7 @@ def bench(stack: Stack, args: argparse.Namespace) -> None:
 
     from audit.services import Actor
     from matching.models import BankHash
-    from matching.services import partner_create
+    from partners.services import partner_create
 
     _, keys = partner_create(name="bench", actor=Actor.system("bench"))
     plain = [secrets.token_hex(32) for _ in range(args.reports)]

@@ -37,10 +37,11 @@ from django.utils import timezone  # noqa: E402
 
 from audit.models import AuditEvent  # noqa: E402
 from cases.models import Case  # noqa: E402
-from matching.models import BankHash, MatchReport, Partner, PartnerUsage  # noqa: E402
-from matching.selectors import partner_list_admin, partner_usage_get  # noqa: E402
-from moderation.metrics import FIGURES, metrics_compute  # noqa: E402
+from hub.metrics import FIGURES, metrics_compute  # noqa: E402
+from matching.models import BankHash, MatchReport  # noqa: E402
 from moderation.models import ReviewItem  # noqa: E402
+from partners.models import Partner, PartnerUsage  # noqa: E402
+from partners.selectors import partner_list_admin, partner_usage_get  # noqa: E402
 
 BATCH = 10_000
 SPAN = timedelta(days=730)

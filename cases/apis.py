@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 from audit.services import Actor
 from cases.codes import PIN_DIGITS
 from cases.models import Case
-from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.pin_guard import case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
-from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
+from cases.services import HashInput, case_create, case_withdraw
 from matching.schema import HashValueField
-from matching.services import QualityTooLow, hash_input_validate
-from matching.signals import HashFormatError, SignalType
+from matching.services import hash_input_validate
+from matching.signals import SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+from ncii_site.errors import DomainError
 from ncii_site.http import client_ip
 from ncii_site.openapi import error_responses
 from ncii_site.roles import WORK_CASE
@@ -53,8 +54,8 @@ def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
             value, quality = hash_input_validate(
                 signal_type=item["signalType"], value=item["hashValue"], quality=item.get("quality")
             )
-        except (HashFormatError, QualityTooLow) as exc:
-            raise ApiError(code="invalid_hash", detail=f"hashes.{i}: {exc}") from None
+        except DomainError as exc:  # says which hash
+            raise DomainError(f"hashes.{i}: {exc}", code=exc.code, status=exc.status) from None
         if (item["signalType"], value) in seen:
             raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: the same hash is listed twice.")
         seen.add((item["signalType"], value))
@@ -128,20 +129,11 @@ class CaseAccessInput(StrictSerializer):
 def _case_from(request: Request) -> Case:
     data = CaseAccessInput(data=request.data)
     data.is_valid(raise_exception=True)
-    try:
-        return case_authenticate_guarded(
-            case_number=data.validated_data["caseNumber"],
-            pin=data.validated_data["pin"],
-            client_ip=client_ip(request),
-        )
-    except PinFormatInvalid as exc:
-        raise ApiError(code="invalid_pin_format", detail=str(exc)) from None
-    except PinLocked as exc:
-        raise ApiError(
-            code="too_many_attempts", detail=str(exc), status_code=429, retry_after=exc.retry_after
-        ) from None
-    except CaseAccessDenied as exc:
-        raise ApiError(code="case_access_denied", detail=str(exc), status_code=403) from None
+    return case_authenticate_guarded(
+        case_number=data.validated_data["caseNumber"],
+        pin=data.validated_data["pin"],
+        client_ip=client_ip(request),
+    )
 
 
 def case_status_out(case: Case) -> dict[str, Any]:

@@ -30,13 +30,12 @@ from cases.selectors import (
     disputed_hash_list,
 )
 from cases.services import (
-    NoteInvalid,
-    WithdrawRefused,
     case_hash_withdraw,
     case_note_add,
     case_view_record,
     case_withdraw,
 )
+from ncii_site.errors import DomainError
 from ncii_site.http import StaffRequest, permission_require, post_action, staff_login_required
 from ncii_site.roles import WORK_CASE
 
@@ -110,7 +109,7 @@ def _note_add(request: StaffRequest, case: Case) -> HttpResponse:
     if form.is_valid():
         try:
             case_note_add(case_id=case.pk, author=_user(request), body=form.cleaned_data["body"])
-        except NoteInvalid as exc:
+        except DomainError as exc:
             form.add_error("body", str(exc))
     if request.htmx:
         return _notes_fragments(request, case, form if form.errors else NoteForm())
@@ -159,8 +158,8 @@ def _hash_withdraw(request: StaffRequest, case: Case) -> HttpResponse:
         case_hash_withdraw(case_id=case.pk, bank_hash_id=data["bank_hash"], actor=actor, reason=data["reason"])
     except CaseHash.DoesNotExist:
         raise Http404("That hash is not part of this case.") from None
-    except WithdrawRefused as exc:
-        return _case_page(request, case, status=409, error=str(exc))
+    except DomainError as exc:
+        return _case_page(request, case, status=exc.status, error=str(exc))
     messages.success(request, "The hash is withdrawn from this case.")
     return redirect(_case_url(case, f"hash-{data['bank_hash']}"))
 

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from cases.codes import PIN_DIGITS, case_number_normalise, pin_is_well_formed
 from cases.models import Case
 from cases.services import CaseAccessDenied, case_authenticate
+from ncii_site.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +25,21 @@ _PREFIX = "ncii:pin-guard"
 _MAX_DOUBLINGS = 32  # the cap is reached long before; keeps 2**n small
 
 
-class PinFormatInvalid(ValueError):
+class PinFormatInvalid(DomainError, ValueError):
     """The PIN is not 8 digits: refused before the database or the counters are touched."""
 
+    code = "invalid_pin_format"
+    status = 400
 
-class PinLocked(Exception):
+
+class PinLocked(DomainError):
     """Too many wrong PINs for this case number or from this client; try again later."""
 
+    code = "too_many_attempts"
+    status = 429
+
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__(f"Too many wrong attempts. Try again in {retry_after} seconds.")
+        super().__init__(f"Too many wrong attempts. Try again in {retry_after} seconds.", retry_after=retry_after)
         self.retry_after = retry_after
 
 

@@ -12,6 +12,7 @@ from cases.codes import case_number_generate, case_reference_generate, pin_gener
 from cases.models import NOTE_MAX_CHARS, Case, CaseHash, CaseNote
 from matching.models import BankHash
 from matching.services import bank_hash_touch, bank_hash_upsert
+from ncii_site.errors import DomainError, ReasonRequired
 
 # A fixed hash to check wrong case numbers against, so "no such case" costs the same time
 # as "wrong PIN".
@@ -26,20 +27,24 @@ class HashInput:
     quality: int | None
 
 
-class CaseAccessDenied(Exception):
+class CaseAccessDenied(DomainError):
     """Unknown case number or wrong PIN: deliberately indistinguishable."""
 
+    code = "case_access_denied"
+    status = 403
 
-class ReasonRequired(ValueError):
-    """Staff must say why they withdraw; nothing was written."""
 
-
-class NoteInvalid(ValueError):
+class NoteInvalid(DomainError, ValueError):
     """An empty or over-long note; nothing was written."""
 
+    code = "invalid_note"
+    status = 400
 
-class WithdrawRefused(Exception):
+
+class WithdrawRefused(DomainError):
     """Already withdrawn (the hash from the case, or the whole case); nothing was written."""
+
+    code = "already_withdrawn"
 
 
 def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) -> None:

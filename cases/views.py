@@ -18,9 +18,10 @@ from audit.services import Actor
 from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
-from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.pin_guard import case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
-from cases.services import CaseAccessDenied, case_withdraw
+from cases.services import case_withdraw
+from ncii_site.errors import DomainError
 from ncii_site.http import HtmxHttpRequest, client_ip, permission_require, staff_login_required
 from ncii_site.roles import WORK_CASE
 
@@ -140,12 +141,9 @@ def _authenticated(request: HtmxHttpRequest, template: str, form: CaseAccessForm
         return case_authenticate_guarded(
             case_number=form.cleaned_data["number"], pin=form.cleaned_data["pin"], client_ip=client_ip(request)
         )
-    except PinFormatInvalid as exc:
-        return _refused(request, template, form, str(exc), 400)
-    except PinLocked as exc:
-        return _refused(request, template, form, _too_many(exc.retry_after), 429)
-    except CaseAccessDenied as exc:
-        return _refused(request, template, form, str(exc), 403)
+    except DomainError as exc:
+        message = _too_many(exc.retry_after) if exc.retry_after is not None else str(exc)
+        return _refused(request, template, form, message, exc.status)
 
 
 def _too_many(wait_seconds: float) -> str:

@@ -17,15 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner
-from matching.images import ImageRefused
-from matching.intake import IdempotencyInFlight, IdempotencyMismatch, NoBankMatch, report_ingest
+from matching.intake import report_ingest
 from matching.models import MatchReport
 from matching.schema import HashValueField
 from matching.selectors import bank_matches_many, report_get_for_partner
-from matching.signals import HashFormatError, SignalType, hash_normalise
+from matching.signals import SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 from ncii_site.openapi import error_responses
+from partners.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner
 
 SIGNAL_TYPES = [s.value for s in SignalType]
 
@@ -94,21 +93,6 @@ class ReviewImageField(serializers.Field):
         return None
 
 
-_IMAGE_STATUS = {"image_too_large": 413, "unsupported_image": 415, "corrupt_image": 422}
-
-
-def _intake_error(exc: Exception) -> ApiError:
-    if isinstance(exc, ImageRefused):
-        return ApiError(code=exc.code, detail=exc.detail, status_code=_IMAGE_STATUS[exc.code])
-    code, status_code = {
-        HashFormatError: ("invalid_hash", 400),
-        NoBankMatch: ("no_bank_match", 422),
-        IdempotencyMismatch: ("idempotency_mismatch", 422),
-        IdempotencyInFlight: ("idempotency_in_flight", 409),
-    }[type(exc)]
-    return ApiError(code=code, detail=str(exc), status_code=status_code)
-
-
 class MatchOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=MatchReport.Status.values)
@@ -168,18 +152,15 @@ class MatchCreateApi(PartnerApi):
         if key is not None and len(key) > 255:
             raise ApiError(code="invalid", detail="Idempotency-Key is at most 255 characters.")
         fields = data.validated_data
-        try:
-            report, _ = report_ingest(
-                partner=request_partner(request),
-                signal_type=fields["signalType"],
-                hash_value=fields["hashValue"],
-                content_id=fields["contentId"],
-                context=fields.get("context", ""),
-                image=fields.get("image"),
-                idempotency_key=key,
-            )
-        except (HashFormatError, NoBankMatch, IdempotencyMismatch, IdempotencyInFlight, ImageRefused) as exc:
-            raise _intake_error(exc) from None
+        report, _ = report_ingest(
+            partner=request_partner(request),
+            signal_type=fields["signalType"],
+            hash_value=fields["hashValue"],
+            content_id=fields["contentId"],
+            context=fields.get("context", ""),
+            image=fields.get("image"),
+            idempotency_key=key,
+        )
         return Response(report_out(report), status=status.HTTP_202_ACCEPTED)
 
 
@@ -229,10 +210,7 @@ class LookupApi(PartnerApi):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         signal_type, raw = data.validated_data["signalType"], data.validated_data["hashes"]
-        try:
-            values = [hash_normalise(signal_type, v) for v in raw]
-        except HashFormatError as exc:
-            raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        values = [hash_normalise(signal_type, v) for v in raw]
         matches = bank_matches_many(signal_type=signal_type, values=values)
         results = [
             {

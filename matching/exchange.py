@@ -12,12 +12,14 @@ from django.db.models import Prefetch, Q
 from matching.horizon import change_horizon
 from matching.models import BankHash, HashFeedback
 from matching.selectors import feedback_source_name
+from ncii_site.errors import DomainError
 
 _TOKEN_SALT = "ncii.exchange.page"  # noqa: S105 - a signing salt, not a secret
 
 
-class BadPageToken(ValueError):
-    pass
+class BadPageToken(DomainError, ValueError):
+    code = "invalid_page_token"
+    status = 400
 
 
 @dataclass(frozen=True)

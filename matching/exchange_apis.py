@@ -8,22 +8,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication, request_partner
-from matching.exchange import BadPageToken, fetch_page
+from matching.exchange import fetch_page
 from matching.exchange_services import (
     FeedbackIn,
     HashRecordIn,
-    UnknownHash,
     exchange_feedback_submit,
     exchange_hashes_submit,
     signal_type_parse,
 )
-from matching.models import HashFeedback, PartnerKey, PartnerUsage
+from matching.models import HashFeedback
 from matching.schema import HashValueField
-from matching.signals import HashFormatError
-from matching.usage_services import usage_record, usage_record_for_read
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.openapi import error_responses
+from partners.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication, request_partner
+from partners.models import PartnerKey, PartnerUsage
+from partners.usage import usage_record, usage_record_for_read
 
 MAX_BATCH = 1000
 
@@ -93,10 +92,7 @@ class FetchHashesApi(ExchangeApi):
         if size < 1:
             raise ApiError(code="invalid", detail="pageSize must be at least 1.")
         size = min(size, settings.NCII_EXCHANGE_MAX_PAGE_SIZE)
-        try:
-            page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
-        except BadPageToken as exc:
-            raise ApiError(code="invalid_page_token", detail=str(exc)) from None
+        page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
         usage_record_for_read(partner=request_partner(request), kind=PartnerUsage.Kind.FETCH, records=len(page.records))
         return Response(
             {
@@ -172,12 +168,7 @@ class SubmitFeedbackApi(ExchangeApi):
         data.is_valid(raise_exception=True)
         raw = data.validated_data["hashFeedbacks"]
         items = [FeedbackIn(f["hashValue"], f["feedbackValue"], list(f["tags"])) for f in raw]
-        try:
-            count = exchange_feedback_submit(partner=request_partner(request), items=items)
-        except HashFormatError as exc:
-            raise ApiError(code="invalid_hash", detail=str(exc)) from None
-        except UnknownHash as exc:
-            raise ApiError(code="unknown_hash", detail=str(exc), status_code=404) from None
+        count = exchange_feedback_submit(partner=request_partner(request), items=items)
         usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.FEEDBACK, records=count)
         return Response({"count": count})
 
@@ -189,11 +180,8 @@ class SubmitHashesApi(ExchangeApi):
     def post(self, request: Request) -> Response:
         data = SubmitHashesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            records = [_record_in(r) for r in data.validated_data["hashRecords"]]
-            count = exchange_hashes_submit(partner=request_partner(request), records=records)
-        except HashFormatError as exc:
-            raise ApiError(code="invalid_hash", detail=str(exc)) from None
+        records = [_record_in(r) for r in data.validated_data["hashRecords"]]
+        count = exchange_hashes_submit(partner=request_partner(request), records=records)
         usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.SUBMIT, records=count)
         return Response({"count": count})
 

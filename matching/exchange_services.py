@@ -8,13 +8,16 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.intake import report_from_feedback
-from matching.models import BankHash, HashFeedback, Partner
+from matching.models import BankHash, HashFeedback
 from matching.services import bank_hash_upsert, feedback_record
 from matching.signals import HashFormatError, SignalType, hash_normalise, signal_type_for_length
+from ncii_site.errors import DomainError
+from partners.models import Partner
 
 
-class UnknownHash(LookupError):
-    pass
+class UnknownHash(DomainError, LookupError):
+    code = "unknown_hash"
+    status = 404
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import imagehash
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from matching.pdq import pdq_hex
+from ncii_site.errors import DomainError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 DERIVATIVE_SIDE = 512
@@ -21,10 +22,15 @@ DERIVATIVE_QUALITY = 85
 HASH_VERSION = 1
 
 
-class ImageRefused(ValueError):
+class ImageRefused(DomainError, ValueError):
+    """An upload that is not a review image the hub takes; its code says why."""
+
+    code = "image_refused"
+    status = 422
+    STATUS = {"image_too_large": 413, "unsupported_image": 415, "corrupt_image": 422}
+
     def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code, self.detail = code, detail
+        super().__init__(detail, code=code, status=self.STATUS.get(code, 422))
 
 
 @dataclass(frozen=True)

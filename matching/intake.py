@@ -18,21 +18,25 @@ from audit.services import Actor, audit_record, audit_record_atomic
 from matching.crypto import image_decrypt, image_encrypt
 from matching.hamming import hamming_distance
 from matching.images import HASH_VERSION, ProcessedImage, derivative_hashes, review_image_process
-from matching.models import BankHash, IdempotencyRecord, MatchReport, Partner, ReviewImage
+from matching.models import BankHash, IdempotencyRecord, MatchReport, ReviewImage
 from matching.selectors import bank_match_best
 from matching.signals import SignalType, hash_normalise
+from ncii_site.errors import DomainError
+from partners.models import Partner
 
 
-class NoBankMatch(Exception):
-    pass
+class NoBankMatch(DomainError):
+    code = "no_bank_match"
+    status = 422
 
 
-class IdempotencyMismatch(Exception):
-    pass
+class IdempotencyMismatch(DomainError):
+    code = "idempotency_mismatch"
+    status = 422
 
 
-class IdempotencyInFlight(Exception):
-    pass
+class IdempotencyInFlight(DomainError):
+    code = "idempotency_in_flight"
 
 
 def _request_digest(**fields: Any) -> str:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema_field
 
 from ncii_site.api import StrictCharField
@@ -23,25 +22,3 @@ class HashValueField(StrictCharField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=64, **kwargs)
-
-
-class PartnerBearerScheme(OpenApiAuthenticationExtension):
-    target_class = "matching.auth.PartnerBearerAuthentication"
-    name = "PartnerApiKey"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "http", "scheme": "bearer", "description": "The partner's hub API key."}
-
-
-class StopNCIIScheme(OpenApiAuthenticationExtension):
-    target_class = "matching.auth.StopNCIIKeyAuthentication"
-    name = ["StopNCIISubscriptionKey", "StopNCIIFunctionKey"]
-
-    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[str]]]:
-        return [{"StopNCIISubscriptionKey": [], "StopNCIIFunctionKey": []}]
-
-    def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
-        return [
-            {"type": "apiKey", "in": "header", "name": "Ocp-Apim-Subscription-Key"},
-            {"type": "apiKey", "in": "header", "name": "x-functions-key"},
-        ]

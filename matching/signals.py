@@ -3,6 +3,8 @@
 import re
 from enum import StrEnum
 
+from ncii_site.errors import DomainError
+
 
 class SignalType(StrEnum):
     PDQ = "ImagePDQ"
@@ -13,8 +15,9 @@ HEX_LENGTH = {SignalType.PDQ: 64, SignalType.MD5: 32}
 _HEX = re.compile(r"[0-9a-f]+")
 
 
-class HashFormatError(ValueError):
-    pass
+class HashFormatError(DomainError, ValueError):
+    code = "invalid_hash"
+    status = 400
 
 
 def signal_type_for_length(value: str) -> SignalType | None:

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 from moderation.forms import BulkDecisionForm, selection_parse
 from moderation.models import NoteVisibility, ReviewItem, ReviewState
 from moderation.selectors import items_for_bulk, reason_label
-from moderation.services import DECISIONS, ReasonRequired, decision_reason_clean, review_decide_bulk
+from moderation.services import DECISIONS, decision_reason_clean, review_decide_bulk
 from moderation.views import request_user
+from ncii_site.errors import DomainError
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
@@ -53,8 +54,8 @@ def _bulk_post(request: StaffRequest, items: list[ReviewItem], chosen: dict[int,
     visibility = data["note_visibility"] or NoteVisibility.INTERNAL
     try:
         decision_reason_clean(code=data["reason_code"], note=data["note"], visibility=visibility)
-    except ReasonRequired as exc:
-        return _page(request, "choose", items=items, form=form, error=str(exc), status=400)
+    except DomainError as exc:
+        return _page(request, "choose", items=items, form=form, error=str(exc), status=exc.status)
     summary = {
         "reason": reason_label(data["reason_code"]),
         "visibility": NoteVisibility(visibility).label,

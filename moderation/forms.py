@@ -3,11 +3,11 @@
 from django import forms
 from django.http import QueryDict
 
-from matching.models import Partner
 from moderation.models import NoteVisibility, ReviewState
 from moderation.selectors import QueueFilters, reason_codes
 from moderation.services import BULK_DECISIONS, DECISIONS, NOTE_MAX_LENGTH
 from ncii_site.http import posted_id
+from partners.models import Partner
 
 AGE_CHOICES = [
     ("", "Any age"),

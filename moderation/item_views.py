@@ -34,10 +34,6 @@ from moderation.selectors import (
 from moderation.services import (
     DECISIONS,
     ClaimNotHeld,
-    DecisionRefused,
-    ItemNotFound,
-    NotPermitted,
-    ReasonRequired,
     review_claim_extend,
     review_claim_next,
     review_claim_release,
@@ -46,6 +42,7 @@ from moderation.services import (
 from moderation.views import QUEUES, Queue, queue_for_next, request_user
 from moderation.wellbeing_selectors import wellbeing_get
 from moderation.wellbeing_views import exposure_for
+from ncii_site.errors import DomainError, NotFound
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import REVIEW
 
@@ -71,13 +68,6 @@ def _visible_item(request: StaffRequest, item_id: int) -> ReviewItem:
 
 # --- decisions ----------------------------------------------------------------------------
 
-# Refusals: nothing was written. A missing item is a 404, raised, not shown in the panel.
-REFUSAL_STATUS: dict[type[Exception], int] = {
-    ReasonRequired: 400,
-    NotPermitted: 403,
-    DecisionRefused: 409,
-}
-
 
 def _item_decide(request: StaffRequest, item: ReviewItem) -> HttpResponse:
     form = DecisionForm(request.POST)
@@ -94,11 +84,10 @@ def _item_decide(request: StaffRequest, item: ReviewItem) -> HttpResponse:
             note_visibility=data["note_visibility"] or NoteVisibility.INTERNAL,
             expected_version=data["version"],
         )
-    except ItemNotFound as exc:
-        raise Http404(str(exc)) from exc
-    except tuple(REFUSAL_STATUS) as exc:
-        status = next(code for cls, code in REFUSAL_STATUS.items() if isinstance(exc, cls))
-        return _item_refused(request, item.pk, error=str(exc), status=status)
+    except NotFound:
+        raise  # a 404 page (ncii_site.middleware), not a message in the panel
+    except DomainError as exc:  # refused: nothing was written
+        return _item_refused(request, item.pk, error=str(exc), status=exc.status)
     return _item_decided(request, decided, came_from=item.state, and_next=data["and_next"])
 
 
@@ -200,10 +189,8 @@ def claim_extend(request: StaffRequest, item_id: int) -> HttpResponse:
     error, status = "", 200
     try:
         review_claim_extend(moderator=request_user(request), item_id=item_id)
-    except ItemNotFound as exc:
-        raise Http404(str(exc)) from exc
     except ClaimNotHeld as exc:
-        error, status = str(exc), 409
+        error, status = str(exc), exc.status
     if not request.htmx:
         messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or "Claim extended.")
         return redirect("moderation:item", item_id=item_id)
@@ -225,11 +212,9 @@ def claim_release(request: StaffRequest, item_id: int) -> HttpResponse:
     beacon = request.POST.get("beacon") == "1"
     try:
         review_claim_release(moderator=request_user(request), item_id=item_id)
-    except ItemNotFound as exc:
-        raise Http404(str(exc)) from exc
     except ClaimNotHeld as exc:
         if beacon:
-            return HttpResponse(status=409)
+            return HttpResponse(status=exc.status)
         messages.error(request, str(exc))
         return redirect("moderation:item", item_id=item_id)
     if beacon:

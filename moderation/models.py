@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from matching.models import BankHash, MatchReport, Partner
+from matching.models import BankHash, MatchReport
+from partners.models import Partner
 
 
 class ReviewState(models.TextChoices):

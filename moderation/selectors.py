@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
-from matching.models import HashFeedback, MatchReport, Partner, ReviewImage
+from matching.models import HashFeedback, MatchReport, ReviewImage
 from moderation.models import (
     ALLOWED_TRANSITIONS,
     ReviewItem,
@@ -18,6 +18,7 @@ from moderation.models import (
     StaffProfile,
 )
 from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
+from partners.models import Partner
 
 QUEUE_ORDER = ("-priority", "opened_at", "pk")  # what "review next" takes first
 SORTS = {

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from matching.models import HashFeedback, MatchReport, Partner
+from matching.models import HashFeedback, MatchReport
 from matching.services import feedback_record
 from moderation.models import (
     ALLOWED_TRANSITIONS,
@@ -25,26 +25,29 @@ from moderation.selectors import (
     staff_partner_id,
 )
 from moderation.triage import ITEM, OUTCOME_FOR, item_choice_lock, item_open_matching
+from ncii_site.errors import DomainError, NotFound, ReasonRequired
+from partners.models import Partner
 
 
-class ItemNotFound(Exception):
+class ItemNotFound(NotFound):
     """No such item, or not one this moderator may see (deliberately the same)."""
 
 
-class DecisionRefused(Exception):
+class DecisionRefused(DomainError):
     """Not allowed from the item's current state, or lost a race: nothing was written."""
 
-
-class NotPermitted(Exception):
-    pass
+    code = "decision_refused"
 
 
-class ReasonRequired(ValueError):
-    pass
+class NotPermitted(DomainError):
+    code = "forbidden"
+    status = 403
 
 
-class ClaimNotHeld(Exception):
+class ClaimNotHeld(DomainError):
     """The moderator does not hold this item's claim: nothing was changed."""
+
+    code = "claim_not_held"
 
 
 DECISIONS = {
@@ -287,8 +290,9 @@ def _answer_reports(*, item: ReviewItem, moderator: User, reason: DecisionReason
 BULK_DECISIONS = ("confirm", "dismiss", "escalate")
 
 
-class BulkTooLarge(ValueError):
-    pass
+class BulkTooLarge(DomainError, ValueError):
+    code = "too_many_items"
+    status = 400
 
 
 @dataclass(frozen=True)

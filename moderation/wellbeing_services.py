@@ -17,15 +17,22 @@ from moderation.wellbeing_selectors import (
     reveals_since,
     wellbeing_limits,
 )
+from ncii_site.errors import DomainError
 
 SETTINGS = "moderation.moderatorsettings"
 
 
-class RevealCapReached(Exception):
+class RevealCapReached(DomainError):
     """The moderator's role allows no more reveals today: nothing was recorded or shown."""
 
+    code = "reveal_cap_reached"
+    status = 429
 
-class SettingsInvalid(ValueError):
+
+class SettingsInvalid(DomainError, ValueError):
+    code = "invalid_settings"
+    status = 400
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field, self.message = field, message

@@ -4,13 +4,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ncii_site.errors import DomainError
+
 
 class ApiError(exceptions.APIException):
-    """A business-rule refusal raised by an API view; services raise domain errors instead."""
+    """A refusal of the request's form raised by an API view itself (a bad parameter, an
+    unknown id); business rules raise ``DomainError`` from services instead."""
 
     def __init__(self, *, code: str, detail: str, status_code: int = 400, retry_after: int | None = None) -> None:
         super().__init__(detail=detail, code=code)
@@ -49,11 +52,17 @@ _CODES = {
 }
 
 
+API_PREFIXES = ("/api/", "/v1/")  # paths answered in JSON, errors included
+
+
 def error_body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": detail}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return Response(error_body(exc.code, str(exc)), status=exc.status, headers=headers)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("too_large", "The request body is too large."), status=413)
     if isinstance(exc, ValidationError):
@@ -92,30 +101,6 @@ class StrictSerializer(serializers.Serializer):
 
 def json_error(code: str, detail: str, status_code: int) -> JsonResponse:
     return JsonResponse(error_body(code, detail), status=status_code)
-
-
-def handler404(request: Any, exception: Exception | None = None) -> Any:
-    from django.views.defaults import page_not_found
-
-    if request.path.startswith(("/api/", "/v1/")):
-        return json_error("not_found", "No such resource.", status.HTTP_404_NOT_FOUND)
-    return page_not_found(request, exception)
-
-
-def handler400(request: Any, exception: Exception) -> Any:
-    from django.views.defaults import bad_request
-
-    if request.path.startswith(("/api/", "/v1/")):
-        return json_error("bad_request", "The request could not be read.", 400)
-    return bad_request(request, exception)
-
-
-def handler500(request: Any) -> Any:
-    from django.views.defaults import server_error
-
-    if request.path.startswith(("/api/", "/v1/")):
-        return json_error("server_error", "Internal error; it has been logged.", 500)
-    return server_error(request)
 
 
 class StrictCharField(serializers.CharField):

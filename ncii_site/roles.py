@@ -17,7 +17,7 @@ REVIEW = "moderation.review_item"
 REVIEW_ESCALATED = "moderation.review_escalated"
 REOPEN = "moderation.reopen_item"
 WORK_CASE = "cases.work_case"
-MANAGE_PARTNER = "matching.manage_partner"
+MANAGE_PARTNER = "partners.manage_partner"
 VIEW_METRICS = "moderation.view_metrics"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

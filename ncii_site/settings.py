@@ -54,9 +54,11 @@ INSTALLED_APPS = [
     "ncii_site",
     "accounts",
     "audit",
+    "partners",
     "matching",
     "cases",
     "moderation",
+    "hub",
 ]
 
 MIDDLEWARE = [
@@ -73,11 +75,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ncii_site.middleware.DomainErrorMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",  # after htmx: it answers htmx requests too
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
-ROOT_URLCONF = "ncii_site.urls"
+ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "ncii_site.wsgi.application"
 
 TEMPLATES = [

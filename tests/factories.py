@@ -6,10 +6,11 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from audit.services import Actor
-from matching.models import BankHash, MatchReport, Partner
-from matching.services import IssuedKeys, partner_create
+from matching.models import BankHash, MatchReport
 from moderation.models import ReviewItem, StaffProfile
 from ncii_site.roles import user_role_assign
+from partners.models import Partner
+from partners.services import IssuedKeys, partner_create
 
 PASSWORD = "correct-horse-battery"
 

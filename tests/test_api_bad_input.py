@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.services import Actor
-from matching.models import Partner, PartnerKey
-from matching.services import partner_set_status
+from partners.models import Partner, PartnerKey
+from partners.services import partner_set_status
 from tests.api_helpers import CASES, MATCHES, Raw, assert_error, bearer, post_json, row_counts
 from tests.factories import BankHashFactory, partner_with_keys, report_for
 

@@ -19,7 +19,7 @@ from audit.services import Actor
 from cases.services import HashInput, case_create
 from matching.crypto import image_encrypt
 from matching.models import ReviewImage
-from matching.services import IssuedKeys, partner_set_status
+from partners.services import IssuedKeys, partner_set_status
 from tests.factories import PartnerFactory, UserFactory, item_open, partner_with_keys, random_pdq
 from tests.images import encode, photo_like
 from tests.staff_helpers import signed_in

@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from audit.selectors import audit_chain_verify
-from matching.models import Partner, PartnerKey
 from moderation.models import ReviewItem, ReviewState
 from ncii_site.roles import ROLE_PERMISSIONS
+from partners.models import Partner, PartnerKey
 
 
 def run(*args: str) -> str:

@@ -11,8 +11,9 @@ from audit.services import Actor
 from cases.models import Case
 from cases.services import HashInput, case_create, case_withdraw
 from matching.exchange import fetch_page, record_out
-from matching.models import BankHash, Partner
+from matching.models import BankHash
 from matching.services import feedback_record
+from partners.models import Partner
 from tests.factories import PartnerFactory, random_pdq
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from audit.services import Actor, audit_record_atomic
 from cases.models import Case
+from hub import metrics
+from hub.metrics import metrics_compute, metrics_get, percentile, week_starts
 from matching.models import BankHash, MatchReport
-from moderation import metrics
-from moderation.metrics import metrics_compute, metrics_get, percentile, week_starts
 from moderation.models import ReviewItem
 from tests.factories import BankHashFactory, PartnerFactory, UserFactory, report_for
 from tests.staff_helpers import query_count, signed_in

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from matching.models import Partner, PartnerKey
+from partners.models import Partner, PartnerKey
 from tests.api_helpers import bearer
 from tests.factories import UserFactory, partner_with_keys
 from tests.staff_helpers import HTMX, query_count, signed_in

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import Actor
-from matching.models import Partner, PartnerKey
-from matching.services import (
+from partners.models import Partner, PartnerKey
+from partners.services import (
     KeyRefused,
     ReasonRequired,
     StatusRefused,

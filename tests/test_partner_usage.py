@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from matching.models import MatchReport, Partner, PartnerUsage
-from matching.selectors import partner_usage_get
+from matching.models import MatchReport
+from partners.models import Partner, PartnerUsage
+from partners.selectors import partner_usage_get
 from tests.api_helpers import FETCH, post_json
 from tests.factories import BankHashFactory, PartnerFactory, partner_with_keys, report_for
 

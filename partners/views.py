@@ -18,22 +18,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.selectors import audit_list_for
 from audit.services import Actor
-from matching.admin_forms import KeyIssueForm, KeyRevokeForm, KeyRotateForm, PartnerCreateForm, StatusForm
-from matching.models import Partner, PartnerKey
-from matching.selectors import partner_get, partner_key_get, partner_keys, partner_list_admin, partner_usage_get
-from matching.services import (
+from ncii_site.errors import DomainError
+from ncii_site.http import StaffRequest, permission_require, post_action, staff_login_required
+from ncii_site.roles import MANAGE_PARTNER
+from partners.forms import KeyIssueForm, KeyRevokeForm, KeyRotateForm, PartnerCreateForm, StatusForm
+from partners.models import Partner, PartnerKey
+from partners.selectors import partner_get, partner_key_get, partner_keys, partner_list_admin, partner_usage_get
+from partners.services import (
     PARTNER,
-    KeyRefused,
-    ReasonRequired,
-    StatusRefused,
     key_issue,
     key_revoke,
     key_rotate,
     partner_create,
     partner_set_status,
 )
-from ncii_site.http import StaffRequest, permission_require, post_action, staff_login_required
-from ncii_site.roles import MANAGE_PARTNER
 
 LIST_TEMPLATE = "partners/partner_list.html"
 NEW_TEMPLATE = "partners/partner_new.html"
@@ -163,8 +161,8 @@ def _key_rotate(request: StaffRequest, partner: Partner) -> HttpResponse:
     old, overlap = _own_key(partner, form.cleaned_data["key"]), form.cleaned_data["overlap"]
     try:
         new = key_rotate(key_id=old.pk, actor=_actor(request), overlap_seconds=overlap)
-    except KeyRefused as exc:
-        return _detail_page(request, partner, status=409, error=str(exc))
+    except DomainError as exc:
+        return _detail_page(request, partner, status=exc.status, error=str(exc))
     old.refresh_from_db()
     return _keys_shown(request, partner, [(new.key.kind, new.plaintext)], replaced=old, overlap=overlap > 0)
 
@@ -176,10 +174,8 @@ def _key_revoke(request: StaffRequest, partner: Partner) -> HttpResponse:
     key = _own_key(partner, form.cleaned_data["key"])
     try:
         key_revoke(key_id=key.pk, actor=_actor(request), reason=form.cleaned_data["reason"])
-    except ReasonRequired as exc:
-        return _detail_page(request, partner, status=400, error=str(exc))
-    except KeyRefused as exc:
-        return _detail_page(request, partner, status=409, error=str(exc))
+    except DomainError as exc:
+        return _detail_page(request, partner, status=exc.status, error=str(exc))
     messages.success(request, f"Key {key.prefix}… is revoked: it stops working on the partner's next request.")
     return redirect(_partner_url(partner, "keys"))
 
@@ -191,8 +187,8 @@ def _status_set(request: StaffRequest, partner: Partner) -> HttpResponse:
     status, reason = form.cleaned_data["status"], form.cleaned_data["reason"]
     try:
         partner_set_status(partner_id=partner.pk, status=status, actor=_actor(request), reason=reason)
-    except StatusRefused as exc:
-        return _detail_page(request, partner, status=409, error=str(exc))
+    except DomainError as exc:
+        return _detail_page(request, partner, status=exc.status, error=str(exc))
     if status == Partner.Status.SUSPENDED:
         messages.success(request, f"{partner.display_name} is suspended: its keys stop working on its next request.")
     else:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from audit.services import Actor
-from matching.services import partner_create
+from partners.services import partner_create
 
 
 class Command(BaseCommand):

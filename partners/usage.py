@@ -9,7 +9,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from matching.models import Partner, PartnerUsage
+from partners.models import Partner, PartnerUsage
 
 LAST_FETCH_RESOLUTION = timedelta(minutes=1)
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 
-from matching.models import Partner, PartnerKey
+from partners.models import Partner, PartnerKey
 
 REASON_MAX_CHARS = 2000
 NAME_RULE = RegexValidator(

@@ -3,12 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from moderation import metrics_views
-from ncii_site import views
+from hub import views
 
-handler400 = "ncii_site.api.handler400"
-handler404 = "ncii_site.api.handler404"
-handler500 = "ncii_site.api.handler500"
+handler400 = "hub.views.handler400"
+handler404 = "hub.views.handler404"
+handler500 = "hub.views.handler500"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,8 +17,8 @@ urlpatterns = [
     path("dashboard/cases/new/", include("cases.urls_assisted")),
     path("accounts/2fa/", include("accounts.urls")),
     path("dashboard/cases/", include("cases.caseworker_urls")),  # before the generic dashboard/
-    path("dashboard/partners/", include("matching.admin_urls")),
-    path("dashboard/metrics/", metrics_views.metrics, name="metrics"),
+    path("dashboard/partners/", include("partners.urls")),
+    path("dashboard/metrics/", views.metrics, name="metrics"),
     path("dashboard/", include("moderation.urls")),
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("cases.urls")),

@@ -10,12 +10,12 @@ from django.db import connection
 from audit.services import Actor
 from cases.services import HashInput, case_create
 from matching.intake import report_ingest
-from matching.models import Partner
-from matching.services import IssuedKeys, partner_create
 from moderation.models import StaffProfile
 from moderation.services import review_claim_next, review_decide
 from moderation.triage import report_triage
 from ncii_site.roles import Role, user_role_assign
+from partners.models import Partner
+from partners.services import IssuedKeys, partner_create
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused outside local databases
 STAFF = [

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
-from matching.models import Partner, PartnerKey
-from matching.selectors import partner_key_find
 from ncii_site.api import ApiError
+from partners.models import Partner, PartnerKey
+from partners.selectors import partner_key_find
 
 
 @dataclass(frozen=True)

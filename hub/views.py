@@ -1,0 +1,81 @@
+"""The site's own pages: home, error pages (JSON under the APIs) and the hub-wide metrics
+page (Chart.js charts from static/js/metrics.js, with the same numbers in tables; for admins
+and senior moderators, refused to staff tied to one partner since the figures cover every
+partner)."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import defaults
+from django.views.decorators.http import require_GET
+from rest_framework import status
+
+from hub.metrics import metrics_get
+from moderation.selectors import staff_partner_id
+from ncii_site.api import API_PREFIXES, json_error
+from ncii_site.http import StaffRequest, permission_require, staff_login_required
+from ncii_site.roles import MANAGE_PARTNER, REVIEW, VIEW_METRICS, WORK_CASE
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The public landing page; signed-in staff go to the first tool their role has."""
+    user = request.user
+    if user.is_authenticated:
+        if user.has_perm(REVIEW):
+            return redirect("moderation:queue")
+        if user.has_perm(WORK_CASE):
+            return redirect("casework:search")
+        if user.has_perm(MANAGE_PARTNER):
+            return redirect("partners:list")
+    return render(request, "home.html")
+
+
+def handler404(request: Any, exception: Exception | None = None) -> Any:
+    if request.path.startswith(API_PREFIXES):
+        return json_error("not_found", "No such resource.", status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def handler400(request: Any, exception: Exception) -> Any:
+    if request.path.startswith(API_PREFIXES):
+        return json_error("bad_request", "The request could not be read.", 400)
+    return defaults.bad_request(request, exception)
+
+
+def handler500(request: Any) -> Any:
+    if request.path.startswith(API_PREFIXES):
+        return json_error("server_error", "Internal error; it has been logged.", 500)
+    return defaults.server_error(request)
+
+
+@require_GET
+@staff_login_required
+def metrics(request: StaffRequest) -> HttpResponse:
+    permission_require(request, VIEW_METRICS)
+    if staff_partner_id(request.user) is not None:
+        raise PermissionDenied
+    metrics_now = metrics_get()
+    context = {"metrics": metrics_now, "f": metrics_now.figures, "tables": _tables(metrics_now.figures)}
+    return render(request, "hub/metrics.html", context)
+
+
+def _columns(figure: dict[str, Any], *keys: str) -> list[tuple[Any, ...]]:
+    """A figure's parallel lists as table rows: (label, figure[key] for each key)."""
+    return list(zip(figure["labels"], *(figure[k] for k in keys), strict=True))
+
+
+def _tables(f: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The charts' numbers as rows, for the tables under each chart."""
+    reports = f["reports"]
+    return {
+        "hashes": _columns(f["hashes"], "protected", "added", "withdrawn"),
+        "cases": _columns(f["cases"], "created"),
+        "reports": [(s["label"], s["data"]) for s in reports["series"]],
+        "outcomes": _columns(f["outcomes"], "confirmed", "dismissed"),
+        "decision_times": _columns(f["decision_times"], "p50", "p90"),
+        "backlog": _columns(f["backlog"], "pending", "escalated"),
+        "reveals": _columns(f["reveals"], "values"),
+    }
