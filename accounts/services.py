@@ -11,6 +11,12 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.audit_events import (
+    STAFF_2FA_ENROLLED,
+    STAFF_2FA_RECOVERY_CODE_USED,
+    STAFF_2FA_RECOVERY_CODES_RENEWED,
+    USER,
+)
 from audit.services import Actor, audit_record
 
 RECOVERY_CODE_COUNT = 10
@@ -46,8 +52,8 @@ def totp_device_confirm(*, user: User, device_id: int, token: str) -> tuple[TOTP
     codes = _recovery_codes_issue(user)
     audit_record(
         actor=Actor.user(user),
-        action="staff.2fa_enrolled",
-        object_type="auth.user",
+        action=STAFF_2FA_ENROLLED,
+        object_type=USER,
         object_id=user.pk,
         after={"device": device.persistent_id, "recovery_codes": len(codes)},
     )
@@ -64,8 +70,8 @@ def recovery_codes_renew(*, user: User, token: str) -> list[str] | None:
     codes = _recovery_codes_issue(user)
     audit_record(
         actor=Actor.user(user),
-        action="staff.2fa_recovery_codes_renewed",
-        object_type="auth.user",
+        action=STAFF_2FA_RECOVERY_CODES_RENEWED,
+        object_type=USER,
         object_id=user.pk,
         after={"recovery_codes": len(codes)},
     )
@@ -107,8 +113,8 @@ def _recovery_code_used(user: User, device: StaticDevice) -> None:
     remaining = device.token_set.count()
     audit_record(
         actor=Actor.user(user),
-        action="staff.2fa_recovery_code_used",
-        object_type="auth.user",
+        action=STAFF_2FA_RECOVERY_CODE_USED,
+        object_type=USER,
         object_id=user.pk,
         after={"remaining": remaining},
     )

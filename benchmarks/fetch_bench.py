@@ -1,5 +1,5 @@
 """FetchHashes benchmark: a full keyset walk of a bank of 1M hashes through
-``matching.exchange.fetch_page``, at the default and the maximum page size.
+``matching.exchange_selectors.fetch_page``, at the default and the maximum page size.
 
     python -m benchmarks.fetch_bench                 # 1M rows in a throwaway SQLite file under /tmp
     python -m benchmarks.fetch_bench --rows 100000   # a quick run
@@ -126,7 +126,7 @@ def seed(rows: int, seed_value: int) -> tuple[int, int]:
 def walk(page_size: int, cap_s: float) -> dict:
     """A full walk from startTimestamp 0: fetch_page alone is timed, and JSON encoding of
     each page as the API's body is timed apart. Stopped (and marked capped) after ``cap_s``."""
-    from matching.exchange import fetch_page
+    from matching.exchange_selectors import fetch_page
 
     token, records, page_times, encode_s, seen = None, 0, [], 0.0, set()
     started, capped = time.perf_counter(), False

@@ -20,7 +20,7 @@ from cases.selectors import case_protected_hash_count
 from cases.services import HashInput, case_create, case_withdraw
 from matching.schema import HashValueField
 from matching.services import hash_input_validate
-from matching.signals import SignalType
+from matching.signal_types import SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.errors import DomainError
 from ncii_site.http import client_ip

@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.models import ActorType
 from audit.services import Actor, audit_record
+from cases.audit_events import CASE, CASE_CREATED, CASE_HASH_WITHDRAWN, CASE_NOTE_ADDED, CASE_VIEWED, CASE_WITHDRAWN
 from cases.codes import case_number_generate, case_reference_generate, pin_generate
 from cases.models import NOTE_MAX_CHARS, Case, CaseHash, CaseNote
 from matching.models import BankHash
@@ -17,7 +18,6 @@ from ncii_site.errors import DomainError, ReasonRequired
 # A fixed hash to check wrong case numbers against, so "no such case" costs the same time
 # as "wrong PIN".
 _DUMMY_PIN_HASH = make_password("00000000")
-CASE = "cases.case"  # the audit object type
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
         bank_hash.save()
     audit_record(
         actor=actor,
-        action="case.created",
+        action=CASE_CREATED,
         object_type=CASE,
         object_id=case.pk,
         after={"reference": case.reference, "hashes": len(hashes), "source": source},
@@ -123,7 +123,7 @@ def case_withdraw(*, case_id: int, actor: Actor, reason: str = "") -> Case:
         bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
     audit_record(
         actor=actor,
-        action="case.withdrawn",
+        action=CASE_WITHDRAWN,
         object_type=CASE,
         object_id=case.pk,
         reason=reason,
@@ -158,7 +158,7 @@ def case_hash_withdraw(*, case_id: int, bank_hash_id: int, actor: Actor, reason:
     bank_hash.save(update_fields=["case_refs", "status", "modified_at"])
     audit_record(
         actor=actor,
-        action="case.hash_withdrawn",
+        action=CASE_HASH_WITHDRAWN,
         object_type=CASE,
         object_id=case.pk,
         reason=reason,
@@ -177,7 +177,7 @@ def case_note_add(*, case_id: int, author: User, body: str) -> CaseNote:
     note = CaseNote.objects.create(case=case, author=author, body=body)
     audit_record(  # the note may hold sensitive details: its id and length only
         actor=Actor.user(author),
-        action="case.note_added",
+        action=CASE_NOTE_ADDED,
         object_type=CASE,
         object_id=case.pk,
         after={"note_id": note.pk, "length": len(body)},
@@ -188,4 +188,4 @@ def case_note_add(*, case_id: int, author: User, body: str) -> CaseNote:
 @transaction.atomic(durable=True)
 def case_view_record(*, case_id: int, viewer: User) -> None:
     """Staff opened the case page: who looked, and when."""
-    audit_record(actor=Actor.user(viewer), action="case.viewed", object_type=CASE, object_id=case_id)
+    audit_record(actor=Actor.user(viewer), action=CASE_VIEWED, object_type=CASE, object_id=case_id)

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from cases import apis
+from cases import caseworker_views
+
+app_name = "casework"
 
 urlpatterns = [
-    path("cases", apis.CaseCreateApi.as_view(), name="case-create"),
-    path("cases/status", apis.CaseStatusApi.as_view(), name="case-status"),
-    path("cases/withdraw", apis.CaseWithdrawApi.as_view(), name="case-withdraw"),
+    path("", caseworker_views.case_search, name="search"),
+    path("<int:case_id>/", caseworker_views.case_detail, name="case"),
+    path("disputed/", caseworker_views.disputed, name="disputed"),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Case
 from matching.models import BankHash, MatchReport
+from moderation.audit_events import IMAGE_REVEALED
 from moderation.models import ReviewItem, ReviewState
 
 YEAR_WEEKS = 52
@@ -289,7 +290,7 @@ def backlog(now: datetime) -> dict[str, Any]:
 def reveals_per_moderator(now: datetime) -> dict[str, Any]:
     """Review images shown unblurred, per moderator, over the last REVEAL_DAYS days."""
     rows = (
-        AuditEvent.objects.filter(action="image.revealed", created_at__gte=now - timedelta(days=REVEAL_DAYS))
+        AuditEvent.objects.filter(action=IMAGE_REVEALED, created_at__gte=now - timedelta(days=REVEAL_DAYS))
         .values("actor_label")
         .order_by()
         .annotate(n=Count("pk"))

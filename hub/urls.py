@@ -16,13 +16,13 @@ urlpatterns = [
     path("cases/", include("cases.urls_public")),
     path("dashboard/cases/new/", include("cases.urls_assisted")),
     path("accounts/2fa/", include("accounts.urls")),
-    path("dashboard/cases/", include("cases.caseworker_urls")),  # before the generic dashboard/
+    path("dashboard/cases/", include("cases.urls")),  # before the generic dashboard/
     path("dashboard/partners/", include("partners.urls")),
     path("dashboard/metrics/", views.metrics, name="metrics"),
     path("dashboard/", include("moderation.urls")),
-    path("api/v1/", include("matching.urls")),
-    path("api/v1/", include("cases.urls")),
-    path("v1/", include("matching.exchange_urls")),
+    path("api/v1/", include("matching.urls_api")),
+    path("api/v1/", include("cases.urls_api")),
+    path("v1/", include("matching.urls_exchange")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -21,7 +21,7 @@ from matching.intake import report_ingest
 from matching.models import MatchReport
 from matching.schema import HashValueField
 from matching.selectors import bank_matches_many, report_get_for_partner
-from matching.signals import SignalType, hash_normalise
+from matching.signal_types import SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 from ncii_site.openapi import error_responses
 from partners.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner

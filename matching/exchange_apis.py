@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.exchange import fetch_page
+from matching.exchange_selectors import fetch_page
 from matching.exchange_services import (
     FeedbackIn,
     HashRecordIn,

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from matching.audit_events import BANK_HASH, HASH_SUBMITTED
 from matching.intake import report_from_feedback
 from matching.models import BankHash, HashFeedback
 from matching.services import bank_hash_upsert, feedback_record
-from matching.signals import HashFormatError, SignalType, hash_normalise, signal_type_for_length
+from matching.signal_types import HashFormatError, SignalType, hash_normalise, signal_type_for_length
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -90,8 +91,8 @@ def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> 
         )
         audit_record(
             actor=actor,
-            action="hash.submitted",
-            object_type="matching.bankhash",
+            action=HASH_SUBMITTED,
+            object_type=BANK_HASH,
             object_id=bank_hash.pk,
             after={"signal_type": record.signal_type, "new": created},
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from matching.signals import HashFormatError, SignalType, hash_normalise, signal_type_for_length
+from matching.signal_types import HashFormatError, SignalType, hash_normalise, signal_type_for_length
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.conf import settings
 from matching.hamming import HammingIndex, hexes_to_words
 from matching.horizon import change_horizon
 from matching.models import BankHash
-from matching.signals import SignalType
+from matching.signal_types import SignalType
 
 LOAD_CHUNK = 50_000
 

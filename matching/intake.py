@@ -14,13 +14,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import Actor, audit_record, audit_record_atomic
-from matching.crypto import image_decrypt, image_encrypt
+from audit.services import Actor, audit_record
+from matching.audit_events import MATCH_REPORT, REPORT_FAILED, REPORT_RECEIVED, REPORT_RETRIED
+from matching.crypto import image_encrypt
 from matching.hamming import hamming_distance
-from matching.images import HASH_VERSION, ProcessedImage, derivative_hashes, review_image_process
+from matching.images import HASH_VERSION, ProcessedImage, review_image_process
 from matching.models import BankHash, IdempotencyRecord, MatchReport, ReviewImage
 from matching.selectors import bank_match_best
-from matching.signals import SignalType, hash_normalise
+from matching.signal_types import SignalType, hash_normalise
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -175,8 +176,8 @@ def report_store(
     )
     audit_record(
         actor=Actor.partner(partner_id=partner.pk, name=partner.name),
-        action="report.received",
-        object_type="matching.matchreport",
+        action=REPORT_RECEIVED,
+        object_type=MATCH_REPORT,
         object_id=report.pk,
         after={
             "bank_hash": bank_hash.pk,
@@ -231,8 +232,8 @@ def report_mark_failed(*, report_id: int, error: BaseException) -> None:
     report.save(update_fields=["status", "last_error"])
     audit_record(
         actor=Actor.system("worker"),
-        action="report.failed",
-        object_type="matching.matchreport",
+        action=REPORT_FAILED,
+        object_type=MATCH_REPORT,
         object_id=report.pk,
         after={"error": type(error).__name__},
     )
@@ -247,73 +248,11 @@ def report_retry(*, report_id: int, actor: Actor) -> MatchReport:
     report.save(update_fields=["status", "last_error"])
     audit_record(
         actor=actor,
-        action="report.retried",
-        object_type="matching.matchreport",
+        action=REPORT_RETRIED,
+        object_type=MATCH_REPORT,
         object_id=report.pk,
         before={"status": "failed"},
         after={"status": "received"},
     )
     transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)
     return report
-
-
-def reports_sweep(*, older_than_seconds: int, limit: int = 1000) -> int:
-    """Re-enqueue reports still waiting for triage: the database, not the broker, is the
-    record of what is owed (a crash between commit and publish, or the broker down)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stuck = MatchReport.objects.filter(status=MatchReport.Status.RECEIVED, received_at__lt=cutoff)
-    ids = list(stuck.order_by("received_at").values_list("pk", flat=True)[:limit])
-    for report_id in ids:
-        report_enqueue(report_id)
-    return len(ids)
-
-
-def review_images_purge(*, grace_seconds: int, limit: int = 1000) -> int:
-    """Delete the derivatives of decided reports once the grace period has passed."""
-    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    decided = [MatchReport.Outcome.CONFIRMED, MatchReport.Outcome.DISMISSED]
-    due = ReviewImage.objects.filter(report__outcome__in=decided, report__decided_at__lt=cutoff)
-    purged = 0
-    for image_id, report_id in due.values_list("pk", "report_id")[:limit]:
-        with transaction.atomic():
-            if ReviewImage.objects.filter(pk=image_id).delete()[0]:
-                audit_record(
-                    actor=Actor.system("purge"),
-                    action="image.purged",
-                    object_type="matching.matchreport",
-                    object_id=report_id,
-                )
-                purged += 1
-    return purged
-
-
-def reports_rehash(*, report_ids: list[int]) -> int:
-    """Re-run hashing on stored derivatives (after a hashing upgrade). Only the derivative
-    is left, so the results are marked as such; the claim checks made at intake stand."""
-    done = 0
-    for image in ReviewImage.objects.filter(report_id__in=report_ids).select_related("report"):
-        hashes = derivative_hashes(image_decrypt(image.ciphertext))
-        MatchReport.objects.filter(pk=image.report_id).update(
-            content_pdq=hashes.pdq,
-            content_quality=hashes.quality,
-            content_phash=hashes.phash,
-            hash_version=HASH_VERSION,
-            hashed_from_derivative=True,
-        )
-        done += 1
-    if done:
-        audit_record_atomic(
-            actor=Actor.system("rehash"),
-            action="reports.rehashed",
-            object_type="matching.matchreport",
-            object_id="batch",
-            after={"reports": done, "hash_version": HASH_VERSION},
-        )
-    return done
-
-
-def reports_needing_rehash(*, everything: bool = False) -> list[int]:
-    reports = MatchReport.objects.filter(review_image__isnull=False)
-    if not everything:
-        reports = reports.filter(hash_version__lt=HASH_VERSION)
-    return list(reports.order_by("pk").values_list("pk", flat=True))

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from matching.signals import SignalType
+from matching.signal_types import SignalType
 from partners.models import Partner
 
 SIGNAL_CHOICES = [(s.value, s.value) for s in SignalType]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from matching.hamming import hamming_distance
 from matching.index import bank_index
 from matching.models import BankHash, HashFeedback, MatchReport
-from matching.signals import SignalType
+from matching.signal_types import SignalType
 from partners.models import Partner
 
 

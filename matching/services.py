@@ -7,10 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from matching.audit_events import BANK_HASH, BANK_IMPORTED, HASH_FEEDBACK
 from matching.importing import ImportRow
 from matching.models import BankHash, HashFeedback
 from matching.selectors import bank_matches
-from matching.signals import SignalType, hash_normalise
+from matching.signal_types import SignalType, hash_normalise
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -99,8 +100,8 @@ def feedback_record(
     bank_hash.save(update_fields=["modified_at"])
     audit_record(
         actor=actor,
-        action="hash.feedback",
-        object_type="matching.bankhash",
+        action=HASH_FEEDBACK,
+        object_type=BANK_HASH,
         object_id=bank_hash.pk,
         reason=reason,
         before=before,
@@ -137,8 +138,8 @@ def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) 
     BankHash.objects.bulk_create(new)
     audit_record(
         actor=actor,
-        action="bank.imported",
-        object_type="matching.bankhash",
+        action=BANK_IMPORTED,
+        object_type=BANK_HASH,
         object_id="batch",
         after={"source": source_name, "added": len(new), "duplicates": len(rows) - len(new)},
     )

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from matching.intake import reports_rehash, reports_sweep, review_images_purge
+from matching.upkeep import reports_rehash, reports_sweep, review_images_purge
 
 
 @shared_task(name="matching.reports_sweep")

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
+from matching.audit_events import MATCH_REPORT
 from matching.models import HashFeedback, MatchReport, ReviewImage
+from moderation.audit_events import ITEM
 from moderation.models import (
     ALLOWED_TRANSITIONS,
     ReviewItem,
@@ -232,10 +234,8 @@ def item_audit_trail(*, user: User, item: ReviewItem, report_ids: list[int]) -> 
     """The item's events and its visible reports' events. A partner's moderator reads the
     reasons (decision notes) of their own partner's staff only: anyone else's may be internal
     to the hub or addressed to another partner."""
-    events = audit_list_for(object_type="moderation.reviewitem", object_id=item.pk)
-    report_events = AuditEvent.objects.filter(
-        object_type="matching.matchreport", object_id__in=[str(r) for r in report_ids]
-    )
+    events = audit_list_for(object_type=ITEM, object_id=item.pk)
+    report_events = AuditEvent.objects.filter(object_type=MATCH_REPORT, object_id__in=[str(r) for r in report_ids])
     trail = list((events | report_events).select_related("actor_user").order_by("seq"))
     partner_id = staff_partner_id(user)
     if partner_id is not None:

@@ -10,6 +10,14 @@ from django.utils import timezone
 from audit.services import Actor, audit_record
 from matching.models import HashFeedback, MatchReport
 from matching.services import feedback_record
+from moderation.audit_events import (
+    ITEM,
+    ITEM_CLAIM_EXPIRED,
+    ITEM_CLAIM_EXTENDED,
+    ITEM_CLAIM_RELEASED,
+    ITEM_CLAIMED,
+    ITEM_DECISION,
+)
 from moderation.models import (
     ALLOWED_TRANSITIONS,
     NoteVisibility,
@@ -24,7 +32,7 @@ from moderation.selectors import (
     reason_codes,
     staff_partner_id,
 )
-from moderation.triage import ITEM, OUTCOME_FOR, item_choice_lock, item_open_matching
+from moderation.triage import OUTCOME_FOR, item_choice_lock, item_open_matching
 from ncii_site.errors import DomainError, NotFound, ReasonRequired
 from partners.models import Partner
 
@@ -102,7 +110,7 @@ def claims_expire() -> int:
             item.save(update_fields=["claimed_by", "claim_expires_at"])
             audit_record(
                 actor=Actor.system("claims"),
-                action="item.claim_expired",
+                action=ITEM_CLAIM_EXPIRED,
                 object_type=ITEM,
                 object_id=item.pk,
                 before={"claimed_by": holder},
@@ -134,7 +142,7 @@ def review_claim_next(
     item.save(update_fields=["claimed_by", "claim_expires_at"])
     audit_record(
         actor=Actor.user(moderator),
-        action="item.claimed",
+        action=ITEM_CLAIMED,
         object_type=ITEM,
         object_id=item.pk,
         after={"until": item.claim_expires_at.isoformat()},
@@ -150,7 +158,7 @@ def review_claim_extend(*, moderator: User, item_id: int) -> ReviewItem:
     item.save(update_fields=["claim_expires_at"])
     audit_record(
         actor=Actor.user(moderator),
-        action="item.claim_extended",
+        action=ITEM_CLAIM_EXTENDED,
         object_type=ITEM,
         object_id=item.pk,
         after={"until": item.claim_expires_at.isoformat()},
@@ -166,7 +174,7 @@ def review_claim_release(*, moderator: User, item_id: int) -> ReviewItem:
     item.save(update_fields=["claimed_by", "claim_expires_at"])
     audit_record(
         actor=Actor.user(moderator),
-        action="item.claim_released",
+        action=ITEM_CLAIM_RELEASED,
         object_type=ITEM,
         object_id=item.pk,
         before={"claimed_by": moderator.pk},
@@ -217,7 +225,7 @@ def review_decide(
     after = {"state": item.state, "version": item.version, "code": reason.code, "note_visibility": reason.visibility}
     audit_record(
         actor=Actor.user(moderator),
-        action=f"item.{decision}",
+        action=ITEM_DECISION[decision],
         object_type=ITEM,
         object_id=item.pk,
         reason=reason.note,

@@ -11,12 +11,13 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from matching.audit_events import MATCH_REPORT
 from matching.hamming import hamming_distance
 from matching.intake import report_verify
 from matching.models import MatchReport
+from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
 
-ITEM = "moderation.reviewitem"
 _ITEM_CHOICE_LOCK = 0x5452  # advisory-lock namespace: one triage at a time per bank hash
 
 OUTCOME_FOR = {
@@ -44,8 +45,8 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
     report.save()
     audit_record(
         actor=Actor.system("worker"),
-        action="report.triaged",
-        object_type="matching.matchreport",
+        action=REPORT_TRIAGED,
+        object_type=MATCH_REPORT,
         object_id=report.pk,
         after={
             "item": item.pk,
@@ -96,7 +97,7 @@ def _item_open(report: MatchReport) -> ReviewItem:
     )
     audit_record(
         actor=Actor.system("worker"),
-        action="item.opened",
+        action=ITEM_OPENED,
         object_type=ITEM,
         object_id=item.pk,
         after={"state": item.state, "bank_hash": report.bank_hash_id, "content_from_image": from_image},

@@ -11,9 +11,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from moderation.audit_events import IMAGE_REVEALED
 from moderation.models import ModeratorSettings
 
-REVEALED = "image.revealed"
 LIMITED = ("blur_radius", "reblur_seconds", "break_after_reveals", "break_after_minutes")
 
 
@@ -44,7 +44,7 @@ def wellbeing_get(user: User) -> Wellbeing:
 
 
 def reveals_since(*, user: User, since: datetime) -> int:
-    return AuditEvent.objects.filter(actor_user_id=user.pk, action=REVEALED, created_at__gte=since).count()
+    return AuditEvent.objects.filter(actor_user_id=user.pk, action=IMAGE_REVEALED, created_at__gte=since).count()
 
 
 def day_start(now: datetime | None = None) -> datetime:
@@ -81,7 +81,7 @@ def exposure_get(*, user: User, session_start: datetime, break_at: datetime) -> 
     due (reveals or minutes since the last one past their thresholds). One query for counts."""
     today = day_start()
     counts = AuditEvent.objects.filter(
-        actor_user_id=user.pk, action=REVEALED, created_at__gte=min(session_start, break_at, today)
+        actor_user_id=user.pk, action=IMAGE_REVEALED, created_at__gte=min(session_start, break_at, today)
     ).aggregate(
         session=Count("pk", filter=Q(created_at__gte=session_start)),
         since_break=Count("pk", filter=Q(created_at__gte=break_at)),

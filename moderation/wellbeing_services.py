@@ -7,19 +7,24 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from audit.services import Actor, audit_record
+from matching.audit_events import MATCH_REPORT
 from matching.images import REVIEW_LEVELS
+from moderation.audit_events import (
+    IMAGE_REVEALED,
+    MODERATOR_SETTINGS,
+    WELLBEING_BLUR_OFF_ALLOWED,
+    WELLBEING_BLUR_OFF_WITHDRAWN,
+    WELLBEING_SETTINGS_CHANGED,
+)
 from moderation.models import ModeratorSettings
 from moderation.wellbeing_selectors import (
     LIMITED,
-    REVEALED,
     daily_reveal_cap,
     day_start,
     reveals_since,
     wellbeing_limits,
 )
 from ncii_site.errors import DomainError
-
-SETTINGS = "moderation.moderatorsettings"
 
 
 class RevealCapReached(DomainError):
@@ -67,8 +72,8 @@ def moderator_settings_update(
     row.save()
     audit_record(
         actor=Actor.user(moderator),
-        action="wellbeing.settings_changed",
-        object_type=SETTINGS,
+        action=WELLBEING_SETTINGS_CHANGED,
+        object_type=MODERATOR_SETTINGS,
         object_id=moderator.pk,
         before=before,
         after=_snapshot(row),
@@ -87,8 +92,8 @@ def moderator_blur_off_allow(*, actor: Actor, user: User, allowed: bool) -> Mode
     row.save()
     audit_record(
         actor=actor,
-        action="wellbeing.blur_off_allowed" if allowed else "wellbeing.blur_off_withdrawn",
-        object_type=SETTINGS,
+        action=WELLBEING_BLUR_OFF_ALLOWED if allowed else WELLBEING_BLUR_OFF_WITHDRAWN,
+        object_type=MODERATOR_SETTINGS,
         object_id=user.pk,
         before=before,
         after={"blur_off_allowed": row.blur_off_allowed, "blur_off": row.blur_off},
@@ -123,8 +128,8 @@ def image_reveal(*, moderator: User, item_id: int, report_id: int, level: str, b
         )
     audit_record(
         actor=Actor.user(moderator),
-        action=REVEALED,
-        object_type="matching.matchreport",
+        action=IMAGE_REVEALED,
+        object_type=MATCH_REPORT,
         object_id=report_id,
         after={"item": item_id, "level": level} | ({"default": True} if by_default else {}),
     )

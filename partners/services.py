@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from ncii_site.errors import DomainError, ReasonRequired
+from partners.audit_events import KEY_ISSUED, KEY_REVOKED, KEY_ROTATED, PARTNER, PARTNER_CREATED, PARTNER_STATUS_CHANGED
 from partners.keys import key_digest, key_generate
 from partners.models import Partner, PartnerKey
 
@@ -50,12 +51,6 @@ class NewKey:
     plaintext: str
 
 
-PARTNER = "matching.partner"
-
-
-# --- partners and keys ------------------------------------------------------------------
-
-
 def _key_create(*, partner_id: int, kind: str) -> NewKey:
     if kind not in PartnerKey.Kind.values:
         raise KeyRefused(f"Unknown key kind {kind!r}.")
@@ -74,9 +69,7 @@ def _key_facts(key: PartnerKey) -> dict[str, Any]:
 @transaction.atomic
 def key_issue(*, partner: Partner, kind: str, actor: Actor) -> str:
     new = _key_create(partner_id=partner.pk, kind=kind)
-    audit_record(
-        actor=actor, action="partner.key_issued", object_type=PARTNER, object_id=partner.pk, after=_key_facts(new.key)
-    )
+    audit_record(actor=actor, action=KEY_ISSUED, object_type=PARTNER, object_id=partner.pk, after=_key_facts(new.key))
     return new.plaintext
 
 
@@ -95,7 +88,7 @@ def key_rotate(*, key_id: int, actor: Actor, overlap_seconds: int) -> NewKey:
     new = _key_create(partner_id=old.partner_id, kind=old.kind)
     audit_record(
         actor=actor,
-        action="partner.key_rotated",
+        action=KEY_ROTATED,
         object_type=PARTNER,
         object_id=old.partner_id,
         before=_key_facts(old),
@@ -115,7 +108,7 @@ def key_revoke(*, key_id: int, actor: Actor, reason: str) -> PartnerKey:
     key.save(update_fields=["revoked_at"])
     audit_record(
         actor=actor,
-        action="partner.key_revoked",
+        action=KEY_REVOKED,
         object_type=PARTNER,
         object_id=key.partner_id,
         reason=reason,
@@ -130,7 +123,7 @@ def partner_create(*, name: str, display_name: str = "", actor: Actor) -> tuple[
     partner = Partner.objects.create(name=name, display_name=display_name or name)
     audit_record(
         actor=actor,
-        action="partner.created",
+        action=PARTNER_CREATED,
         object_type=PARTNER,
         object_id=partner.pk,
         after={"name": partner.name, "status": partner.status},
@@ -157,7 +150,7 @@ def partner_set_status(*, partner_id: int, status: str, actor: Actor, reason: st
     partner.save(update_fields=["status"])
     audit_record(
         actor=actor,
-        action="partner.status_changed",
+        action=PARTNER_STATUS_CHANGED,
         object_type=PARTNER,
         object_id=partner.pk,
         reason=reason,

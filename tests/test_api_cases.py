@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import check_password, get_hashers
 
 from audit.models import AuditEvent
 from cases.apis import CaseCreateThrottle, CasePinThrottle
+from cases.audit_events import CASE_CREATED, CASE_WITHDRAWN
 from cases.models import Case, CaseHash
 from matching.models import BankHash
 from tests.api_helpers import (
@@ -69,7 +70,7 @@ def test_creating_a_case_answers_its_number_and_a_pin_stored_only_hashed(client)
     assert stored == {("ImagePDQ", image, 77), ("VideoMD5", video, None)}
     assert all(b.case_refs == {case.reference: "Active"} for b in BankHash.objects.all())
     assert CaseHash.objects.filter(case=case).count() == 2
-    event = AuditEvent.objects.get(action="case.created")
+    event = AuditEvent.objects.get(action=CASE_CREATED)
     assert (event.actor_type, event.object_id) == ("public", str(case.pk))
 
 
@@ -154,7 +155,7 @@ def test_withdrawing_a_case_withdraws_its_hashes(client, create):
     bank = BankHash.objects.get(value=value)
     assert bank.status == BankHash.Status.WITHDRAWN
     assert bank.case_refs == {case.reference: "Withdrawn"}
-    event = AuditEvent.objects.get(action="case.withdrawn")
+    event = AuditEvent.objects.get(action=CASE_WITHDRAWN)
     assert (event.actor_type, event.object_id) == ("public", str(case.pk))
     assert (event.before, event.after) == ({"status": "active"}, {"status": "withdrawn"})
     status = post_json(client, CASE_STATUS, {"caseNumber": case.number, "pin": pin})

@@ -5,7 +5,7 @@ import pytest
 
 from audit.services import Actor
 from cases.services import HashInput, case_create, case_withdraw
-from matching.exchange import epoch_seconds
+from matching.exchange_selectors import epoch_seconds
 from partners.services import partner_set_status
 from tests.api_helpers import FETCH, assert_error
 from tests.factories import BankHashFactory, partner_with_keys, random_pdq

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from matching.audit_events import HASH_SUBMITTED
 from matching.models import BankHash, HashFeedback, MatchReport
 from tests.api_helpers import FETCH, Raw, assert_error, post_json
 from tests.factories import BankHashFactory, partner_with_keys, random_pdq
@@ -189,5 +190,5 @@ def test_a_submitted_batch_is_dated_as_it_commits_not_as_it_began(keys):
     reach partners; every record of the batch is dated after all of the batch's work."""
     records = [{"signalType": "ImagePDQ", "hashValue": random_pdq()} for _ in range(5)]
     assert call(keys, SUBMIT, {"count": 5, "hashRecords": records}).status_code == 200
-    last_work = AuditEvent.objects.filter(action="hash.submitted").order_by("-seq").first().created_at
+    last_work = AuditEvent.objects.filter(action=HASH_SUBMITTED).order_by("-seq").first().created_at
     assert min(BankHash.objects.values_list("modified_at", flat=True)) >= last_work

@@ -6,6 +6,7 @@ import pytest
 from audit.models import AuditEvent
 from audit.services import Actor
 from cases.services import HashInput, case_create, case_withdraw
+from matching.audit_events import MATCH_REPORT, REPORT_RECEIVED
 from matching.models import MatchReport
 from moderation.models import ReviewItem, ReviewState
 from moderation.services import review_decide
@@ -88,9 +89,9 @@ def test_report_is_accepted_stored_audited_and_already_in_review(client):
     item = ReviewItem.objects.get()
     assert (item.bank_hash, item.state, item.report_count) == (bank, ReviewState.PENDING, 1)
     assert report in MatchReport.objects.filter(membership__item=item)
-    event = AuditEvent.objects.get(action="report.received")
+    event = AuditEvent.objects.get(action=REPORT_RECEIVED)
     assert (event.actor_type, event.actor_partner_id) == ("partner", partner.pk)
-    assert (event.object_type, event.object_id) == ("matching.matchreport", str(report.pk))
+    assert (event.object_type, event.object_id) == (MATCH_REPORT, str(report.pk))
 
 
 def test_report_is_triaged_into_a_review_item(partner_keys, report):
@@ -265,7 +266,7 @@ def test_same_idempotency_key_and_body_return_the_first_report(partner_keys, rep
     assert (first.status_code, again.status_code) == (202, 202)
     assert again.json()["id"] == first.json()["id"]
     assert MatchReport.objects.count() == 1
-    assert AuditEvent.objects.filter(action="report.received").count() == 1
+    assert AuditEvent.objects.filter(action=REPORT_RECEIVED).count() == 1
     assert ReviewItem.objects.get().report_count == 1
 
 

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from audit.services import Actor, audit_record
+from moderation.audit_events import ITEM, ITEM_DISMISS
 from moderation.services import review_decide
 from tests.factories import PartnerFactory, item_open
 
@@ -95,9 +96,9 @@ def test_a_decision_records_who_what_why_before_and_after(db, moderator):
     review_decide(
         moderator=moderator, item_id=item.pk, decision="dismiss", reason_code="other", note="not the same image"
     )
-    event = AuditEvent.objects.get(action="item.dismiss")
+    event = AuditEvent.objects.get(action=ITEM_DISMISS)
     assert (event.actor_type, event.actor_user, event.actor_label) == ("user", moderator, "mod")
-    assert (event.object_type, event.object_id) == ("moderation.reviewitem", str(item.pk))
+    assert (event.object_type, event.object_id) == (ITEM, str(item.pk))
     assert event.before["state"] == "pending" and event.after["state"] == "dismissed"
     assert event.reason == "not the same image"
     assert audit_chain_verify()[1] is None

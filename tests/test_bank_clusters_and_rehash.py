@@ -6,6 +6,7 @@ from django.core.management import call_command
 from audit.models import AuditEvent
 from audit.services import Actor
 from cases.services import HashInput, case_create
+from matching.audit_events import REPORTS_REHASHED
 from matching.crypto import image_encrypt
 from matching.images import HASH_VERSION
 from matching.models import BankHash, MatchReport, ReviewImage
@@ -53,7 +54,7 @@ def test_rehash_rehashes_stored_derivatives_on_the_workers():
     report.refresh_from_db()
     assert "rehashed: 1 of 1" in out.getvalue()
     assert (report.hash_version, report.hashed_from_derivative, len(report.content_pdq)) == (HASH_VERSION, True, 64)
-    assert AuditEvent.objects.get(action="reports.rehashed").after["reports"] == 1
+    assert AuditEvent.objects.get(action=REPORTS_REHASHED).after["reports"] == 1
     call_command("rehash", stdout=(again := StringIO()), stderr=StringIO())
     assert "queued 0 reports" in again.getvalue()
     call_command("rehash", "--all", stdout=StringIO(), stderr=StringIO())

@@ -9,6 +9,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from matching.crypto import image_encrypt
 from matching.models import ReviewImage
+from moderation.audit_events import IMAGE_REVEALED, ITEM_CONFIRM, ITEM_DISMISS, ITEM_ESCALATE
 from moderation.models import ReviewItem, ReviewState
 from moderation.services import (
     BulkTooLarge,
@@ -32,7 +33,7 @@ def open_items(count: int) -> list[ReviewItem]:
 
 
 def decisions() -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
-    events = AuditEvent.objects.filter(action__in=["item.confirm", "item.dismiss", "item.escalate"])
+    events = AuditEvent.objects.filter(action__in=[ITEM_CONFIRM, ITEM_DISMISS, ITEM_ESCALATE])
     return list(events.order_by("seq").values_list("object_id", "action", "after"))
 
 
@@ -49,7 +50,7 @@ def test_each_item_is_decided_on_its_own_with_its_own_event(moderator):
         note="batch of look-alikes",
     )
     assert result.decided == [i.pk for i in items] and result.refused == {}
-    assert [(oid, action) for oid, action, _ in decisions()] == [(str(i.pk), "item.dismiss") for i in items]
+    assert [(oid, action) for oid, action, _ in decisions()] == [(str(i.pk), ITEM_DISMISS) for i in items]
     assert all(after["bulk"] is True and after["code"] == "different_image" for *_, after in decisions())
     assert set(ReviewItem.objects.values_list("state", flat=True)) == {ReviewState.DISMISSED}
 
@@ -66,7 +67,7 @@ def test_a_refusal_for_one_item_stops_none_of_the_others(moderator, senior):
     )
     assert result.decided == [fine.pk]
     assert "Another moderator" in result.refused[taken.pk] and "changed" in result.refused[changed.pk]
-    assert [oid for oid, action, _ in decisions() if action == "item.confirm"] == [str(fine.pk)]
+    assert [oid for oid, action, _ in decisions() if action == ITEM_CONFIRM] == [str(fine.pk)]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +111,7 @@ def test_the_bulk_page_shows_previews_and_match_data(moderator):
     assert "?view=" not in page  # previews only, blurred
     assert f'name="item" value="{with_image.pk}:1"' in page and f'name="item" value="{plain.pk}:1"' in page
     assert [i.best_distance for i in response.context["items"]] == [0, 0]
-    assert not AuditEvent.objects.filter(action="image.revealed").exists()
+    assert not AuditEvent.objects.filter(action=IMAGE_REVEALED).exists()
 
 
 def post(client, items, step, **fields):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from cases.audit_events import CASE_CREATED
 from cases.models import Case
 from tests.api_helpers import assert_error, row_counts
 from tests.factories import UserFactory, random_pdq
@@ -92,7 +93,7 @@ def test_an_assisted_case_is_marked_and_audited_as_the_caseworker_s():
     case = Case.objects.get(number=body["caseNumber"])
     assert case.source == Case.Source.HELPLINE
     assert case.hash_links.count() == 2
-    event = AuditEvent.objects.get(action="case.created")
+    event = AuditEvent.objects.get(action=CASE_CREATED)
     assert (event.actor_user_id, event.after["source"]) == (client.user.pk, "helpline")  # type: ignore[attr-defined]
 
 

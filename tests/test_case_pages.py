@@ -10,6 +10,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from audit.services import Actor
 from cases.apis import CasePinThrottle
+from cases.audit_events import CASE_WITHDRAWN
 from cases.models import Case
 from cases.services import HashInput, case_create
 from matching.models import BankHash
@@ -200,7 +201,7 @@ def test_withdrawing_asks_for_confirmation_first(client):
     assert f'<input type="hidden" name="pin" value="{pin}">' in body  # posted again, never in a URL
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE
-    assert not AuditEvent.objects.filter(action="case.withdrawn").exists()
+    assert not AuditEvent.objects.filter(action=CASE_WITHDRAWN).exists()
 
 
 def test_confirmed_withdrawal_withdraws_every_hash_but_shared_ones_stay_active(client):
@@ -216,7 +217,7 @@ def test_confirmed_withdrawal_withdraws_every_hash_but_shared_ones_stay_active(c
     assert case.status == Case.Status.WITHDRAWN
     statuses = dict(BankHash.objects.values_list("value", "status"))
     assert statuses == {own: BankHash.Status.WITHDRAWN, shared: BankHash.Status.ACTIVE}
-    event = AuditEvent.objects.get(action="case.withdrawn")
+    event = AuditEvent.objects.get(action=CASE_WITHDRAWN)
     assert (event.object_id, event.actor_type) == (str(case.pk), "public")
 
 
@@ -252,7 +253,7 @@ def test_a_withdrawn_case_says_so_and_is_not_withdrawn_twice(client):
 
     assert "Withdrawn" in check and "Withdraw this case" not in check
     assert "is withdrawn" in again and "Yes, withdraw" not in again
-    assert AuditEvent.objects.filter(action="case.withdrawn").count() == 1
+    assert AuditEvent.objects.filter(action=CASE_WITHDRAWN).count() == 1
 
 
 def test_the_pages_need_csrf():

@@ -5,6 +5,7 @@ import pytest
 
 from audit.models import AuditEvent
 from audit.services import Actor
+from cases.audit_events import CASE, CASE_HASH_WITHDRAWN, CASE_NOTE_ADDED, CASE_VIEWED, CASE_WITHDRAWN
 from cases.models import Case, CaseHash, CaseNote
 from cases.services import (
     HashInput,
@@ -17,7 +18,7 @@ from cases.services import (
     case_view_record,
     case_withdraw,
 )
-from matching.exchange import fetch_page
+from matching.exchange_selectors import fetch_page
 from matching.models import BankHash
 from matching.services import bank_hash_upsert
 from tests.factories import random_pdq
@@ -51,11 +52,11 @@ def test_a_note_is_stored_and_audited_without_its_text(caseworker):
     note = case_note_add(case_id=case.pk, author=caseworker, body="  Called back; she is safe.  ")
 
     assert (note.case, note.author, note.body) == (case, caseworker, "Called back; she is safe.")
-    [event] = events("case.note_added")
+    [event] = events(CASE_NOTE_ADDED)
     assert (event.actor_type, event.actor_user, event.object_type, event.object_id) == (
         "user",
         caseworker,
-        "cases.case",
+        CASE,
         str(case.pk),
     )
     assert (event.before, event.after) == ({}, {"note_id": note.pk, "length": 25})
@@ -79,8 +80,8 @@ def test_a_view_of_a_case_is_an_audit_event(caseworker):
 
     case_view_record(case_id=case.pk, viewer=caseworker)
 
-    [event] = events("case.viewed")
-    assert (event.actor_user, event.object_type, event.object_id) == (caseworker, "cases.case", str(case.pk))
+    [event] = events(CASE_VIEWED)
+    assert (event.actor_user, event.object_type, event.object_id) == (caseworker, CASE, str(case.pk))
 
 
 # --- withdrawing the case on the person's behalf ------------------------------------------
@@ -95,7 +96,7 @@ def test_staff_withdraw_a_case_with_a_reason(caseworker):
     case.refresh_from_db()
     assert case.status == Case.Status.WITHDRAWN
     assert bank(value).status == BankHash.Status.WITHDRAWN
-    [event] = events("case.withdrawn")
+    [event] = events(CASE_WITHDRAWN)
     assert (event.actor_user, event.reason) == (caseworker, "asked by phone")
     assert (event.before, event.after) == ({"status": "active"}, {"status": "withdrawn"})
 
@@ -130,7 +131,7 @@ def test_withdrawing_one_hash_leaves_the_rest_of_the_case(caseworker):
     assert (bank(kept).status, bank(kept).case_refs) == ("Active", {case.reference: "Active"})
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE
-    [event] = events("case.hash_withdrawn")
+    [event] = events(CASE_HASH_WITHDRAWN)
     assert (event.actor_user, event.object_id, event.reason) == (caseworker, str(case.pk), "3 partners: not her")
     assert event.before == {"bank_hash": bank(gone).pk, "link": "Active", "hash_status": "Active"}
     assert event.after == {"bank_hash": bank(gone).pk, "link": "Withdrawn", "hash_status": "Withdrawn"}
@@ -157,7 +158,7 @@ def test_a_hash_another_case_protects_stays_active(caseworker):
 
     assert bank(shared).status == BankHash.Status.ACTIVE
     assert bank(shared).case_refs == {leaving.reference: "Withdrawn", staying.reference: "Active"}
-    assert events("case.hash_withdrawn")[0].after["hash_status"] == "Active"
+    assert events(CASE_HASH_WITHDRAWN)[0].after["hash_status"] == "Active"
 
 
 def test_a_hash_another_source_contributed_stays_active(caseworker):

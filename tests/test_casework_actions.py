@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import Actor
+from cases.audit_events import CASE_CREATED, CASE_HASH_WITHDRAWN, CASE_NOTE_ADDED, CASE_VIEWED, CASE_WITHDRAWN
 from cases.models import Case, CaseHash, CaseNote
 from cases.services import HashInput, case_create
 from matching.models import BankHash
@@ -28,7 +29,7 @@ def actions(*names: str) -> list[AuditEvent]:
 
 def changes() -> list[AuditEvent]:
     """Every audit event but views (a refused action shows the page again, which is a view)."""
-    return list(AuditEvent.objects.exclude(action="case.viewed"))
+    return list(AuditEvent.objects.exclude(action=CASE_VIEWED))
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_a_note_is_added_and_shown_on_the_case_page(cw_client, caseworker, case)
     assert response.url == case_url(case) + "#notes"
     note = CaseNote.objects.get()
     assert (note.case, note.author, note.body) == (case, caseworker, "Spoke to her sister.")
-    [event] = actions("case.note_added")
+    [event] = actions(CASE_NOTE_ADDED)
     assert (event.actor_user, event.after) == (caseworker, {"note_id": note.pk, "length": 20})
     page = cw_client.get(response.url).content.decode()
     assert "Spoke to her sister." in page and "Note added." in page
@@ -65,9 +66,9 @@ def test_a_note_added_with_htmx_swaps_the_notes_and_the_trail(cw_client, case):
     assert body.lstrip().startswith('<section id="notes"')
     assert "Follow up Monday." in body and "Note added." in body
     assert 'id="audit-trail" aria-labelledby="audit-heading" hx-swap-oob="true"' in body
-    assert "case.note_added" in body
+    assert CASE_NOTE_ADDED in body
     assert "<html" not in body
-    assert not actions("case.viewed")  # a fragment is not a view of the whole case
+    assert not actions(CASE_VIEWED)  # a fragment is not a view of the whole case
 
 
 def test_the_note_form_works_with_and_without_javascript(cw_client, case):
@@ -83,7 +84,7 @@ def test_an_empty_or_overlong_note_is_400_and_nothing_written(cw_client, case, e
     assert response.status_code == 400
     assert ("Write the note first" in response.content.decode()) is (len(body) <= 4000)
     assert not CaseNote.objects.exists()
-    assert changes() == actions("case.created")
+    assert changes() == actions(CASE_CREATED)
 
 
 def test_notes_are_for_caseworkers_only(cw_client, moderator, case):
@@ -113,7 +114,7 @@ def test_a_caseworker_withdraws_the_case_with_a_reason(cw_client, caseworker, ca
     case.refresh_from_db()
     assert case.status == Case.Status.WITHDRAWN
     assert set(BankHash.objects.values_list("status", flat=True)) == {"Withdrawn"}
-    [event] = actions("case.withdrawn")
+    [event] = actions(CASE_WITHDRAWN)
     assert (event.actor_user, event.reason) == (caseworker, "Asked by phone, ID checked.")
     assert (event.before, event.after) == ({"status": "active"}, {"status": "withdrawn"})
     page = cw_client.get(response.url).content.decode()
@@ -127,7 +128,7 @@ def test_withdrawing_without_a_reason_is_400_and_nothing_changes(cw_client, case
     assert "Give a reason for the withdrawal" in response.content.decode()
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE
-    assert changes() == actions("case.created")
+    assert changes() == actions(CASE_CREATED)
 
 
 def test_withdrawing_a_withdrawn_case_is_409(cw_client, case):
@@ -165,7 +166,7 @@ def test_a_caseworker_withdraws_one_hash_and_partners_fetch_it_withdrawn(client,
 
     assert response.status_code == 302
     assert response.url == case_url(case) + f"#hash-{gone.pk}"
-    [event] = actions("case.hash_withdrawn")
+    [event] = actions(CASE_HASH_WITHDRAWN)
     assert (event.actor_user, event.reason) == (caseworker, "Three partners: not her.")
     assert event.after == {"bank_hash": gone.pk, "link": "Withdrawn", "hash_status": "Withdrawn"}
     records = fetch_records(client, keys)
@@ -193,7 +194,7 @@ def test_a_bad_hash_withdrawal_is_refused_and_nothing_changes(cw_client, case, d
     assert response.status_code == status
     assert message in response.content.decode()
     assert not CaseHash.objects.filter(withdrawn_at__isnull=False).exists()
-    assert changes() == actions("case.created")
+    assert changes() == actions(CASE_CREATED)
 
 
 def test_withdrawing_another_cases_hash_is_404(cw_client, case):

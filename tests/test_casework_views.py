@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import Actor
+from cases.audit_events import CASE, CASE_CREATED, CASE_VIEWED
 from cases.models import Case
 from cases.services import HashInput, case_create
 from matching.models import HashFeedback
@@ -42,7 +43,7 @@ def cw_client(caseworker):  # type: ignore[no-untyped-def]
 
 
 def views_of(case: Case) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action="case.viewed", object_id=str(case.pk)))
+    return list(AuditEvent.objects.filter(action=CASE_VIEWED, object_id=str(case.pk)))
 
 
 # --- access -------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ def test_the_case_page_shows_status_source_hashes_feedback_and_review(cw_client)
     assert "Blocked 1 · NotBlocked 1 · Pending 1" in row
     assert "(no match reported)" in row  # C
     assert f"#{item.pk}" in page and "Pending" in page
-    assert "case.created" in page
+    assert CASE_CREATED in page
 
 
 def test_the_case_page_links_review_items_only_for_moderators(cw_client, db):
@@ -175,8 +176,8 @@ def test_every_view_of_a_case_page_is_an_audit_event(cw_client, caseworker):
 
     events = views_of(case)
     assert len(events) == 2
-    assert {(e.actor_type, e.actor_user, e.object_type) for e in events} == {("user", caseworker, "cases.case")}
-    assert "case.viewed" in cw_client.get(case_url(case)).content.decode()  # in the trail it shows
+    assert {(e.actor_type, e.actor_user, e.object_type) for e in events} == {("user", caseworker, CASE)}
+    assert CASE_VIEWED in cw_client.get(case_url(case)).content.decode()  # in the trail it shows
 
 
 def test_an_unknown_case_is_404_and_not_audited(cw_client):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from moderation.audit_events import ITEM_CLAIM_EXTENDED, ITEM_CLAIM_RELEASED
 from moderation.models import ReviewItem
 from moderation.services import (
     ClaimNotHeld,
@@ -44,7 +45,7 @@ def test_extending_renews_the_lease_and_is_audited(moderator, held, settings):
     settings.NCII_CLAIM_SECONDS = 600
     item = review_claim_extend(moderator=moderator, item_id=held.pk)
     assert item.claim_expires_at > timezone.now() + timedelta(seconds=590)
-    event = AuditEvent.objects.get(action="item.claim_extended")
+    event = AuditEvent.objects.get(action=ITEM_CLAIM_EXTENDED)
     assert (event.actor_user, event.object_id) == (moderator, str(held.pk))
     assert event.after == {"until": item.claim_expires_at.isoformat()}
 
@@ -58,7 +59,7 @@ def test_releasing_hands_the_item_back_and_is_audited(moderator, held):
     review_claim_release(moderator=moderator, item_id=held.pk)
     held.refresh_from_db()
     assert (held.claimed_by, held.claim_expires_at) == (None, None)
-    event = AuditEvent.objects.get(action="item.claim_released")
+    event = AuditEvent.objects.get(action=ITEM_CLAIM_RELEASED)
     assert (event.actor_user, event.before) == (moderator, {"claimed_by": moderator.pk})
     other = UserFactory(role="moderator")
     assert review_claim_next(moderator=other).pk == held.pk
@@ -118,7 +119,7 @@ def test_extending_someone_elses_claim_is_409_in_the_fragment(held):
     response = client.post(extend_url(held), **HTMX)
     assert response.status_code == 409
     assert "You do not hold this item" in response.content.decode()
-    assert not AuditEvent.objects.filter(action="item.claim_extended").exists()
+    assert not AuditEvent.objects.filter(action=ITEM_CLAIM_EXTENDED).exists()
 
 
 def test_the_leaving_beacon_releases_with_the_forms_csrf_token(moderator, held):
@@ -132,7 +133,7 @@ def test_the_leaving_beacon_releases_with_the_forms_csrf_token(moderator, held):
     assert response.status_code == 204
     assert ReviewItem.objects.get(pk=held.pk).claimed_by is None
     assert client.post(release_url(held), {"beacon": "1", "csrfmiddlewaretoken": token}).status_code == 409
-    assert AuditEvent.objects.filter(action="item.claim_released").count() == 1
+    assert AuditEvent.objects.filter(action=ITEM_CLAIM_RELEASED).count() == 1
 
 
 def test_the_release_button_returns_to_the_queue(moderator, held):

@@ -13,7 +13,9 @@ from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from audit.services import Actor
 from cases.services import HashInput, case_create, case_withdraw
+from matching.audit_events import REPORT_RECEIVED
 from matching.models import IdempotencyRecord, MatchReport
+from moderation.audit_events import ITEM_CONFIRM, ITEM_DISMISS, ITEM_REOPEN, REPORT_TRIAGED
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport
 from moderation.services import DecisionRefused, review_claim_next, review_decide
 from moderation.triage import item_choice_lock, report_triage
@@ -68,7 +70,7 @@ def test_two_moderators_deciding_one_item_exactly_one_wins():
     assert (len(winners), len(losers)) == (1, 1), results
     item.refresh_from_db()
     assert item.state == winners[0].state
-    assert AuditEvent.objects.filter(action__in=["item.confirm", "item.dismiss"]).count() == 1
+    assert AuditEvent.objects.filter(action__in=[ITEM_CONFIRM, ITEM_DISMISS]).count() == 1
     assert audit_chain_verify()[1] is None
 
 
@@ -97,7 +99,7 @@ def test_the_same_report_triaged_twice_at_once_is_processed_once():
     report = report_for(PartnerFactory(), BankHashFactory())
     race(lambda: report_triage(report_id=report.pk), lambda: report_triage(report_id=report.pk))
     assert ReviewItemReport.objects.filter(report=report).count() == 1
-    assert AuditEvent.objects.filter(action="report.triaged").count() == 1
+    assert AuditEvent.objects.filter(action=REPORT_TRIAGED).count() == 1
 
 
 def test_fifty_concurrent_identical_posts_create_exactly_one_report():
@@ -121,7 +123,7 @@ def test_fifty_concurrent_identical_posts_create_exactly_one_report():
     ids = {r.json()["id"] for r in responses if r.status_code == 202}
     assert ids == {MatchReport.objects.get().pk}
     assert IdempotencyRecord.objects.get().state == "done"
-    assert AuditEvent.objects.filter(action="report.received").count() == 1
+    assert AuditEvent.objects.filter(action=REPORT_RECEIVED).count() == 1
 
 
 def test_fifty_concurrent_refused_posts_with_one_key_get_a_refusal_never_a_server_error():
@@ -174,7 +176,7 @@ def test_a_reopen_waits_for_triage_opening_an_item_for_the_same_content_and_is_r
     assert isinstance(reopened, DecisionRefused), reopened
     open_items = ReviewItem.objects.filter(bank_hash_id=decided.bank_hash_id, state__in=OPEN_STATES)
     assert list(open_items) == opened
-    assert not AuditEvent.objects.filter(action="item.reopen").exists()
+    assert not AuditEvent.objects.filter(action=ITEM_REOPEN).exists()
 
 
 def test_cases_sharing_hashes_created_and_withdrawn_at_once_never_deadlock():

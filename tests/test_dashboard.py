@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from moderation.audit_events import ITEM_CLAIMED
 from moderation.models import ReviewItem, ReviewState
 from tests.dashboard_helpers import ESCALATIONS, NEXT, QUEUE, audit_count, decide, item_url, pending_item, set_state
 from tests.factories import PartnerFactory, UserFactory, item_open
@@ -205,7 +206,7 @@ def test_review_next_claims_and_opens_the_item(mod_client, moderator, item):
     assert response.url == item_url(item)
     item.refresh_from_db()
     assert item.claimed_by == moderator
-    assert AuditEvent.objects.filter(action="item.claimed", actor_user=moderator).count() == 1
+    assert AuditEvent.objects.filter(action=ITEM_CLAIMED, actor_user=moderator).count() == 1
     page = mod_client.get(item_url(item)).content.decode()
     assert "Yours for" in page and "Keep it longer" in page
 

@@ -9,6 +9,7 @@ from audit.services import Actor
 from cases.services import HashInput, case_create
 from matching.models import HashFeedback
 from matching.services import feedback_record
+from moderation.audit_events import ITEM_DISMISS, ITEM_OPENED, ITEM_REOPEN, REPORT_TRIAGED
 from moderation.models import ReviewItem, ReviewState
 from tests.dashboard_helpers import NEXT, QUEUE, audit_count, decide, item_url, pending_item, set_state
 from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open, random_pdq
@@ -29,7 +30,7 @@ def test_item_page_shows_hash_reports_and_trail(mod_client, item):
     assert "ImagePDQ" in page
     assert "Picshare" in page
     assert "c-0" in page and "c-1" in page
-    assert "report.triaged" in page and "item.opened" in page
+    assert REPORT_TRIAGED in page and ITEM_OPENED in page
     assert f'name="version" value="{item.version}"' in page
     for decision in ("confirm", "dismiss", "escalate"):
         assert f'value="{decision}"' in page
@@ -98,10 +99,10 @@ def test_decision_with_htmx_renders_the_panel_and_refreshes_the_trail(mod_client
     assert "<html" not in body
     assert "is now dismissed" in body
     assert 'id="audit-trail" aria-labelledby="audit-heading" hx-swap-oob="true"' in body
-    assert "item.dismiss" in body
+    assert ITEM_DISMISS in body
     item.refresh_from_db()
     assert item.state == ReviewState.DISMISSED
-    assert AuditEvent.objects.get(action="item.dismiss").actor_user == moderator
+    assert AuditEvent.objects.get(action=ITEM_DISMISS).actor_user == moderator
     assert HashFeedback.objects.get(bank_hash=item.bank_hash).value == "NotBlocked"
     # the success message went into the panel, not into the session for a later page
     assert "is now dismissed" not in mod_client.get(QUEUE).content.decode()
@@ -201,7 +202,7 @@ def test_senior_decides_escalated_and_reopens(senior_client, senior, item):
     assert decide(senior_client, confirmed, "reopen", note="partner appealed").status_code == 302
     reopened = ReviewItem.objects.get(pk=item.pk)
     assert reopened.state == ReviewState.PENDING
-    event = AuditEvent.objects.get(action="item.reopen")
+    event = AuditEvent.objects.get(action=ITEM_REOPEN)
     assert (event.actor_user, event.reason) == (senior, "partner appealed")
     assert (event.before["state"], event.after["state"]) == ("confirmed", "pending")
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from matching.models import MatchReport
+from moderation.audit_events import ITEM_CONFIRM, ITEM_DISMISS
 from moderation.models import ReviewItem
 from moderation.services import ReasonRequired, review_decide
 from tests.api_helpers import MATCHES, bearer
@@ -60,7 +61,7 @@ def test_the_code_note_and_visibility_are_kept_and_audited(moderator):
         "another person in the photo",
         "internal",
     )
-    event = AuditEvent.objects.get(action="item.dismiss")
+    event = AuditEvent.objects.get(action=ITEM_DISMISS)
     assert event.actor_user == moderator and event.reason == "another person in the photo"
     assert event.after == {"state": "dismissed", "version": 2, "code": "different_image", "note_visibility": "internal"}
 
@@ -68,7 +69,7 @@ def test_the_code_note_and_visibility_are_kept_and_audited(moderator):
 def test_a_note_is_optional_except_for_other(moderator):
     item = item_open(PartnerFactory())
     review_decide(moderator=moderator, item_id=item.pk, decision="confirm", reason_code="matches_bank")
-    assert AuditEvent.objects.get(action="item.confirm").reason == ""
+    assert AuditEvent.objects.get(action=ITEM_CONFIRM).reason == ""
 
 
 def match_read(keys, report: MatchReport) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -98,7 +99,7 @@ def test_only_a_shared_note_reaches_the_partner(moderator):
     )
     body = match_read(keys, report)
     assert (body["outcome"], body["decisionNote"]) == ("confirmed", "Confirmed: please keep it blocked.")
-    event = AuditEvent.objects.get(action="item.confirm")
+    event = AuditEvent.objects.get(action=ITEM_CONFIRM)
     assert event.after["note_visibility"] == "partner"
     review_decide(moderator=senior, item_id=item.pk, decision="reopen", reason_code="new_information")
     assert "decisionNote" not in match_read(keys, report)  # a new decision without a shared note clears it

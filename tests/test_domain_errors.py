@@ -15,11 +15,11 @@ from ncii_site.middleware import DomainErrorMiddleware
 SERVICE_MODULES = [
     "cases.services",
     "cases.pin_guard",
-    "matching.signals",
+    "matching.signal_types",
     "matching.services",
     "matching.intake",
     "matching.images",
-    "matching.exchange",
+    "matching.exchange_selectors",
     "matching.exchange_services",
     "moderation.services",
     "moderation.wellbeing_services",

@@ -10,7 +10,7 @@ from django.db import connections, transaction
 from audit.services import Actor
 from cases.models import Case
 from cases.services import HashInput, case_create, case_withdraw
-from matching.exchange import fetch_page, record_out
+from matching.exchange_selectors import fetch_page, record_out
 from matching.models import BankHash
 from matching.services import feedback_record
 from partners.models import Partner

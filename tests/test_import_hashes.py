@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError
 
 from audit.models import AuditEvent
+from matching.audit_events import BANK_IMPORTED
 from matching.models import BankHash
 from matching.selectors import bank_matches
 from tests.factories import BankHashFactory, random_pdq
@@ -35,7 +36,7 @@ def test_plain_hex_file_summary_counts_added_duplicates_and_rejects(db, tmp_path
     assert "1 x not a 64-digit PDQ or 32-digit MD5 hex value (first at line 27)" in out
     imported = BankHash.objects.filter(source="import", source_name="sister-bank")
     assert imported.count() == 21 and imported.filter(signal_type="VideoMD5").count() == 1
-    assert AuditEvent.objects.filter(action="bank.imported").count() == 4  # 25 valid rows, batches of 7
+    assert AuditEvent.objects.filter(action=BANK_IMPORTED).count() == 4  # 25 valid rows, batches of 7
 
 
 def test_csv_with_header_quality_and_reasons(db, tmp_path):
@@ -85,7 +86,7 @@ def test_a_failing_batch_leaves_nothing_behind(transactional_db, tmp_path, monke
     with pytest.raises(CommandError, match="rolled back"):
         run(path, "--batch-size", "5")
     assert set(BankHash.objects.values_list("value", flat=True)) == set(values[:5])
-    assert AuditEvent.objects.filter(action="bank.imported").count() == 1
+    assert AuditEvent.objects.filter(action=BANK_IMPORTED).count() == 1
 
 
 def test_missing_file_and_bad_batch_size(db, tmp_path):

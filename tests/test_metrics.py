@@ -14,6 +14,7 @@ from cases.models import Case
 from hub import metrics
 from hub.metrics import metrics_compute, metrics_get, percentile, week_starts
 from matching.models import BankHash, MatchReport
+from moderation.audit_events import IMAGE_REVEALED, ITEM_CONFIRM
 from moderation.models import ReviewItem
 from tests.factories import BankHashFactory, PartnerFactory, UserFactory, report_for
 from tests.staff_helpers import query_count, signed_in
@@ -102,7 +103,7 @@ def test_the_page_shows_the_figures_in_charts_data_and_tables():
     bank_hashes(3, created=ago(days=2))
     moderator = UserFactory(username="mira")
     for n in range(2):
-        audit_record_atomic(actor=Actor.user(moderator), action="image.revealed", object_type="x", object_id=n)
+        audit_record_atomic(actor=Actor.user(moderator), action=IMAGE_REVEALED, object_type="x", object_id=n)
     page = page_of(signed_in(UserFactory(role="admin")))
     assert "<strong>3</strong>hashes protected now" in page
     assert '<td>mira</td><td class="num">2</td>' in page
@@ -215,8 +216,8 @@ def test_reveals_per_moderator_over_the_last_30_days(monkeypatch):
     ann, ben = UserFactory(username="ann"), UserFactory(username="ben")
     for user, count in ((ann, 1), (ben, 3)):
         for n in range(count):
-            audit_record_atomic(actor=Actor.user(user), action="image.revealed", object_type="x", object_id=n)
-    audit_record_atomic(actor=Actor.user(ann), action="item.confirm", object_type="x", object_id=1)
+            audit_record_atomic(actor=Actor.user(user), action=IMAGE_REVEALED, object_type="x", object_id=n)
+    audit_record_atomic(actor=Actor.user(ann), action=ITEM_CONFIRM, object_type="x", object_id=1)
     figure = metrics_compute(datetime.now(UTC)).figures["reveals"]
     assert (figure["labels"], figure["values"]) == (["ben", "ann"], [3, 1])
     assert metrics_compute(datetime.now(UTC) + timedelta(days=31)).figures["reveals"]["values"] == []

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from partners.audit_events import KEY_ISSUED, KEY_REVOKED, KEY_ROTATED, PARTNER_CREATED, PARTNER_STATUS_CHANGED
 from partners.models import Partner, PartnerKey
 from tests.api_helpers import bearer
 from tests.factories import UserFactory, partner_with_keys
@@ -101,7 +102,7 @@ def test_creating_a_partner_shows_its_five_keys_once_and_never_caches_them(clien
     assert not any(key in later for key in keys)
     stored = " ".join(str(e.after) + str(e.before) for e in AuditEvent.objects.all())
     assert not any(key in stored for key in keys)
-    created = AuditEvent.objects.get(action="partner.created")
+    created = AuditEvent.objects.get(action=PARTNER_CREATED)
     assert (created.actor_user, created.after["name"]) == (admin_user, "picshare")
 
 
@@ -120,7 +121,7 @@ def test_the_partner_page_lists_keys_by_prefix_with_usage_and_audit(admin, acme)
     partner, keys = acme
     page = admin.get(detail(partner)).content.decode()
     assert keys.api_key[:12] in page and keys.api_key not in page
-    assert "Match reports sent" in page and "partner.key_issued" in page
+    assert "Match reports sent" in page and KEY_ISSUED in page
 
 
 def test_the_partner_page_costs_the_same_queries_with_more_keys_and_events(admin, acme):
@@ -149,7 +150,7 @@ def test_rotating_shows_the_new_key_once_and_the_old_keeps_working(client, admin
     [new] = shown_keys(response)
     assert "keeps working until" in response.content.decode()
     assert api_status(client, keys.api_key) == 404 and api_status(client, "ncii_" + new) == 404
-    event = AuditEvent.objects.get(action="partner.key_rotated")
+    event = AuditEvent.objects.get(action=KEY_ROTATED)
     assert event.before["key_id"] == old.pk and event.after["overlap_seconds"] == 3600
 
     again = admin.post(detail(partner), {"action": "rotate", "key": old.pk, "overlap": 3600})
@@ -168,7 +169,7 @@ def test_an_overlap_not_offered_is_refused(admin, acme):
     partner, _ = acme
     old = PartnerKey.objects.get(partner=partner, kind="api")
     assert admin.post(detail(partner), {"action": "rotate", "key": old.pk, "overlap": 999}).status_code == 400
-    assert not AuditEvent.objects.filter(action="partner.key_rotated").exists()
+    assert not AuditEvent.objects.filter(action=KEY_ROTATED).exists()
 
 
 def test_revoking_needs_a_reason_and_then_refuses_the_key(client, admin, acme):
@@ -180,7 +181,7 @@ def test_revoking_needs_a_reason_and_then_refuses_the_key(client, admin, acme):
     response = admin.post(detail(partner), {"action": "revoke", "key": key.pk, "reason": "leaked"}, follow=True)
     assert "is revoked" in response.content.decode()
     assert api_status(client, keys.api_key) == 401
-    assert AuditEvent.objects.get(action="partner.key_revoked").reason == "leaked"
+    assert AuditEvent.objects.get(action=KEY_REVOKED).reason == "leaked"
 
 
 def test_another_partners_key_is_not_found_here(admin, acme):
@@ -213,7 +214,7 @@ def test_suspending_and_reinstating_from_the_page(client, admin, acme, admin_use
     assert stale.status_code == 409
     admin.post(detail(partner), {"action": "status", "status": "active", "reason": "sorted"})
     assert api_status(client, keys.api_key) == 404
-    events = AuditEvent.objects.filter(action="partner.status_changed").order_by("seq")
+    events = AuditEvent.objects.filter(action=PARTNER_STATUS_CHANGED).order_by("seq")
     assert [(e.after["status"], e.reason, e.actor_user) for e in events] == [
         ("suspended", "scraping", admin_user),
         ("active", "sorted", admin_user),

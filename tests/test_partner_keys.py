@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import Actor
+from partners.audit_events import KEY_ISSUED, KEY_REVOKED, KEY_ROTATED, PARTNER, PARTNER_STATUS_CHANGED
 from partners.models import Partner, PartnerKey
 from partners.services import (
     KeyRefused,
@@ -75,8 +76,8 @@ def test_rotation_writes_one_audit_event_with_ids_and_prefixes_never_the_key(acm
     old = key_of(partner, PartnerKey.Kind.API)
     new = key_rotate(key_id=old.pk, actor=ADMIN, overlap_seconds=60)
 
-    event = last_event("partner.key_rotated")
-    assert (event.object_type, event.object_id) == ("matching.partner", str(partner.pk))
+    event = last_event(KEY_ROTATED)
+    assert (event.object_type, event.object_id) == (PARTNER, str(partner.pk))
     assert event.actor_label == "test-admin"
     assert event.before == {"kind": "api", "key_id": old.pk, "prefix": old.prefix}
     assert event.after["key_id"] == new.key.pk and event.after["prefix"] == new.plaintext[:12]
@@ -118,7 +119,7 @@ def test_a_key_rotates_once_and_a_revoked_key_not_at_all(acme):
     key_revoke(key_id=feedback_key.pk, actor=ADMIN, reason="leaked")
     with pytest.raises(KeyRefused):
         key_rotate(key_id=feedback_key.pk, actor=ADMIN, overlap_seconds=60)
-    assert AuditEvent.objects.filter(action="partner.key_rotated").count() == 1
+    assert AuditEvent.objects.filter(action=KEY_ROTATED).count() == 1
     assert PartnerKey.objects.filter(partner=partner).count() == 6
 
 
@@ -133,7 +134,7 @@ def test_revocation_refuses_the_key_at_once_and_is_audited_with_its_reason(clien
     key_revoke(key_id=key.pk, actor=ADMIN, reason="posted in a public repo")
 
     assert api_status(client, keys.api_key) == 401
-    event = last_event("partner.key_revoked")
+    event = last_event(KEY_REVOKED)
     assert event.reason == "posted in a public repo"
     assert event.before == {"kind": "api", "key_id": key.pk, "prefix": key.prefix}
     assert keys.api_key not in str(event.before) + str(event.after)
@@ -147,7 +148,7 @@ def test_revocation_needs_a_reason_and_happens_once(acme):
     key_revoke(key_id=key.pk, actor=ADMIN, reason="leaked")
     with pytest.raises(KeyRefused):
         key_revoke(key_id=key.pk, actor=ADMIN, reason="again")
-    assert AuditEvent.objects.filter(action="partner.key_revoked").count() == 1
+    assert AuditEvent.objects.filter(action=KEY_REVOKED).count() == 1
 
 
 def test_revoking_a_key_in_its_overlap_stops_it_before_the_overlap_ends(client, acme):
@@ -164,7 +165,7 @@ def test_issuing_an_extra_key_is_audited_by_id_and_prefix(client, acme):
     key = PartnerKey.objects.get(prefix=plaintext[:12])
 
     assert api_status(client, plaintext) == 404
-    assert last_event("partner.key_issued").after == {"kind": "api", "key_id": key.pk, "prefix": key.prefix}
+    assert last_event(KEY_ISSUED).after == {"kind": "api", "key_id": key.pk, "prefix": key.prefix}
     with pytest.raises(KeyRefused):
         key_issue(partner=partner, kind="root", actor=ADMIN)
 
@@ -183,7 +184,7 @@ def test_suspension_refuses_the_next_request_and_reinstatement_restores_it(clien
 
     partner_set_status(partner_id=partner.pk, status="active", actor=admin, reason="contract renewed")
     assert api_status(client, keys.api_key) == 404
-    events = AuditEvent.objects.filter(action="partner.status_changed").order_by("seq")
+    events = AuditEvent.objects.filter(action=PARTNER_STATUS_CHANGED).order_by("seq")
     assert [(e.before, e.after, e.reason) for e in events] == [
         ({"status": "active"}, {"status": "suspended"}, "scraping the bank"),
         ({"status": "suspended"}, {"status": "active"}, "contract renewed"),
@@ -199,4 +200,4 @@ def test_status_changes_need_a_reason_and_a_real_transition(acme):
         partner_set_status(partner_id=partner.pk, status="active", actor=ADMIN, reason="already is")
     with pytest.raises(StatusRefused):
         partner_set_status(partner_id=partner.pk, status="deleted", actor=ADMIN, reason="no such status")
-    assert not AuditEvent.objects.filter(action="partner.status_changed").exists()
+    assert not AuditEvent.objects.filter(action=PARTNER_STATUS_CHANGED).exists()

@@ -7,7 +7,7 @@ from PIL import Image, ImageOps
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from matching.pdq import pdq_hex, pdq_hex_from_bytes
-from matching.signals import SignalType, hash_normalise
+from matching.signal_types import SignalType, hash_normalise
 
 
 def photo_like(width: int = 320, height: int = 240, seed: int = 1) -> np.ndarray:

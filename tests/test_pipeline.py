@@ -10,10 +10,13 @@ from django.utils import timezone
 from PIL import Image
 
 from audit.models import AuditEvent
+from matching.audit_events import IMAGE_PURGED, REPORT_FAILED, REPORT_RETRIED
 from matching.crypto import image_encrypt
-from matching.intake import report_mark_failed, reports_sweep, review_images_purge
+from matching.intake import report_mark_failed
 from matching.models import MatchReport, ReviewImage
+from matching.upkeep import reports_sweep, review_images_purge
 from moderation import tasks, triage
+from moderation.audit_events import IMAGE_REVEALED, ITEM_CLAIM_EXPIRED
 from moderation.models import ReviewItem
 from moderation.services import claims_expire, review_claim_next, review_decide
 from ncii_site.celery import app as celery_app
@@ -47,7 +50,7 @@ def test_a_report_that_keeps_failing_is_parked_as_failed_then_retried(
     report.refresh_from_db()
     assert len(calls) == settings.NCII_TASK_MAX_RETRIES + 1
     assert (report.status, report.last_error) == ("failed", "RuntimeError: database went away")
-    assert AuditEvent.objects.filter(action="report.failed", object_id=str(report.pk)).count() == 1
+    assert AuditEvent.objects.filter(action=REPORT_FAILED, object_id=str(report.pk)).count() == 1
 
     client = signed_in(moderator)
     page = client.get("/dashboard/failed/")
@@ -58,7 +61,7 @@ def test_a_report_that_keeps_failing_is_parked_as_failed_then_retried(
     assert "queued again" in response.content.decode()
     report.refresh_from_db()
     assert report.status == "processed" and ReviewItem.objects.count() == 1
-    assert AuditEvent.objects.filter(action="report.retried", actor_user=moderator).count() == 1
+    assert AuditEvent.objects.filter(action=REPORT_RETRIED, actor_user=moderator).count() == 1
 
 
 def test_retrying_a_report_that_is_not_failed_changes_nothing(moderator):
@@ -89,7 +92,7 @@ def test_expired_claims_are_released_and_recorded(moderator):
     assert claims_expire() == 1
     item.refresh_from_db()
     assert item.claimed_by is None
-    event = AuditEvent.objects.get(action="item.claim_expired")
+    event = AuditEvent.objects.get(action=ITEM_CLAIM_EXPIRED)
     assert event.before == {"claimed_by": moderator.pk} and event.actor_type == "system"
 
 
@@ -111,7 +114,7 @@ def test_derivatives_are_deleted_after_the_decision_and_its_grace_period(moderat
     assert review_images_purge(grace_seconds=-1) == 1
     assert not ReviewImage.objects.filter(report=report).exists()
     assert ReviewImage.objects.filter(report__membership__item=pending_item).exists()
-    assert AuditEvent.objects.filter(action="image.purged", object_id=str(report.pk)).count() == 1
+    assert AuditEvent.objects.filter(action=IMAGE_PURGED, object_id=str(report.pk)).count() == 1
 
 
 def test_review_images_are_blurred_unless_revealed_and_never_cached(moderator):
@@ -121,10 +124,10 @@ def test_review_images_are_blurred_unless_revealed_and_never_cached(moderator):
     blurred = client.get(url)
     assert blurred.status_code == 200 and blurred["Cache-Control"] == "no-store, private"
     assert Image.open(io.BytesIO(blurred.content)).mode == "L"  # greyscale
-    assert not AuditEvent.objects.filter(action="image.revealed").exists()
+    assert not AuditEvent.objects.filter(action=IMAGE_REVEALED).exists()
     revealed = client.get(url + "?reveal=1")
     assert Image.open(io.BytesIO(revealed.content)).mode == "RGB"
-    assert AuditEvent.objects.get(action="image.revealed").actor_user == moderator
+    assert AuditEvent.objects.get(action=IMAGE_REVEALED).actor_user == moderator
     assert f'src="{url}"' in client.get(f"/dashboard/items/{item.pk}/").content.decode()
 
 
@@ -157,4 +160,4 @@ def test_beat_runs_the_sweeper_lease_expiry_and_purge(settings):
 def test_failed_report_actor_is_the_system():
     report = report_for(PartnerFactory(), BankHashFactory())
     report_mark_failed(report_id=report.pk, error=ValueError("x"))
-    assert AuditEvent.objects.get(action="report.failed").actor_type == "system"
+    assert AuditEvent.objects.get(action=REPORT_FAILED).actor_type == "system"

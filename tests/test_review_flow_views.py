@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from moderation.audit_events import ITEM_CLAIM_RELEASED, ITEM_CLAIMED
 from moderation.models import ReviewItem, ReviewState
 from moderation.services import review_claim_next
 from tests.factories import PartnerFactory, UserFactory, item_open
@@ -46,7 +47,7 @@ def test_decide_and_next_claims_the_next_item_and_goes_there(moderator):
     assert f"Item {first.pk} is now confirmed." in page and f"Item #{second.pk}" in page
     second.refresh_from_db()
     assert second.claimed_by == moderator
-    assert AuditEvent.objects.filter(action="item.claimed", object_id=str(second.pk)).count() == 1
+    assert AuditEvent.objects.filter(action=ITEM_CLAIMED, object_id=str(second.pk)).count() == 1
 
 
 def test_decide_and_next_with_htmx_sends_the_browser_to_the_next_item(moderator):
@@ -87,7 +88,7 @@ def test_skipping_releases_the_held_item_and_claims_another(moderator):
     assert client.post(NEXT, {"skip": first.pk}).url == item_url(second)
     first.refresh_from_db()
     assert first.claimed_by is None
-    assert AuditEvent.objects.get(action="item.claim_released").object_id == str(first.pk)
+    assert AuditEvent.objects.get(action=ITEM_CLAIM_RELEASED).object_id == str(first.pk)
     other = signed_in(UserFactory(role="moderator"))
     assert other.post(NEXT).url == item_url(first)
 

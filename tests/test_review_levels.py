@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from matching.crypto import image_encrypt
 from matching.images import review_view
 from matching.models import ReviewImage
+from moderation.audit_events import IMAGE_REVEALED
 from moderation.wellbeing_selectors import daily_reveal_cap, reveals_left_today
 from moderation.wellbeing_services import RevealCapReached, image_reveal
 from ncii_site.roles import user_role_assign
@@ -53,7 +54,7 @@ def distance_from_original(image: Image.Image) -> float:
 
 
 def reveals() -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    return list(AuditEvent.objects.filter(action="image.revealed").values_list("object_id", "after"))
+    return list(AuditEvent.objects.filter(action=IMAGE_REVEALED).values_list("object_id", "after"))
 
 
 def test_three_levels_nothing_sharper_than_asked(moderator):
@@ -69,7 +70,7 @@ def test_three_levels_nothing_sharper_than_asked(moderator):
         (str(report.pk), {"item": item.pk, "level": "grey"}),
         (str(report.pk), {"item": item.pk, "level": "colour"}),
     ]
-    assert AuditEvent.objects.filter(action="image.revealed").first().actor_user == moderator
+    assert AuditEvent.objects.filter(action=IMAGE_REVEALED).first().actor_user == moderator
 
 
 def test_an_unknown_level_is_the_blurred_one_and_reveal_1_is_colour(moderator):

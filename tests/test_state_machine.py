@@ -5,6 +5,7 @@ import pytest
 
 from audit.models import AuditEvent
 from matching.models import HashFeedback, MatchReport
+from moderation.audit_events import ITEM_CLAIMED
 from moderation.models import ALLOWED_TRANSITIONS, ReviewItem, ReviewState
 from moderation.services import (
     DecisionRefused,
@@ -155,7 +156,7 @@ def test_claim_next_takes_priority_then_age_and_never_the_same_item_twice(db, mo
     assert review_claim_next(moderator=moderator).pk == busier.pk  # still held: same item back
     assert review_claim_next(moderator=second).pk == older.pk
     assert review_claim_next(moderator=UserFactory(role="moderator")) is None
-    claim_events = AuditEvent.objects.filter(action="item.claimed")
+    claim_events = AuditEvent.objects.filter(action=ITEM_CLAIMED)
     assert claim_events.count() == 3
 
 

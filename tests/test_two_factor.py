@@ -8,6 +8,7 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.audit_events import STAFF_2FA_ENROLLED, STAFF_2FA_RECOVERY_CODE_USED, STAFF_2FA_RECOVERY_CODES_RENEWED
 from accounts.services import recovery_code_digest
 from audit.models import AuditEvent
 from tests.api_helpers import CASES, post_json
@@ -55,7 +56,7 @@ def test_enrolment_confirms_with_a_first_code_then_shows_ten_recovery_codes_once
     assert stored == {recovery_code_digest(code) for code in codes} and not stored & set(codes)  # never the codes
     device.refresh_from_db()
     assert device.confirmed
-    event = AuditEvent.objects.get(action="staff.2fa_enrolled")
+    event = AuditEvent.objects.get(action=STAFF_2FA_ENROLLED)
     assert event.actor_user == moderator and event.after["recovery_codes"] == 10
     assert client.get("/dashboard/").status_code == 200
     assert client.get(SETUP).status_code == 302  # enrolment happens once: no second device
@@ -68,7 +69,7 @@ def test_a_wrong_first_code_does_not_enrol(moderator):
     assert response.status_code == 400 and "wrong or has expired" in response.content.decode()
     assert not pending_device(moderator).confirmed
     assert client.get("/dashboard/").url.startswith(SETUP)
-    assert not AuditEvent.objects.filter(action="staff.2fa_enrolled").exists()
+    assert not AuditEvent.objects.filter(action=STAFF_2FA_ENROLLED).exists()
 
 
 def test_staff_with_a_device_verify_with_its_code_and_go_on_to_the_page(moderator):
@@ -105,7 +106,7 @@ def test_a_recovery_code_works_once_and_only_for_its_owner(db):
     typed = f"{codes[0][:4].upper()} {codes[0][4:]}"  # as printed, typed with a space and in capitals
     response = client.post(VERIFY, {"code": typed, "next": "/dashboard/"})
     assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
-    event = AuditEvent.objects.get(action="staff.2fa_recovery_code_used")
+    event = AuditEvent.objects.get(action=STAFF_2FA_RECOVERY_CODE_USED)
     assert event.actor_user == owner and event.after == {"remaining": 9}
     client.post("/accounts/logout/")
     assert password_only(owner).post(VERIFY, {"code": codes[0]}).status_code == 400
@@ -209,7 +210,7 @@ def test_new_recovery_codes_need_a_current_authenticator_code_and_retire_the_old
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert len(set(new)) == 10 and not set(new) & set(old)
-    event = AuditEvent.objects.get(action="staff.2fa_recovery_codes_renewed")
+    event = AuditEvent.objects.get(action=STAFF_2FA_RECOVERY_CODES_RENEWED)
     assert event.actor_user == moderator and event.after == {"recovery_codes": 10}
     client.post("/accounts/logout/")
     assert password_only(moderator).post(VERIFY, {"code": new[0]}).status_code == 302

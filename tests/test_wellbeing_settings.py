@@ -14,6 +14,12 @@ from audit.models import AuditEvent
 from audit.services import Actor
 from matching.crypto import image_encrypt
 from matching.models import ReviewImage
+from moderation.audit_events import (
+    IMAGE_REVEALED,
+    WELLBEING_BLUR_OFF_ALLOWED,
+    WELLBEING_BLUR_OFF_WITHDRAWN,
+    WELLBEING_SETTINGS_CHANGED,
+)
 from moderation.models import ModeratorSettings
 from moderation.wellbeing_selectors import wellbeing_get
 from moderation.wellbeing_services import SettingsInvalid, moderator_blur_off_allow, moderator_settings_update
@@ -37,7 +43,7 @@ def test_a_choice_is_kept_and_audited(moderator):
     moderator_settings_update(moderator=moderator, **CHOICE)
     current = wellbeing_get(moderator)
     assert (current.blur_radius, current.reblur_seconds, current.break_after_reveals) == (20, 3, 10)
-    event = AuditEvent.objects.get(action="wellbeing.settings_changed")
+    event = AuditEvent.objects.get(action=WELLBEING_SETTINGS_CHANGED)
     assert (event.actor_user, event.object_id) == (moderator, str(moderator.pk))
     assert event.before["blur_radius"] == 14 and event.after == CHOICE | {"blur_off": False}
 
@@ -47,7 +53,7 @@ def test_a_choice_outside_the_limits_is_refused(moderator, name, value):
     with pytest.raises(SettingsInvalid, match="Choose between") as refused:
         moderator_settings_update(moderator=moderator, **CHOICE | {name: value})
     assert refused.value.field == name
-    assert not AuditEvent.objects.filter(action="wellbeing.settings_changed").exists()
+    assert not AuditEvent.objects.filter(action=WELLBEING_SETTINGS_CHANGED).exists()
 
 
 def test_narrowed_limits_apply_to_earlier_choices(moderator, settings):
@@ -65,7 +71,7 @@ def test_blur_off_needs_an_admin(moderator):
     moderator_blur_off_allow(actor=Actor.system("test"), user=moderator, allowed=False)
     assert not wellbeing_get(moderator).blur_off  # withdrawing turns the blur back on
     actions = list(AuditEvent.objects.filter(action__startswith="wellbeing.blur_off").values_list("action", flat=True))
-    assert actions == ["wellbeing.blur_off_allowed", "wellbeing.blur_off_withdrawn"]
+    assert actions == [WELLBEING_BLUR_OFF_ALLOWED, WELLBEING_BLUR_OFF_WITHDRAWN]
 
 
 def test_the_database_refuses_blur_off_without_the_allowance(moderator):
@@ -79,7 +85,7 @@ def test_the_admin_command(moderator):
     call_command("moderator_blur_off", "mod", "--allow", stdout=out)
     assert "may now turn the blur off" in out.getvalue()
     assert wellbeing_get(moderator).blur_off_allowed
-    assert AuditEvent.objects.get(action="wellbeing.blur_off_allowed").actor_label == "manage.py moderator_blur_off"
+    assert AuditEvent.objects.get(action=WELLBEING_BLUR_OFF_ALLOWED).actor_label == "manage.py moderator_blur_off"
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -143,9 +149,9 @@ def test_with_blur_off_the_preview_is_sharp_grey_and_counts_as_a_reveal(moderato
     item, url = with_image()
     client = signed_in(moderator)
     assert Image.open(io.BytesIO(client.get(url).content)).mode == "L"
-    event = AuditEvent.objects.get(action="image.revealed")
+    event = AuditEvent.objects.get(action=IMAGE_REVEALED)
     assert event.after == {"item": item.pk, "level": "grey", "default": True}
     settings.NCII_DAILY_REVEAL_CAP = {"moderator": 1}
     fallback = client.get(url)  # no reveals left: the blurred preview, not a 429
-    assert fallback.status_code == 200 and AuditEvent.objects.filter(action="image.revealed").count() == 1
+    assert fallback.status_code == 200 and AuditEvent.objects.filter(action=IMAGE_REVEALED).count() == 1
     assert client.get(url, {"view": "grey"}).status_code == 429

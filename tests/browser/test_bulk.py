@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
+from moderation.audit_events import ITEM_DISMISS
 from tests.browser.helpers import sign_in
 from tests.factories import PartnerFactory, UserFactory, item_open
 
@@ -30,6 +31,6 @@ def test_tick_review_confirm_and_each_item_is_decided(page, live_server, artifac
     page.screenshot(path=artifact("bulk-confirm.png"), full_page=True)
     page.get_by_role("button", name="Yes, dismiss 2 items").click()
     expect(page.get_by_role("heading", name="2 items dismissed")).to_be_visible()
-    events = AuditEvent.objects.filter(action="item.dismiss", actor_user=maria).order_by("seq")
+    events = AuditEvent.objects.filter(action=ITEM_DISMISS, actor_user=maria).order_by("seq")
     assert [e.object_id for e in events] == [str(first.pk), str(second.pk)]
-    assert not AuditEvent.objects.filter(object_id=str(untouched.pk), action__startswith="item.dismiss").exists()
+    assert not AuditEvent.objects.filter(object_id=str(untouched.pk), action__startswith=ITEM_DISMISS).exists()

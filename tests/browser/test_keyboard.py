@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
+from moderation.audit_events import ITEM_CLAIM_EXTENDED, ITEM_CLAIM_RELEASED, ITEM_CONFIRM, ITEM_DISMISS, ITEM_ESCALATE
 from moderation.models import ReviewItem
 from moderation.services import review_claim_next
 from tests.browser.helpers import keys_on, sign_in, wait_for
@@ -79,18 +80,18 @@ def test_a_moderator_works_five_items_by_keyboard_alone(page, live_server, artif
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
     expect(page.locator(".messages")).to_contain_text("No items waiting")
 
-    decided = ["item.confirm", "item.dismiss", "item.escalate"]
+    decided = [ITEM_CONFIRM, ITEM_DISMISS, ITEM_ESCALATE]
     decisions = AuditEvent.objects.filter(actor_user=maria, action__in=decided)
     assert [(ev.object_id, ev.action, ev.after["code"]) for ev in decisions.order_by("seq")] == [
-        (str(a.pk), "item.confirm", "matches_bank"),
-        (str(b.pk), "item.dismiss", "different_image"),
-        (str(c.pk), "item.escalate", "needs_senior"),
-        (str(d.pk), "item.confirm", "matches_bank"),
-        (str(e.pk), "item.dismiss", "not_intimate"),
+        (str(a.pk), ITEM_CONFIRM, "matches_bank"),
+        (str(b.pk), ITEM_DISMISS, "different_image"),
+        (str(c.pk), ITEM_ESCALATE, "needs_senior"),
+        (str(d.pk), ITEM_CONFIRM, "matches_bank"),
+        (str(e.pk), ITEM_DISMISS, "not_intimate"),
     ]
-    assert decisions.get(action="item.escalate").reason == "The face is not visible; a senior should look."
+    assert decisions.get(action=ITEM_ESCALATE).reason == "The face is not visible; a senior should look."
     page.goto(f"{live_server.url}/dashboard/items/{c.pk}/")
-    expect(page.locator("#audit-trail")).to_contain_text("item.escalate")
+    expect(page.locator("#audit-trail")).to_contain_text(ITEM_ESCALATE)
     expect(page.locator("#audit-trail")).to_contain_text("code: needs_senior")
 
 
@@ -121,8 +122,8 @@ def test_the_lease_counts_down_is_renewed_in_use_and_released_on_leaving(page, l
     page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
     page.mouse.move(10, 10)  # in use
     expect(page.locator("[data-expires-at]")).to_have_text(re.compile(r"^0:5\d$"))  # renewed to a minute
-    event = AuditEvent.objects.get(action="item.claim_extended")
+    event = AuditEvent.objects.get(action=ITEM_CLAIM_EXTENDED)
     assert event.actor_user == maria
     page.goto(f"{live_server.url}/dashboard/")
     wait_for(lambda: ReviewItem.objects.get(pk=item.pk).claimed_by is None)
-    assert AuditEvent.objects.get(action="item.claim_released").actor_user == maria
+    assert AuditEvent.objects.get(action=ITEM_CLAIM_RELEASED).actor_user == maria

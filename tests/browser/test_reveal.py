@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from matching.crypto import image_encrypt
 from matching.models import ReviewImage
+from moderation.audit_events import IMAGE_REVEALED
 from moderation.wellbeing_services import moderator_settings_update
 from tests.browser.helpers import keys_on, sign_in, wait_for
 from tests.factories import PartnerFactory, UserFactory, item_open
@@ -27,7 +28,7 @@ def item_with_image():  # type: ignore[no-untyped-def]
 
 
 def levels() -> list[str]:
-    events = AuditEvent.objects.filter(action="image.revealed").order_by("seq")
+    events = AuditEvent.objects.filter(action=IMAGE_REVEALED).order_by("seq")
     return [after["level"] for after in events.values_list("after", flat=True)]
 
 

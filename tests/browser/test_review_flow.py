@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from audit.models import AuditEvent
 from matching.models import HashFeedback
+from moderation.audit_events import ITEM_CLAIM_RELEASED, ITEM_CONFIRM
 from moderation.models import ReviewItem
 from moderation.services import review_decide
 from tests.browser.helpers import sign_in, wait_for
@@ -36,14 +37,14 @@ def test_moderator_reviews_next_and_confirms(page, live_server, artifact):
     assert ReviewItem.objects.get(pk=quiet.pk).claimed_by == moderator
     page.goto(f"{live_server.url}/dashboard/items/{busy.pk}/")  # leaving hands the claim back
     expect(page.locator("#decision-panel")).to_contain_text("Confirmed")
-    expect(page.locator("#audit-trail")).to_contain_text("item.confirm")
+    expect(page.locator("#audit-trail")).to_contain_text(ITEM_CONFIRM)
     page.screenshot(path=artifact("item.png"), full_page=True)
 
     busy.refresh_from_db()
     assert (busy.state, busy.decided_by) == ("confirmed", moderator)
     assert HashFeedback.objects.get(bank_hash=busy.bank_hash).value == "Blocked"
-    assert AuditEvent.objects.filter(action="item.confirm", actor_user=moderator).count() == 1
-    wait_for(lambda: AuditEvent.objects.filter(action="item.claim_released", object_id=str(quiet.pk)).exists())
+    assert AuditEvent.objects.filter(action=ITEM_CONFIRM, actor_user=moderator).count() == 1
+    wait_for(lambda: AuditEvent.objects.filter(action=ITEM_CLAIM_RELEASED, object_id=str(quiet.pk)).exists())
     quiet.refresh_from_db()
     assert (quiet.state, quiet.claimed_by) == ("pending", None)
 
@@ -60,7 +61,7 @@ def test_a_decision_that_lost_the_race_is_refused_in_the_page(page, live_server)
     expect(page.locator("#decision-panel")).to_contain_text(re.compile("changed|cannot", re.I))
     item.refresh_from_db()
     assert item.state == "dismissed"
-    assert not AuditEvent.objects.filter(action="item.confirm").exists()
+    assert not AuditEvent.objects.filter(action=ITEM_CONFIRM).exists()
 
 
 def test_queue_filters_update_the_list_and_the_address(page, live_server):

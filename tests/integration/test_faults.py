@@ -22,6 +22,7 @@ from django.db.models import Count
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from matching.models import MatchReport
+from moderation.audit_events import REPORT_TRIAGED
 from moderation.models import ReviewItem, ReviewItemReport
 from tests.factories import BankHashFactory, partner_with_keys
 from tests.integration.processes import CELERY_WORKER
@@ -184,7 +185,7 @@ def assert_each_report_processed_exactly_once(total: int, items: int) -> None:
     assert processed() == total
     memberships = ReviewItemReport.objects.values("report").annotate(n=Count("pk"))
     assert memberships.count() == total and {m["n"] for m in memberships} == {1}
-    triaged = AuditEvent.objects.filter(action="report.triaged").values("object_id").annotate(n=Count("pk"))
+    triaged = AuditEvent.objects.filter(action=REPORT_TRIAGED).values("object_id").annotate(n=Count("pk"))
     assert triaged.count() == total and {t["n"] for t in triaged} == {1}
     assert ReviewItem.objects.count() == items
     assert audit_chain_verify()[1] is None

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from matching.images import HASH_VERSION
-from matching.intake import reports_needing_rehash
 from matching.models import MatchReport
 from matching.tasks import reports_rehash_task
+from matching.upkeep import reports_needing_rehash
 
 
 class Command(BaseCommand):

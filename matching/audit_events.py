@@ -1,0 +1,14 @@
+"""What the audit trail records about the bank and match reports: object types and action
+names."""
+
+BANK_HASH = "matching.bankhash"
+MATCH_REPORT = "matching.matchreport"
+
+BANK_IMPORTED = "bank.imported"
+HASH_SUBMITTED = "hash.submitted"
+HASH_FEEDBACK = "hash.feedback"
+REPORT_RECEIVED = "report.received"
+REPORT_FAILED = "report.failed"
+REPORT_RETRIED = "report.retried"
+REPORTS_REHASHED = "reports.rehashed"
+IMAGE_PURGED = "image.purged"

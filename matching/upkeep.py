@@ -1,0 +1,77 @@
+"""Upkeep that beat runs on the report pipeline: re-enqueue reports still owed to triage,
+delete review derivatives past their grace period, and re-hash stored derivatives after a
+hashing upgrade."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import Actor, audit_record, audit_record_atomic
+from matching.audit_events import IMAGE_PURGED, MATCH_REPORT, REPORTS_REHASHED
+from matching.crypto import image_decrypt
+from matching.images import HASH_VERSION, derivative_hashes
+from matching.intake import report_enqueue
+from matching.models import MatchReport, ReviewImage
+
+
+def reports_sweep(*, older_than_seconds: int, limit: int = 1000) -> int:
+    """Re-enqueue reports still waiting for triage: the database, not the broker, is the
+    record of what is owed (a crash between commit and publish, or the broker down)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stuck = MatchReport.objects.filter(status=MatchReport.Status.RECEIVED, received_at__lt=cutoff)
+    ids = list(stuck.order_by("received_at").values_list("pk", flat=True)[:limit])
+    for report_id in ids:
+        report_enqueue(report_id)
+    return len(ids)
+
+
+def review_images_purge(*, grace_seconds: int, limit: int = 1000) -> int:
+    """Delete the derivatives of decided reports once the grace period has passed."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    decided = [MatchReport.Outcome.CONFIRMED, MatchReport.Outcome.DISMISSED]
+    due = ReviewImage.objects.filter(report__outcome__in=decided, report__decided_at__lt=cutoff)
+    purged = 0
+    for image_id, report_id in due.values_list("pk", "report_id")[:limit]:
+        with transaction.atomic():
+            if ReviewImage.objects.filter(pk=image_id).delete()[0]:
+                audit_record(
+                    actor=Actor.system("purge"),
+                    action=IMAGE_PURGED,
+                    object_type=MATCH_REPORT,
+                    object_id=report_id,
+                )
+                purged += 1
+    return purged
+
+
+def reports_rehash(*, report_ids: list[int]) -> int:
+    """Re-run hashing on stored derivatives (after a hashing upgrade). Only the derivative
+    is left, so the results are marked as such; the claim checks made at intake stand."""
+    done = 0
+    for image in ReviewImage.objects.filter(report_id__in=report_ids).select_related("report"):
+        hashes = derivative_hashes(image_decrypt(image.ciphertext))
+        MatchReport.objects.filter(pk=image.report_id).update(
+            content_pdq=hashes.pdq,
+            content_quality=hashes.quality,
+            content_phash=hashes.phash,
+            hash_version=HASH_VERSION,
+            hashed_from_derivative=True,
+        )
+        done += 1
+    if done:
+        audit_record_atomic(
+            actor=Actor.system("rehash"),
+            action=REPORTS_REHASHED,
+            object_type=MATCH_REPORT,
+            object_id="batch",
+            after={"reports": done, "hash_version": HASH_VERSION},
+        )
+    return done
+
+
+def reports_needing_rehash(*, everything: bool = False) -> list[int]:
+    reports = MatchReport.objects.filter(review_image__isnull=False)
+    if not everything:
+        reports = reports.filter(hash_version__lt=HASH_VERSION)
+    return list(reports.order_by("pk").values_list("pk", flat=True))

@@ -1,0 +1,22 @@
+"""What the audit trail records about review: object types and action names."""
+
+ITEM = "moderation.reviewitem"
+MODERATOR_SETTINGS = "moderation.moderatorsettings"
+
+ITEM_OPENED = "item.opened"
+REPORT_TRIAGED = "report.triaged"
+ITEM_CLAIMED = "item.claimed"
+ITEM_CLAIM_EXTENDED = "item.claim_extended"
+ITEM_CLAIM_RELEASED = "item.claim_released"
+ITEM_CLAIM_EXPIRED = "item.claim_expired"
+IMAGE_REVEALED = "image.revealed"
+WELLBEING_SETTINGS_CHANGED = "wellbeing.settings_changed"
+WELLBEING_BLUR_OFF_ALLOWED = "wellbeing.blur_off_allowed"
+WELLBEING_BLUR_OFF_WITHDRAWN = "wellbeing.blur_off_withdrawn"
+
+
+ITEM_CONFIRM = "item.confirm"
+ITEM_DISMISS = "item.dismiss"
+ITEM_ESCALATE = "item.escalate"
+ITEM_REOPEN = "item.reopen"
+ITEM_DECISION = {"confirm": ITEM_CONFIRM, "dismiss": ITEM_DISMISS, "escalate": ITEM_ESCALATE, "reopen": ITEM_REOPEN}
