@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from rest_framework import status
 
 from hub.metrics import metrics_get
-from moderation.selectors import staff_partner_id
+from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.roles import MANAGE_PARTNER, REVIEW, VIEW_METRICS, WORK_CASE
@@ -55,7 +55,7 @@ def handler500(request: Any) -> Any:
 @staff_login_required
 def metrics(request: StaffRequest) -> HttpResponse:
     permission_require(request, VIEW_METRICS)
-    if staff_partner_id(request.user) is not None:
+    if not request_scope(request).hub_wide:
         raise PermissionDenied
     metrics_now = metrics_get()
     context = {"metrics": metrics_now, "f": metrics_now.figures, "tables": _tables(metrics_now.figures)}

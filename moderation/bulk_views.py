@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from moderation.forms import BulkDecisionForm, selection_parse
 from moderation.models import NoteVisibility, ReviewItem, ReviewState
+from moderation.scope import request_scope
 from moderation.selectors import items_for_bulk, reason_label
 from moderation.services import DECISIONS, decision_reason_clean, review_decide_bulk
 from moderation.views import request_user
@@ -33,7 +34,7 @@ def bulk_review(request: StaffRequest) -> HttpResponse:
     if not 0 < len(chosen) <= settings.NCII_BULK_MAX:
         error = f"Choose between 1 and {settings.NCII_BULK_MAX} items in the queue; you chose {len(chosen)}."
         return _page(request, "choose", error=error, status=400)
-    items = items_for_bulk(user=request_user(request), ids=list(chosen))
+    items = items_for_bulk(scope=request_scope(request), ids=list(chosen))
     if len(items) != len(chosen):  # absent and not yours look the same
         raise Http404("No such item.")
     for item in items:  # what the moderator saw: a change since then is refused, item by item

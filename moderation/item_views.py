@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm
 from moderation.models import NoteVisibility, ReviewItem, ReviewState
+from moderation.scope import StaffScope, request_scope
 from moderation.selectors import (
     hash_confirmations,
     item_audit_trail,
@@ -60,7 +60,7 @@ def item_detail(request: StaffRequest, item_id: int) -> HttpResponse:
 
 
 def _visible_item(request: StaffRequest, item_id: int) -> ReviewItem:
-    item = item_get_visible(user=request_user(request), item_id=item_id)
+    item = item_get_visible(scope=request_scope(request), item_id=item_id)
     if item is None:  # absent and not yours look the same
         raise Http404("No such item.")
     return item
@@ -132,7 +132,7 @@ def _item_page(
     notice: str = "",
     error: str = "",
 ) -> HttpResponse:
-    context = _item_context(request_user(request), item) | {"form": form, "notice": notice, "error": error}
+    context = _item_context(request_scope(request), item) | {"form": form, "notice": notice, "error": error}
     if request.method == "POST" and request.htmx:
         return HttpResponse(_item_fragments(request, context), status=status)
     return render(request, ITEM_TEMPLATE, context | {"exposure": exposure_for(request)}, status=status)
@@ -145,11 +145,12 @@ def _item_fragments(request: StaffRequest, context: dict[str, Any]) -> str:
     return "".join(render_to_string(f"{ITEM_TEMPLATE}#{n}", context, request) for n in names)
 
 
-def _item_context(user: User, item: ReviewItem) -> dict[str, Any]:
-    reports = item_reports(user=user, item=item)
+def _item_context(scope: StaffScope, item: ReviewItem) -> dict[str, Any]:
+    user = scope.user
+    reports = item_reports(scope=scope, item=item)
     partner_ids = {r.partner_id for r in reports}
     targets = item_decision_targets(user=user, item=item)
-    previous_id, next_id = item_neighbours(user=user, item=item)
+    previous_id, next_id = item_neighbours(scope=scope, item=item)
     return {
         "item": item,
         "bank_hash": item.bank_hash,
@@ -157,14 +158,14 @@ def _item_context(user: User, item: ReviewItem) -> dict[str, Any]:
         "reports": reports,
         "summary": reports_summary(reports),
         "confirmations": hash_confirmations(bank_hash_id=item.bank_hash_id),
-        "prior_decisions": [(d, reason_label(d.decision_code)) for d in item_prior_decisions(user=user, item=item)],
+        "prior_decisions": [(d, reason_label(d.decision_code)) for d in item_prior_decisions(scope=scope, item=item)],
         "match_distance": settings.NCII_PDQ_MATCH_DISTANCE,
         "min_quality": settings.NCII_MIN_PDQ_QUALITY,
         "prior_feedback": item_prior_feedback(item=item, reporting_partner_ids=partner_ids),
         "related": bank_cluster_members(bank_hash=item.bank_hash),
         "cluster_distance": settings.NCII_BANK_CLUSTER_DISTANCE,
-        "audit_trail": item_audit_trail(user=user, item=item, report_ids=[r.pk for r in reports]),
-        "decision_note": item_note_for(user=user, item=item, reports=reports),
+        "audit_trail": item_audit_trail(scope=scope, item=item, report_ids=[r.pk for r in reports]),
+        "decision_note": item_note_for(scope=scope, item=item, reports=reports),
         "decisions": [name for name, target in DECISIONS.items() if target in targets],
         "decision_label": reason_label(item.decision_code),
         "reason_keys": min(9, len(reason_codes())),

@@ -14,6 +14,7 @@ from audit.services import Actor
 from matching.crypto import image_decrypt
 from matching.images import REVIEW_LEVELS, review_view
 from matching.intake import report_retry
+from moderation.scope import request_scope
 from moderation.selectors import report_image_visible, reports_failed
 from moderation.wellbeing_selectors import day_start, wellbeing_get
 from moderation.wellbeing_services import RevealCapReached, image_reveal
@@ -30,7 +31,7 @@ def report_image(request: StaffRequest, item_id: int, report_id: int) -> HttpRes
     older ``?reveal=1``) as sent. Every reveal is audited, within the daily cap of the
     moderator's role. Never cached."""
     permission_require(request, REVIEW)
-    image = report_image_visible(user=request.user, item_id=item_id, report_id=report_id)
+    image = report_image_visible(scope=request_scope(request), item_id=item_id, report_id=report_id)
     if image is None:
         raise Http404("No review image (never sent, not yours to see, or deleted after the decision).")
     wellbeing = wellbeing_get(request.user)
@@ -76,13 +77,13 @@ def failed_reports(request: StaffRequest) -> HttpResponse:
     permission_require(request, REVIEW)
     if request.method == "POST":
         return _retry(request)
-    page = Paginator(reports_failed(user=request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(reports_failed(scope=request_scope(request)), 50).get_page(request.GET.get("page"))
     return render(request, "moderation/failed.html", {"page": page})
 
 
 def _retry(request: StaffRequest) -> HttpResponse:
     report_id = posted_id(request.POST.get("report", ""))
-    if report_id is None or not reports_failed(user=request.user).filter(pk=report_id).exists():
+    if report_id is None or not reports_failed(scope=request_scope(request)).filter(pk=report_id).exists():
         messages.error(request, "That report is not waiting for a retry.")
         return redirect("moderation:failed")
     report_retry(report_id=report_id, actor=Actor.user(request.user))

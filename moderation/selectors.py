@@ -19,6 +19,7 @@ from moderation.models import (
     ReviewState,
     StaffProfile,
 )
+from moderation.scope import StaffScope
 from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
 from partners.models import Partner
 
@@ -32,23 +33,16 @@ SORTS = {
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
-def staff_partner_id(user: User) -> int | None:
-    """The partner a staff user is limited to, or None for hub staff."""
-    profile = StaffProfile.objects.filter(user_id=user.pk).values("partner_id").first()
-    return profile["partner_id"] if profile else None
-
-
-def item_visible_to(user: User) -> QuerySet[ReviewItem]:
+def item_visible_to(scope: StaffScope) -> QuerySet[ReviewItem]:
     items = ReviewItem.objects.all()
-    partner_id = staff_partner_id(user)
-    if partner_id is not None:
-        own = ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=partner_id)
+    if scope.partner_id is not None:
+        own = ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=scope.partner_id)
         items = items.filter(Exists(own))
     return items
 
 
-def item_get_visible(*, user: User, item_id: int) -> ReviewItem | None:
-    items = item_visible_to(user).select_related("bank_hash", "claimed_by", "decided_by")
+def item_get_visible(*, scope: StaffScope, item_id: int) -> ReviewItem | None:
+    items = item_visible_to(scope).select_related("bank_hash", "claimed_by", "decided_by")
     return items.filter(pk=item_id).first()
 
 
@@ -62,8 +56,8 @@ class QueueFilters:
     sort: str = "priority"
 
 
-def item_list(*, user: User, filters: QueueFilters) -> QuerySet[ReviewItem]:
-    items = item_visible_to(user).select_related("bank_hash", "claimed_by")
+def item_list(*, scope: StaffScope, filters: QueueFilters) -> QuerySet[ReviewItem]:
+    items = item_visible_to(scope).select_related("bank_hash", "claimed_by")
     if filters.state:
         items = items.filter(state=filters.state)
     if filters.partner_id:
@@ -96,21 +90,21 @@ class QueueHealth:
         return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{max(1, seconds // 60)} min"
 
 
-def queue_health(*, user: User, state: str) -> QueueHealth:
+def queue_health(*, scope: StaffScope, state: str) -> QueueHealth:
     """How long the oldest item of a queue has waited, and how many wait past the target."""
     target = timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS)
     cutoff = timezone.now() - target
     stats = (
-        item_visible_to(user)
+        item_visible_to(scope)
         .filter(state=state)
         .aggregate(oldest=Min("opened_at"), breaches=Count("pk", filter=Q(opened_at__lt=cutoff)))
     )
     return QueueHealth(oldest_opened_at=stats["oldest"], breaches=stats["breaches"], target=target)
 
 
-def item_neighbours(*, user: User, item: ReviewItem) -> tuple[int | None, int | None]:
+def item_neighbours(*, scope: StaffScope, item: ReviewItem) -> tuple[int | None, int | None]:
     """The items before and after this one in its state's queue order (for j/k)."""
-    same = item_visible_to(user).filter(state=item.state)
+    same = item_visible_to(scope).filter(state=item.state)
     p, o, pk = item.priority, item.opened_at, item.pk
     later = Q(priority__lt=p) | Q(priority=p, opened_at__gt=o) | Q(priority=p, opened_at=o, pk__gt=pk)
     earlier = Q(priority__gt=p) | Q(priority=p, opened_at__lt=o) | Q(priority=p, opened_at=o, pk__lt=pk)
@@ -119,36 +113,36 @@ def item_neighbours(*, user: User, item: ReviewItem) -> tuple[int | None, int | 
     return before, after
 
 
-def item_state_counts(*, user: User) -> dict[str, int]:
-    counts = item_visible_to(user).aggregate(
+def item_state_counts(*, scope: StaffScope) -> dict[str, int]:
+    counts = item_visible_to(scope).aggregate(
         **{state: Count("pk", filter=Q(state=state)) for state in ReviewState.values}
     )
     return {state: counts[state] for state in ReviewState.values}
 
 
-def item_reports(*, user: User, item: ReviewItem) -> list[MatchReport]:
+def item_reports(*, scope: StaffScope, item: ReviewItem) -> list[MatchReport]:
     """The item's reports. A partner-scoped moderator sees only their own partner's: other
     partners' content ids and report history are not theirs to see."""
     reports = MatchReport.objects.filter(membership__item=item)
-    partner_id = staff_partner_id(user)
+    partner_id = scope.partner_id
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
     has_image = Exists(ReviewImage.objects.filter(report=OuterRef("pk")))
     return list(reports.select_related("partner").annotate(has_image=has_image).order_by("received_at", "pk"))
 
 
-def report_image_visible(*, user: User, item_id: int, report_id: int) -> ReviewImage | None:
+def report_image_visible(*, scope: StaffScope, item_id: int, report_id: int) -> ReviewImage | None:
     """A report's stored derivative, if this user may see the item and that report."""
-    item = item_get_visible(user=user, item_id=item_id)
-    if item is None or not any(r.pk == report_id for r in item_reports(user=user, item=item)):
+    item = item_get_visible(scope=scope, item_id=item_id)
+    if item is None or not any(r.pk == report_id for r in item_reports(scope=scope, item=item)):
         return None
     return ReviewImage.objects.filter(report_id=report_id).first()
 
 
-def reports_failed(*, user: User) -> QuerySet[MatchReport]:
+def reports_failed(*, scope: StaffScope) -> QuerySet[MatchReport]:
     """Reports the worker gave up on, that this user's scope covers."""
     reports = MatchReport.objects.filter(status=MatchReport.Status.FAILED)
-    partner_id = staff_partner_id(user)
+    partner_id = scope.partner_id
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
     return reports.select_related("partner", "bank_hash").order_by("received_at", "pk")
@@ -190,26 +184,26 @@ def hash_confirmations(*, bank_hash_id: int) -> int:
     return blocked.exclude(partner=None).count()
 
 
-def item_prior_decisions(*, user: User, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
+def item_prior_decisions(*, scope: StaffScope, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
     """Decisions on the other items about the same bank hash that this user may see, newest first."""
-    others = item_visible_to(user).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
+    others = item_visible_to(scope).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
     decided = others.exclude(decided_by=None).select_related("decided_by")
     return list(decided.order_by("-decided_at", "-pk")[:limit])
 
 
-def items_for_bulk(*, user: User, ids: list[int]) -> list[ReviewItem]:
+def items_for_bulk(*, scope: StaffScope, ids: list[int]) -> list[ReviewItem]:
     """The chosen items this user may see, in queue order, each with what its reports (the
     user's partner's only, for a partner moderator) and its hash's history say, and the
     first report with an image for a blurred preview. A fixed number of queries."""
     reports = MatchReport.objects.filter(membership__item=OuterRef("pk"))
-    partner_id = staff_partner_id(user)
+    partner_id = scope.partner_id
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
-    others = item_visible_to(user).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
+    others = item_visible_to(scope).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
     blocked = HashFeedback.objects.filter(bank_hash=OuterRef("bank_hash"), value=HashFeedback.Value.BLOCKED)
     with_image = reports.filter(review_image__isnull=False).order_by("received_at", "pk").values("pk")[:1]
     return list(
-        item_visible_to(user)
+        item_visible_to(scope)
         .filter(pk__in=ids)
         .select_related("bank_hash")
         .annotate(
@@ -230,14 +224,14 @@ def _one(rows: QuerySet[Any], aggregate: Aggregate) -> Subquery:
     return Subquery(rows.order_by().annotate(group=Value(1)).values("group").annotate(v=aggregate).values("v")[:1])
 
 
-def item_audit_trail(*, user: User, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
+def item_audit_trail(*, scope: StaffScope, item: ReviewItem, report_ids: list[int]) -> list[AuditEvent]:
     """The item's events and its visible reports' events. A partner's moderator reads the
     reasons (decision notes) of their own partner's staff only: anyone else's may be internal
     to the hub or addressed to another partner."""
     events = audit_list_for(object_type=ITEM, object_id=item.pk)
     report_events = AuditEvent.objects.filter(object_type=MATCH_REPORT, object_id__in=[str(r) for r in report_ids])
     trail = list((events | report_events).select_related("actor_user").order_by("seq"))
-    partner_id = staff_partner_id(user)
+    partner_id = scope.partner_id
     if partner_id is not None:
         own_staff = _partner_staff_ids(partner_id)
         for event in trail:
@@ -246,11 +240,11 @@ def item_audit_trail(*, user: User, item: ReviewItem, report_ids: list[int]) -> 
     return trail
 
 
-def item_note_for(*, user: User, item: ReviewItem, reports: list[MatchReport]) -> str:
+def item_note_for(*, scope: StaffScope, item: ReviewItem, reports: list[MatchReport]) -> str:
     """The last decision's note as this user may read it: all of it for hub staff; for a
     partner's moderator only a note their partner received (on the reports they see) or one
     their own partner's staff wrote."""
-    partner_id = staff_partner_id(user)
+    partner_id = scope.partner_id
     if partner_id is None or any(r.decision_note for r in reports):
         return item.decision_note
     return item.decision_note if item.decided_by_id in _partner_staff_ids(partner_id) else ""
@@ -277,8 +271,8 @@ def item_decision_targets(*, user: User, item: ReviewItem) -> set[str]:
     return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t))}
 
 
-def partner_choices(*, user: User) -> list[Partner]:
-    partner_id = staff_partner_id(user)
+def partner_choices(*, scope: StaffScope) -> list[Partner]:
+    partner_id = scope.partner_id
     partners = Partner.objects.order_by("display_name")
     return list(partners.filter(pk=partner_id) if partner_id else partners)
 

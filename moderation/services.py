@@ -24,13 +24,13 @@ from moderation.models import (
     ReviewItem,
     ReviewState,
 )
+from moderation.scope import staff_scope
 from moderation.selectors import (
     QUEUE_ORDER,
     decision_permission,
     item_visible_to,
     queue_permission,
     reason_codes,
-    staff_partner_id,
 )
 from moderation.triage import OUTCOME_FOR, item_choice_lock, item_open_matching
 from ncii_site.errors import DomainError, NotFound, ReasonRequired
@@ -129,7 +129,7 @@ def review_claim_next(
     if not moderator.has_perm(queue_permission(state)):
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
-    queue = item_visible_to(moderator).filter(state=state).order_by(*QUEUE_ORDER)
+    queue = item_visible_to(staff_scope(moderator)).filter(state=state).order_by(*QUEUE_ORDER)
     if exclude is not None:
         queue = queue.exclude(pk=exclude)
     held = queue.filter(claimed_by=moderator, claim_expires_at__gte=now).select_for_update().first()
@@ -185,7 +185,7 @@ def review_claim_release(*, moderator: User, item_id: int) -> ReviewItem:
 def _held_item(*, moderator: User, item_id: int) -> ReviewItem:
     """The item, locked, if this moderator holds its claim. A lapsed claim nobody else has
     taken since is still theirs to extend or release."""
-    item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
+    item = item_visible_to(staff_scope(moderator)).select_for_update().filter(pk=item_id).first()
     if item is None:
         raise ItemNotFound("No such item.")
     if item.claimed_by_id != moderator.pk:
@@ -216,7 +216,7 @@ def review_decide(
     if target is None:
         raise DecisionRefused(f"Unknown decision {decision!r}.")
     reason = decision_reason_clean(code=reason_code, note=note, visibility=note_visibility)
-    item = item_visible_to(moderator).select_for_update().filter(pk=item_id).first()
+    item = item_visible_to(staff_scope(moderator)).select_for_update().filter(pk=item_id).first()
     if item is None:
         raise ItemNotFound("No such item.")
     _check_decision(moderator=moderator, item=item, target=target, expected_version=expected_version)
@@ -276,7 +276,7 @@ def _answer_reports(*, item: ReviewItem, moderator: User, reason: DecisionReason
     this moderator may see: a partner's own moderator speaks to that partner alone."""
     reports = MatchReport.objects.filter(membership__item=item)
     reports.update(outcome=OUTCOME_FOR[ReviewState(item.state)], decided_at=item.decided_at, decision_note="")
-    partner_id = staff_partner_id(moderator)
+    partner_id = staff_scope(moderator).partner_id
     if reason.visibility == NoteVisibility.PARTNER:
         shared = reports.filter(partner_id=partner_id) if partner_id else reports
         shared.update(decision_note=reason.note)

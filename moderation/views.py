@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from moderation.forms import QueueFilterForm
 from moderation.models import OPEN_STATES, ReviewState
+from moderation.scope import request_scope
 from moderation.selectors import (
     item_list,
     item_state_counts,
@@ -76,11 +77,11 @@ def escalations(request: StaffRequest) -> HttpResponse:
 
 
 def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
-    user = request_user(request)
+    scope = request_scope(request)
     fixed_state = queue.state if queue.fixed else None
-    form = QueueFilterForm(request.GET, partners=partner_choices(user=user), state=fixed_state)
+    form = QueueFilterForm(request.GET, partners=partner_choices(scope=scope), state=fixed_state)
     filters = form.filters()
-    items = Paginator(item_list(user=user, filters=filters), settings.NCII_QUEUE_PAGE_SIZE)
+    items = Paginator(item_list(scope=scope, filters=filters), settings.NCII_QUEUE_PAGE_SIZE)
     now = timezone.now()
     context = {
         "queue": queue,
@@ -95,8 +96,8 @@ def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
     else:
-        context["counts"] = item_state_counts(user=user)
-        context["health"] = queue_health(user=user, state=queue.state)
+        context["counts"] = item_state_counts(scope=scope)
+        context["health"] = queue_health(scope=scope, state=queue.state)
         response = render(request, QUEUE_TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
     return response
