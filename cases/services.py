@@ -12,7 +12,7 @@ from cases.audit_events import CASE, CASE_CREATED, CASE_HASH_WITHDRAWN, CASE_NOT
 from cases.codes import case_number_generate, case_reference_generate, pin_generate
 from cases.models import NOTE_MAX_CHARS, Case, CaseHash, CaseNote
 from matching.models import BankHash
-from matching.services import bank_hash_touch, bank_hash_upsert
+from matching.services import bank_hash_case_ref_set, bank_hash_upsert
 from ncii_site.errors import DomainError, ReasonRequired
 
 # A fixed hash to check wrong case numbers against, so "no such case" costs the same time
@@ -45,16 +45,6 @@ class WithdrawRefused(DomainError):
     """Already withdrawn (the hash from the case, or the whole case); nothing was written."""
 
     code = "already_withdrawn"
-
-
-def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) -> None:
-    """Set one case's link status on a bank hash and recompute what partners see: the hash is
-    Active while any case link is Active or another source (import, partner) contributed it,
-    else Withdrawn. Its modification time moves forward. The caller holds the row lock and saves."""
-    bank_hash.case_refs = {**bank_hash.case_refs, reference: str(status)}
-    protected = BankHash.Status.ACTIVE in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
-    bank_hash.status = BankHash.Status.ACTIVE if protected else BankHash.Status.WITHDRAWN
-    bank_hash_touch(bank_hash)
 
 
 @transaction.atomic(durable=True)

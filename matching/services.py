@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.utils import timezone
 from audit.services import Actor, audit_record
 from matching.audit_events import BANK_HASH, BANK_IMPORTED, HASH_FEEDBACK
 from matching.importing import ImportRow
-from matching.models import BankHash, HashFeedback
+from matching.models import BankHash, HashFeedback, MatchReport
 from matching.selectors import bank_matches
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.errors import DomainError
@@ -31,6 +31,16 @@ def bank_hash_touch(bank_hash: BankHash) -> None:
     now = timezone.now()
     floor = bank_hash.modified_at + timedelta(microseconds=1) if bank_hash.modified_at else now
     bank_hash.modified_at = max(now, floor)
+
+
+def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) -> None:
+    """Set one case's link status on a bank hash and recompute what partners see: the hash is
+    Active while any case link is Active or another source (import, partner) contributed it,
+    else Withdrawn. Its modification time moves forward. The caller holds the row lock and saves."""
+    bank_hash.case_refs = {**bank_hash.case_refs, reference: str(status)}
+    protected = BankHash.Status.ACTIVE in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
+    bank_hash.status = BankHash.Status.ACTIVE if protected else BankHash.Status.WITHDRAWN
+    bank_hash_touch(bank_hash)
 
 
 def bank_hash_upsert(
@@ -144,3 +154,27 @@ def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) 
         after={"source": source_name, "added": len(new), "duplicates": len(rows) - len(new)},
     )
     return len(new), len(rows) - len(new)
+
+
+# --- match reports --------------------------------------------------------------------------
+
+
+def report_processed(report: MatchReport, *, outcome: str) -> None:
+    """Triage has put the report into a review item whose state gives ``outcome`` (the caller
+    holds the report's row lock and saves nothing else on it)."""
+    report.status, report.processed_at = MatchReport.Status.PROCESSED, timezone.now()
+    report.outcome, report.attempts = outcome, report.attempts + 1
+    report.save()
+
+
+def reports_answer(
+    *, report_ids: list[int], outcome: str, decided_at: datetime | None, note: str, note_partner_id: int | None
+) -> None:
+    """A decision's answer on its reports: every report gets the outcome; a note shared with
+    partners goes on the reports of ``note_partner_id`` (or on all of them when None), and
+    any earlier note is cleared."""
+    reports = MatchReport.objects.filter(pk__in=report_ids)
+    reports.update(outcome=outcome, decided_at=decided_at, decision_note="")
+    if note:
+        shared = reports.filter(partner_id=note_partner_id) if note_partner_id else reports
+        shared.update(decision_note=note)

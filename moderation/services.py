@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from matching.models import HashFeedback, MatchReport
-from matching.services import feedback_record
+from matching.models import HashFeedback
+from matching.services import feedback_record, reports_answer
 from moderation.audit_events import (
     ITEM,
     ITEM_CLAIM_EXPIRED,
@@ -274,12 +274,14 @@ def _apply(*, item: ReviewItem, moderator: User, target: str, reason: DecisionRe
 def _answer_reports(*, item: ReviewItem, moderator: User, reason: DecisionReason) -> None:
     """The outcome goes on every report of the item. A shared note goes only on the reports
     this moderator may see: a partner's own moderator speaks to that partner alone."""
-    reports = MatchReport.objects.filter(membership__item=item)
-    reports.update(outcome=OUTCOME_FOR[ReviewState(item.state)], decided_at=item.decided_at, decision_note="")
     partner_id = staff_scope(moderator).partner_id
-    if reason.visibility == NoteVisibility.PARTNER:
-        shared = reports.filter(partner_id=partner_id) if partner_id else reports
-        shared.update(decision_note=reason.note)
+    reports_answer(
+        report_ids=list(item.memberships.values_list("report_id", flat=True)),
+        outcome=OUTCOME_FOR[ReviewState(item.state)],
+        decided_at=item.decided_at,
+        note=reason.note if reason.visibility == NoteVisibility.PARTNER else "",
+        note_partner_id=partner_id,
+    )
     feedback = FEEDBACK_FOR.get(ReviewState(item.state))
     if feedback:
         partner = Partner.objects.get(pk=partner_id) if partner_id else None

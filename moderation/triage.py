@@ -8,13 +8,13 @@ hash gets an item of its own."""
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.audit_events import MATCH_REPORT
 from matching.hamming import hamming_distance
 from matching.intake import report_verify
 from matching.models import MatchReport
+from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
 
@@ -40,9 +40,7 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
     item = item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report)) or _item_open(report)
     ReviewItemReport.objects.create(item=item, report=report)
     _item_recount(item, mismatch=report.hash_mismatch)
-    report.status, report.processed_at = MatchReport.Status.PROCESSED, timezone.now()
-    report.outcome, report.attempts = OUTCOME_FOR[ReviewState(item.state)], report.attempts + 1
-    report.save()
+    report_processed(report, outcome=OUTCOME_FOR[ReviewState(item.state)])
     audit_record(
         actor=Actor.system("worker"),
         action=REPORT_TRIAGED,
