@@ -8,8 +8,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from audit.selectors import audit_chain_verify
-from moderation.models import ReviewItem, ReviewState
 from ncii_site.roles import ROLE_PERMISSIONS
 from partners.models import Partner, PartnerKey
 
@@ -43,27 +41,6 @@ def test_create_partner_refuses_a_duplicate_name(db):
     with pytest.raises(CommandError, match="already exists"):
         run("create_partner", "acme")
     assert Partner.objects.count() == 1
-
-
-def test_seed_demo_loads_every_role_and_every_state_with_an_intact_chain(db, settings):
-    settings.NCII_INDEX_REFRESH_SECONDS = 1.0  # as `make run` has it
-    out = run("seed_demo", "--allow-nonlocal")
-    assert "demo-password-2026" in out and "photoshare_mod" in out
-    users = get_user_model().objects
-    for role in ROLE_PERMISSIONS:
-        assert users.filter(groups__name=role).exists(), role
-    assert set(ReviewItem.objects.values_list("state", flat=True)) == set(ReviewState.values)
-    assert audit_chain_verify()[1] is None
-    assert "already loaded" in run("seed_demo", "--allow-nonlocal")
-
-
-def test_demo_moderator_can_log_in_and_is_asked_to_set_up_two_factor(db):
-    run("seed_demo", "--allow-nonlocal")
-    response = Client().post(
-        "/accounts/login/", {"username": "moderator", "password": "demo-password-2026"}, follow=True
-    )
-    assert response.redirect_chain[-1][0].startswith("/accounts/2fa/setup/")
-    assert "Set up two-factor sign-in" in response.content.decode()
 
 
 def test_roles_carry_their_permissions(db):
