@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from tqdm import tqdm
 
 from audit.services import Actor
+from matching.import_copy import bank_analyse
 from matching.importing import ImportRow, ImportSummary, rows_parse
 from matching.services import bank_import_batch
 
@@ -16,7 +17,8 @@ from matching.services import bank_import_batch
 class Command(BaseCommand):
     help = (
         "Bulk-load bank hashes contributed by a source (not a victim's case): one hex value per line, "
-        "or CSV rows signalType,hashValue[,quality]. Each batch commits whole or not at all."
+        "or CSV rows signalType,hashValue[,quality]. Each batch commits whole or not at all; on PostgreSQL "
+        "a batch is COPYed into a staging table and merged in one statement, and the bank is ANALYZEd at the end."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,8 +36,12 @@ class Command(BaseCommand):
         summary = ImportSummary()
         with path.open(encoding="utf-8", errors="replace", newline="") as handle, self._progress(path, options) as bar:
             rows = rows_parse(_tracked(handle, bar), summary)
-            for batch in iter(lambda: list(islice(rows, options["batch_size"])), []):
-                self._load(batch, options["source"], summary)
+            try:
+                for batch in iter(lambda: list(islice(rows, options["batch_size"])), []):
+                    self._load(batch, options["source"], summary)
+            finally:
+                if summary.added:
+                    bank_analyse()
         self._report(summary)
 
     def _progress(self, path: Path, options: dict[str, Any]) -> tqdm:
