@@ -130,3 +130,6 @@ class ReviewItemReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} in {self.item_id}"
+
+
+from moderation.rollup_models import MetricsDay  # noqa: E402, F401  (registered with this app)

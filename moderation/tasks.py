@@ -1,9 +1,12 @@
+from datetime import UTC
 from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from matching.intake import report_mark_failed
+from moderation.rollups import metrics_rollup_build, rollup_cutoff
 from moderation.services import claims_expire
 from moderation.triage import report_triage
 
@@ -25,3 +28,12 @@ def report_process(self: Task, report_id: int) -> None:
 @shared_task(name="moderation.claims_expire")
 def claims_expire_task() -> Any:
     return claims_expire()
+
+
+@shared_task(name="moderation.metrics_rollup")
+def metrics_rollup_task() -> int:
+    """Rebuild the metrics page's daily rollup (moderation.rollups) once a UTC day; beat asks
+    hourly. A missed run only lengthens the live tail the page counts."""
+    if rollup_cutoff() == timezone.now().astimezone(UTC).date():
+        return 0
+    return metrics_rollup_build()
