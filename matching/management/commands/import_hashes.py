@@ -1,5 +1,6 @@
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -36,10 +37,12 @@ class Command(BaseCommand):
         summary = ImportSummary()
         with path.open(encoding="utf-8", errors="replace", newline="") as handle, self._progress(path, options) as bar:
             rows = rows_parse(_tracked(handle, bar), summary)
+            batches = _read_ahead(lambda: list(islice(rows, options["batch_size"])))
             try:
-                for batch in iter(lambda: list(islice(rows, options["batch_size"])), []):
+                for batch in batches:
                     self._load(batch, options["source"], summary)
             finally:
+                batches.close()  # waits for the batch being read, before the file closes
                 if summary.added:
                     bank_analyse()
         self._report(summary)
@@ -82,3 +85,13 @@ def _tracked(handle: TextIO, bar: tqdm) -> Iterator[str]:
     for line in handle:
         bar.update(len(line.encode("utf-8", "replace")))
         yield line
+
+
+def _read_ahead(take: Callable[[], list[ImportRow]]) -> Generator[list[ImportRow]]:
+    """The batches in order, each read and parsed in a thread while the one before is
+    written (the database driver releases the GIL while PostgreSQL works)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+        ahead = pool.submit(take)
+        while batch := ahead.result():
+            ahead = pool.submit(take)
+            yield batch
