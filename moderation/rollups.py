@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -68,6 +68,10 @@ SERIES = [
     ),
 ]
 DECISIONS = Series("decisions.bucket", lambda: ReviewItem.objects.none(), "decided_at", None, 7 * 13)
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _midnight(day: date) -> datetime:
@@ -150,13 +154,16 @@ def rollup_cutoff() -> date | None:
 
 
 def counts_since(series: Series, since: datetime, cutoff: date) -> Counter:
-    """{(day, key): count} from ``since``: the rollup's whole days before the cutoff, and
-    live rows for the rest (a partial first day, and everything since the cutoff)."""
+    """{(day, key): count} from ``since``: the rollup's whole days before the cutoff (dated
+    by their week's Monday), and live rows for the rest (a partial first day, and everything
+    since the cutoff)."""
     first_day = since.astimezone(UTC).date()
     if since > _midnight(first_day):
         first_day += timedelta(days=1)
     rolled = MetricsDay.objects.filter(series=series.name, day__gte=first_day, day__lt=cutoff)
-    counts = Counter({(day, key): n for day, key, n in rolled.values_list("day", "key", "count")})
+    # Summed per week in the database: every reader groups by week (a rolled-up day counts at its Monday).
+    weekly = rolled.annotate(week=TruncWeek("day")).values("week", "key").order_by().annotate(n=Sum("count"))
+    counts = Counter({(_as_date(r["week"]), r["key"]): r["n"] for r in weekly})
     live: list[tuple[datetime, datetime | None]] = [(max(since, _midnight(cutoff)), None)]
     if first_day < cutoff and since < _midnight(first_day):
         live.append((since, _midnight(first_day)))
