@@ -3,11 +3,14 @@
 
     python -m benchmarks.fetch_bench                 # 1M rows in a throwaway SQLite file under /tmp
     python -m benchmarks.fetch_bench --rows 100000   # a quick run
-    DATABASE_URL=postgres://... python -m benchmarks.fetch_bench
+    DATABASE_URL=postgres://... python -m benchmarks.fetch_bench [--before] [--keep | --reuse]
 
 With ``DATABASE_URL`` set the bench uses that database: it runs the migrations, refuses to
 start if the bank already has rows (it never mixes with real data), and deletes its rows at
-the end unless ``--keep``. Without it, a new SQLite file is made and removed afterwards.
+the end unless ``--keep``; ``--reuse`` walks the bank such a run left (seeding 1M rows takes
+minutes). Without it, a new SQLite file is made and removed afterwards. On PostgreSQL the bench
+runs ANALYZE first (as import_hashes does), and ``--before`` also walks through the ORM path
+that PostgreSQL used before its pages were built in SQL.
 
 The bank is made with ``bulk_create``: random PDQ values, ``modified_at`` spread over a year
 (with runs of bulk-imported rows sharing one timestamp, as imports do, so the keyset's
@@ -15,15 +18,17 @@ tie-break on id is exercised), case references on case rows, and feedback from p
 the hub on a share of them. ``NCII_EXCHANGE_SETTLE_SECONDS`` is 0 so every row is visible."""
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.pg_cpu import CpuClock
 
 DEFAULT_PAGE_SIZE = 800  # FetchHashesApi's default pageSize
 CHUNK = 20_000
@@ -123,28 +128,45 @@ def seed(rows: int, seed_value: int) -> tuple[int, int]:
     return made_hashes, made_feedback
 
 
+@contextmanager
+def orm_pages():
+    """The previous path on PostgreSQL too: the ORM query, a prefetch and a dict per record."""
+    from matching import exchange
+
+    real = exchange.page_json
+    exchange.page_json = exchange.page_json_orm
+    try:
+        yield
+    finally:
+        exchange.page_json = real
+
+
 def walk(page_size: int, cap_s: float) -> dict:
-    """A full walk from startTimestamp 0: fetch_page alone is timed, and JSON encoding of
-    each page as the API's body is timed apart. Stopped (and marked capped) after ``cap_s``."""
-    from matching.exchange_selectors import fetch_page
+    """A full walk from startTimestamp 0: fetch_page alone is timed, and the API's response
+    body (page_body) apart. Stopped (and marked capped) after ``cap_s``."""
+    from django.db import connection
+
+    from matching.exchange_selectors import fetch_page, page_body
 
     token, records, page_times, encode_s, seen = None, 0, [], 0.0, set()
     started, capped = time.perf_counter(), False
+    clock = CpuClock().start() if connection.vendor == "postgresql" else None
     while True:
         t0 = time.perf_counter()
         page = fetch_page(start=0, page_size=page_size, token=token)
         page_times.append(time.perf_counter() - t0)
         t1 = time.perf_counter()
-        json.dumps({"count": len(page.records), "nextPageToken": page.next_token, "hashRecords": page.records})
+        page_body(page)
         encode_s += time.perf_counter() - t1
-        records += len(page.records)
-        seen.update(r["hashValue"] for r in page.records)
+        records += page.count
+        seen.update(r["hashValue"] for r in page.records)  # parsed for the check, outside the timings
         if page.next_token is None:
             break
         if time.perf_counter() - started > cap_s:
             capped = True
             break
         token = page.next_token
+    _, client_cpu, server_cpu = clock.stop() if clock else (0.0, 0.0, 0.0)
     fetch_s = sum(page_times)
     ms = np.asarray(page_times) * 1e3
     tenth = max(1, len(ms) // 10)
@@ -161,6 +183,7 @@ def walk(page_size: int, cap_s: float) -> dict:
         "page_p99_ms": float(np.percentile(ms, 99)),
         "first_tenth_ms": float(ms[:tenth].mean()),
         "last_tenth_ms": float(ms[-tenth:].mean()),
+        "cpu_s": client_cpu + server_cpu,
     }
 
 
@@ -182,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20250)
     parser.add_argument("--cap", type=float, default=600.0, help="seconds allowed per walk")
     parser.add_argument("--keep", action="store_true", help="keep the rows (and the SQLite file) afterwards")
+    parser.add_argument("--reuse", action="store_true", help="walk the bench bank an earlier --keep run left")
+    parser.add_argument("--before", action="store_true", help="also walk with the ORM path (PostgreSQL)")
+    parser.add_argument("--before-cap", type=float, default=120.0, help="seconds allowed per ORM walk")
     args = parser.parse_args(argv)
 
     sqlite_file = configure(os.environ.get("DATABASE_URL"))
@@ -189,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from matching.models import BankHash
+    from matching.models import BankHash, HashFeedback
 
     db = connection.settings_dict
     where = str(sqlite_file) if sqlite_file else f"{db['ENGINE'].rsplit('.', 1)[-1]} database {db['NAME']!r}"
@@ -198,32 +224,49 @@ def main(argv: list[str] | None = None) -> int:
     try:
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
-        if BankHash.objects.exists():
+        if args.reuse and BankHash.objects.exists():
+            if not BankHash.objects.filter(source_name="Bench import").exists():
+                print("  refusing: the bank in this database is not one the bench made")
+                return 2
+            hashes, feedback = BankHash.objects.count(), HashFeedback.objects.count()
+            print("  reusing the bench bank kept by an earlier --keep run", flush=True)
+        elif BankHash.objects.exists():
             print("  refusing: the bank in this database is not empty (the bench only runs on an empty one)")
             return 2
-        mine = True
-        hashes, feedback = seed(args.rows, args.seed)
-        print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
-        walks = [walk(size, args.cap) for size in (DEFAULT_PAGE_SIZE, settings.NCII_EXCHANGE_MAX_PAGE_SIZE)]
+        else:
+            mine = True
+            hashes, feedback = seed(args.rows, args.seed)
+            print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as import_hashes does: planned for an empty table, pages were 5x slower
+        sizes = (DEFAULT_PAGE_SIZE, settings.NCII_EXCHANGE_MAX_PAGE_SIZE)
+        walks = [("set-based SQL", walk(size, args.cap)) for size in sizes]
+        if args.before and connection.vendor == "postgresql":
+            with orm_pages():
+                walks += [("ORM (before)", walk(size, args.before_cap)) for size in sizes]
         print()
         print(f"=== FetchHashes walk of a {hashes:,}-hash bank ({feedback:,} feedback rows), {connection.vendor}")
         header = (
-            f"{'page size':>9} {'pages':>6} {'records':>10} {'walk s':>7} {'records/s':>10} {'+JSON rec/s':>11} "
-            f"{'page p50 ms':>11} {'page p99 ms':>11} {'1st 10% ms':>10} {'last 10% ms':>11}"
+            f"{'path':<14} {'page size':>9} {'pages':>6} {'records':>10} {'walk s':>7} {'records/s':>10} "
+            f"{'+body rec/s':>11} {'rec/CPU-s':>10} {'page p50 ms':>11} {'page p99 ms':>11} {'1st 10% ms':>10} "
+            f"{'last 10% ms':>11}"
         )
         print(header)
         print("-" * len(header))
-        for w in walks:
+        for path, w in walks:
+            per_cpu = f"{w['records'] / w['cpu_s']:>10,.0f}" if w["cpu_s"] else f"{'-':>10}"
             print(
-                f"{w['page_size']:>9} {w['pages']:>6,} {w['records']:>10,} {w['fetch_s']:>7.1f} "
-                f"{w['records_per_s']:>10,.0f} {w['with_json_per_s']:>11,.0f} "
+                f"{path:<14} {w['page_size']:>9} {w['pages']:>6,} {w['records']:>10,} {w['fetch_s']:>7.1f} "
+                f"{w['records_per_s']:>10,.0f} {w['with_json_per_s']:>11,.0f} {per_cpu} "
                 f"{w['page_p50_ms']:>11.1f} {w['page_p99_ms']:>11.1f} "
                 f"{w['first_tenth_ms']:>10.1f} {w['last_tenth_ms']:>11.1f}"
-                + (f"  CAPPED after {args.cap:.0f} s: not a full walk" if w["capped"] else "")
+                + (f"  CAPPED after {w['fetch_s']:.0f} s: not a full walk" if w["capped"] else "")
             )
-        print("    records/s = fetch_page alone (query, prefetch, record dicts); +JSON = with encoding each page;")
+        print("    records/s = fetch_page alone (the page's query and its JSON); +body = with the response body;")
+        print("    rec/CPU-s = per CPU-second of this process and its PostgreSQL backend together (PostgreSQL only);")
         print("    1st/last 10% = mean time of a page in the first and the last tenth of the walk")
-        ok = all(w["records"] == w["distinct"] == hashes for w in walks if not w["capped"])
+        ok = all(w["records"] == w["distinct"] == hashes for _, w in walks if not w["capped"])
         if not ok:
             print("    ERROR: a walk did not return every record exactly once")
         return 0 if ok else 1
@@ -233,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 connection.close()
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
-            elif mine:
+            elif mine or args.reuse:
                 cleanup()
 
 

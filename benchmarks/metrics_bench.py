@@ -9,7 +9,8 @@ million rows per table, on PostgreSQL. Not part of the test suite.
 It refuses a database whose name does not contain "bench", migrates it, fills it with
 bulk_create when it is empty (bank hashes, cases, match reports, review items and audit events:
 ``--rows`` each, spread over two years), runs ANALYZE, then times each figure uncached and
-prints the median and worst of ``--runs`` runs. ``--explain`` prints each query's plan."""
+prints the median and worst of ``--runs`` runs: first computed live (before), then built by
+beat's daily rollup (after; with the rollup's build time). ``--explain`` prints each query's plan."""
 
 import argparse
 import os
@@ -38,6 +39,8 @@ from django.utils import timezone  # noqa: E402
 from audit.models import AuditEvent  # noqa: E402
 from cases.models import Case  # noqa: E402
 from hub.metrics import FIGURES, metrics_compute  # noqa: E402
+from hub.models import MetricsDay  # noqa: E402
+from hub.rollups import metrics_rollup_build  # noqa: E402
 from matching.models import BankHash, MatchReport  # noqa: E402
 from moderation.models import ReviewItem  # noqa: E402
 from partners.models import Partner, PartnerUsage  # noqa: E402
@@ -55,9 +58,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not ReviewItem.objects.exists():
         _load(args.rows)
+    MetricsDay.objects.all().delete()  # "before": every figure live
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     _report(args.runs, args.explain)
+    _rollup_report(args.runs, args.explain)
 
 
 def _arguments() -> argparse.Namespace:
@@ -235,6 +240,25 @@ def _report(runs: int, explain: bool) -> None:
     print(f"Partner pages ({busiest.reports.count():,} reports from the busiest partner):")
     _timed("partner usage (busiest)", lambda: partner_usage_get(partner=busiest), runs, explain)
     _timed("partner list", lambda: list(partner_list_admin()), runs, explain)
+
+
+def _rollup_report(runs: int, explain: bool) -> None:
+    started = time.perf_counter()
+    written = metrics_rollup_build()
+    print(f"Daily rollup built by beat's task: {written:,} rows in {time.perf_counter() - started:.1f} s")
+    now = timezone.now()
+    print(f"Metrics figures (uncached) from the rollup, {runs} runs each:")
+    total = sum(_timed(name, lambda f=compute: f(now), runs, explain) for name, compute in _rollup_items())
+    _timed("all figures together", lambda: metrics_compute(now), runs, explain=False)
+    print(f"  (sum of the figures' medians: {total:.0f} ms)")
+
+
+def _rollup_items() -> list[tuple[str, Any]]:
+    from hub.rollup_figures import rollup_figures
+
+    figures = rollup_figures()
+    assert figures is not None
+    return list(figures.items())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Reads for the StopNCII-compatible exchange: keyset-paginated snapshots of bank hashes."""
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -7,8 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from django.db.models import Prefetch, Q
 
+from matching.exchange_sql import PageJson, page_json
 from matching.horizon import change_horizon
 from matching.models import BankHash, HashFeedback
 from matching.selectors import feedback_source_name
@@ -60,9 +63,14 @@ def page_token_decode(token: str, *, start: int) -> Position:
 
 @dataclass(frozen=True)
 class FetchPage:
-    records: list[dict[str, Any]]
+    count: int
+    records_json: str  # the page's hashRecords, a JSON array
     next_token: str | None
     next_set_timestamp: int
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return json.loads(self.records_json)
 
 
 def record_out(bank_hash: BankHash) -> dict[str, Any]:
@@ -82,25 +90,45 @@ def record_out(bank_hash: BankHash) -> dict[str, Any]:
 def fetch_page(*, start: int, page_size: int, token: str | None) -> FetchPage:
     """One page of the bank ordered by (modified_at, id), up to the horizon: a change not
     yet visible can only get a later time than anything returned, so it is seen by this walk
-    or the next and ``next_set_timestamp`` is always a checkpoint that loses nothing."""
+    or the next and ``next_set_timestamp`` is always a checkpoint that loses nothing.
+    PostgreSQL writes the page's JSON itself (matching.exchange_sql); SQLite goes through
+    the ORM."""
     horizon = change_horizon()
-    rows = BankHash.objects.filter(modified_at__lt=horizon)
-    if token:
-        pos = page_token_decode(token, start=start)
-        at = _from_us(pos.modified_us)
-        # Equal to (modified_at, pk) > (at, pk) with the range on modified_at spelt out:
-        # with only the OR, SQLite gathered and sorted every later row (and PostgreSQL may
-        # filter from the start of the index), so each page cost O(rest of the bank).
-        rows = rows.filter(Q(modified_at__gte=at), Q(modified_at__gt=at) | Q(pk__gt=pos.pk))
-    else:
-        rows = rows.filter(modified_at__gte=datetime.fromtimestamp(start, tz=UTC))
-    feedback = Prefetch("feedback", queryset=HashFeedback.objects.select_related("partner").order_by("pk"))
-    page = list(rows.order_by("modified_at", "pk").prefetch_related(feedback)[: page_size + 1])
-    more, page = len(page) > page_size, page[:page_size]
-    if more:
-        last = page[-1]
-        token_out = page_token_encode(start=start, position=Position(_to_us(last.modified_at), last.pk))
-        next_set = epoch_seconds(last.modified_at)
+    # No token: from startTimestamp inclusive, i.e. after (start, id 0).
+    after = page_token_decode(token, start=start) if token else Position(start * 1_000_000, 0)
+    pager = page_json if connection.vendor == "postgresql" else page_json_orm
+    page = pager(horizon=horizon, after_at=_from_us(after.modified_us), after_id=after.pk, size=page_size)
+    if page.more and page.last_at is not None and page.last_id is not None:
+        token_out = page_token_encode(start=start, position=Position(_to_us(page.last_at), page.last_id))
+        next_set = epoch_seconds(page.last_at)
     else:
         token_out, next_set = None, epoch_seconds(horizon)
-    return FetchPage([record_out(b) for b in page], token_out, max(start, next_set))
+    return FetchPage(page.count, page.records_json, token_out, max(start, next_set))
+
+
+def page_json_orm(*, horizon: datetime, after_at: datetime, after_id: int, size: int) -> PageJson:
+    """``exchange_sql.page_json`` through the ORM: a query, a prefetch and a dict per record."""
+    # Equal to (modified_at, pk) > (at, pk) with the range on modified_at spelt out:
+    # with only the OR, SQLite gathered and sorted every later row, so each page cost
+    # O(rest of the bank).
+    rows = BankHash.objects.filter(
+        Q(modified_at__lt=horizon), Q(modified_at__gte=after_at), Q(modified_at__gt=after_at) | Q(pk__gt=after_id)
+    )
+    feedback = Prefetch("feedback", queryset=HashFeedback.objects.select_related("partner").order_by("pk"))
+    page = list(rows.order_by("modified_at", "pk").prefetch_related(feedback)[: size + 1])
+    more, page = len(page) > size, page[:size]
+    records_json = json.dumps([record_out(b) for b in page], ensure_ascii=False, separators=(",", ":"))
+    if not more:
+        return PageJson(len(page), False, None, None, records_json)
+    return PageJson(len(page), True, page[-1].modified_at, page[-1].pk, records_json)
+
+
+def page_body(page: FetchPage) -> str:
+    """The FetchHashes response body, with the records' JSON spliced in as it is."""
+    head = {
+        "count": page.count,
+        "nextPageToken": page.next_token,
+        "nextSetTimestamp": page.next_set_timestamp,
+        "hasMoreRecords": page.next_token is not None,
+    }
+    return json.dumps(head, separators=(",", ":"))[:-1] + ',"hashRecords":' + page.records_json + "}"

@@ -3,11 +3,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.audit_events import BANK_HASH, BANK_IMPORTED, HASH_FEEDBACK
+from matching.import_copy import bank_hashes_copy
 from matching.importing import ImportRow
 from matching.models import BankHash, HashFeedback, MatchReport
 from matching.selectors import bank_matches
@@ -124,6 +125,22 @@ def feedback_record(
 def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) -> tuple[int, int]:
     """Add a batch of imported hashes as one transaction: all of it or none. Returns
     (added, duplicates); a hash already in the bank, or twice in the batch, is a duplicate."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        added = bank_hashes_copy(rows=rows, source_name=source_name, now=now)
+    else:
+        added = _bank_hashes_insert(rows=rows, source_name=source_name, now=now)
+    audit_record(
+        actor=actor,
+        action=BANK_IMPORTED,
+        object_type=BANK_HASH,
+        object_id="batch",
+        after={"source": source_name, "added": added, "duplicates": len(rows) - added},
+    )
+    return added, len(rows) - added
+
+
+def _bank_hashes_insert(*, rows: list[ImportRow], source_name: str, now: datetime) -> int:
     unique = {(r.signal_type, r.value): r for r in rows}
     existing: set[tuple[str, str]] = set()
     for kind in {k for k, _ in unique}:
@@ -132,7 +149,6 @@ def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) 
             (kind, v)
             for v in BankHash.objects.filter(signal_type=kind, value__in=values).values_list("value", flat=True)
         }
-    now = timezone.now()
     new = [
         BankHash(
             signal_type=r.signal_type,
@@ -146,14 +162,7 @@ def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) 
         if key not in existing
     ]
     BankHash.objects.bulk_create(new)
-    audit_record(
-        actor=actor,
-        action=BANK_IMPORTED,
-        object_type=BANK_HASH,
-        object_id="batch",
-        after={"source": source_name, "added": len(new), "duplicates": len(rows) - len(new)},
-    )
-    return len(new), len(rows) - len(new)
+    return len(new)
 
 
 # --- match reports --------------------------------------------------------------------------

@@ -90,6 +90,8 @@ class ReviewItem(models.Model):
         indexes = [
             models.Index(fields=["state", "-priority", "opened_at"], name="reviewitem_queue"),
             models.Index(fields=["bank_hash", "state"], name="reviewitem_by_hash"),
+            # The metrics rollup's live tail: decisions since its cutoff.
+            models.Index(fields=["decided_at"], condition=Q(decided_at__isnull=False), name="reviewitem_decided"),
         ]
 
     def __str__(self) -> str:

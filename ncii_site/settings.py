@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-reports": {"task": "matching.reports_sweep", "schedule": env_int("NCII_SWEEP_EVERY_SECONDS", 30)},
     "expire-claims": {"task": "moderation.claims_expire", "schedule": 60.0},
     "purge-review-images": {"task": "matching.review_images_purge", "schedule": 300.0},
+    # A new UTC day is rolled up within the hour; the other runs find it done and return.
+    "metrics-rollup": {"task": "hub.metrics_rollup", "schedule": 3600.0},
 }
 
 # --- DRF / OpenAPI ------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from audit.models import AuditEvent
+from matching import services
 from matching.audit_events import BANK_IMPORTED
 from matching.models import BankHash
 from matching.selectors import bank_matches
@@ -72,17 +73,16 @@ def test_a_failing_batch_leaves_nothing_behind(transactional_db, tmp_path, monke
     values = [random_pdq() for _ in range(10)]
     path = tmp_path / "bank.txt"
     path.write_text("\n".join(values) + "\n")
-    real_bulk_create = BankHash.objects.bulk_create
+    real_audit_record = services.audit_record
     calls = []
 
-    def half_then_fail(objs, *args, **kwargs):  # the second batch breaks after writing half its rows
-        calls.append(len(objs))
+    def fail_after_writing(**kwargs):  # the second batch breaks after its rows are written
+        calls.append(kwargs)
         if len(calls) >= 2:
-            real_bulk_create(objs[: len(objs) // 2])
             raise IntegrityError("simulated failure mid-batch")
-        return real_bulk_create(objs, *args, **kwargs)
+        return real_audit_record(**kwargs)
 
-    monkeypatch.setattr(BankHash.objects, "bulk_create", half_then_fail)
+    monkeypatch.setattr(services, "audit_record", fail_after_writing)
     with pytest.raises(CommandError, match="rolled back"):
         run(path, "--batch-size", "5")
     assert set(BankHash.objects.values_list("value", flat=True)) == set(values[:5])
@@ -96,3 +96,30 @@ def test_missing_file_and_bad_batch_size(db, tmp_path):
     path.write_text(random_pdq())
     with pytest.raises(CommandError, match="batch-size"):
         run(path, "--batch-size", "0")
+
+
+def test_a_hash_twice_in_a_batch_keeps_its_last_quality(db, tmp_path):
+    value = random_pdq()
+    path = tmp_path / "bank.csv"
+    path.write_text(f"ImagePDQ,{value},60\nImagePDQ,{value.upper()},95\n")
+    out = run(path)
+    assert "added: 1" in out and "duplicates: 1" in out
+    assert BankHash.objects.get(value=value).quality == 95
+
+
+@pytest.mark.postgres
+def test_postgres_import_copies_merges_and_analyzes(db, tmp_path):
+    """On PostgreSQL the batch goes through COPY and one INSERT … SELECT; the bank's planner
+    statistics are fresh at the end (pg_class.reltuples is -1 until a table is analysed)."""
+    existing = BankHashFactory()
+    values = [random_pdq() for _ in range(30)]
+    path = tmp_path / "bank.txt"
+    path.write_text("\n".join([*values, existing.value, md5(7)]) + "\n")
+    out = run(path, "--source", "sister-bank", "--batch-size", "11")
+    assert "added: 31" in out and "duplicates: 1" in out and "rejected: 0" in out
+    added = BankHash.objects.filter(source="import", source_name="sister-bank")
+    assert added.count() == 31 and set(added.values_list("status", flat=True)) == {"Active"}
+    assert all(h.case_refs == {} and h.created_at == h.modified_at for h in added)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [BankHash._meta.db_table])
+        assert cursor.fetchone()[0] == BankHash.objects.count()

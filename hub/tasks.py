@@ -1,0 +1,15 @@
+from datetime import UTC
+
+from celery import shared_task
+from django.utils import timezone
+
+from hub.rollups import metrics_rollup_build, rollup_cutoff
+
+
+@shared_task(name="hub.metrics_rollup")
+def metrics_rollup_task() -> int:
+    """Rebuild the metrics page's daily rollup (hub.rollups) once a UTC day; beat asks
+    hourly. A missed run only lengthens the live tail the page counts."""
+    if rollup_cutoff() == timezone.now().astimezone(UTC).date():
+        return 0
+    return metrics_rollup_build()
