@@ -30,7 +30,7 @@ from moderation.services import (
     review_claim_release,
 )
 from ncii_site.http import StaffRequest, permission_require, posted_id, staff_login_required
-from ncii_site.roles import REVIEW, REVIEW_ESCALATED
+from ncii_site.roles import REVIEW, REVIEW_ESCALATED, staff_start_page
 
 QUEUE_TEMPLATE = "moderation/queue.html"
 
@@ -64,6 +64,10 @@ def _wants_fragment(request: StaffRequest) -> bool:
 @require_GET
 @staff_login_required
 def queue(request: StaffRequest) -> HttpResponse:
+    """The dashboard's front page: staff whose role has no queue go to their own first tool."""
+    start = staff_start_page(request.user)
+    if start is not None and start != PENDING_QUEUE.url_name:
+        return redirect(start)
     permission_require(request, PENDING_QUEUE.permission)
     return _queue_page(request, PENDING_QUEUE)
 
