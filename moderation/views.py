@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from moderation.forms import QueueFilterForm
 from moderation.models import OPEN_STATES, ReviewState
+from moderation.queue_selectors import item_partner_names
 from moderation.selectors import (
     item_list,
     item_state_counts,
@@ -94,7 +95,7 @@ def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
         "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS),
         "open_states": OPEN_STATES,
         "bulk_max": settings.NCII_BULK_MAX,
-        "page": items.get_page(request.GET.get("page")),
+        "page": _with_partner_names(user, items.get_page(request.GET.get("page"))),
     }
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
@@ -104,6 +105,14 @@ def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
         response = render(request, QUEUE_TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
     return response
+
+
+def _with_partner_names(user: User, page: Page) -> Page:
+    names = item_partner_names(user=user, item_ids=[item.pk for item in page])
+    for item in page:
+        item.partner_names = names.get(item.pk, [])
+        item.other_partners = max(0, item.partner_count - len(item.partner_names))  # not the viewer's to name
+    return page
 
 
 @require_POST
