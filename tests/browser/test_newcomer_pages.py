@@ -140,3 +140,23 @@ def test_choosing_other_opens_the_note_and_nothing_is_sent_without_one(page, liv
     page.keyboard.press("Escape")
     page.keyboard.press("7")  # the key for "Other" (the seventh reason)
     expect(note).to_have_attribute("required", "")
+
+
+def test_a_swapped_panel_sets_no_inline_style(page, live_server):
+    """htmx carries an element's attributes across a swap ("settling"); a style attribute the
+    browser or a tool left on it (a script's element.style, a screenshot) would be set again,
+    which the policy refuses. The hub settles no style."""
+    a_hub_with_everything()
+    item = ReviewItem.objects.filter(state="pending").first()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(page, live_server, "mod")
+    page.goto(f"{live_server.url}/dashboard/items/{item.pk}/")
+    keys_on(page)
+    page.locator("#decision-panel").evaluate("panel => { panel.style.opacity = '1'; }")  # allowed: the CSSOM
+    page.get_by_label(re.compile("Reason")).select_option("different_image")
+    ReviewItem.objects.filter(pk=item.pk).update(version=item.version + 1)  # someone decided meanwhile
+    page.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#decision-panel .alert.error")).to_be_visible()  # the refusal, swapped in
+    expect(page.locator("#decision-panel.htmx-settling")).to_have_count(0)
+    assert violations == []
