@@ -44,7 +44,12 @@ def totp_device_confirm(*, user: User, device_id: int, token: str) -> tuple[TOTP
     if user_has_device(user):
         return None
     device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
-    if device is None or not device.verify_token(token):
+    if device is None:
+        return None
+    # No wait after a wrong first code: throttling guards a secret, and the enrolment page
+    # shows this one to the signed-in user, so a wait would only refuse the right code.
+    device.throttle_reset(commit=False)
+    if not device.verify_token(token):
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.http import require_GET
 from rest_framework import status
@@ -16,21 +17,21 @@ from hub.metrics import metrics_get
 from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
-from ncii_site.roles import MANAGE_PARTNER, REVIEW, VIEW_METRICS, WORK_CASE
+from ncii_site.roles import VIEW_METRICS, staff_start_page
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The public landing page; signed-in staff go to the first tool their role has."""
-    user = request.user
-    if user.is_authenticated:
-        if user.has_perm(REVIEW):
-            return redirect("moderation:queue")
-        if user.has_perm(WORK_CASE):
-            return redirect("casework:search")
-        if user.has_perm(MANAGE_PARTNER):
-            return redirect("partners:list")
-    return render(request, "home.html")
+    start = staff_start_page(request.user) if request.user.is_authenticated else None
+    return redirect(start) if start else render(request, "home.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's, API
+    answers): the hub's icon from its static files."""
+    return redirect(static("favicon.svg"))
 
 
 def handler404(request: Any, exception: Exception | None = None) -> Any:

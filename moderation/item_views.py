@@ -33,6 +33,7 @@ from moderation.selectors import (
 )
 from moderation.services import (
     DECISIONS,
+    NOTE_REQUIRED_CODES,
     ClaimNotHeld,
     review_claim_extend,
     review_claim_next,
@@ -169,6 +170,7 @@ def _item_context(scope: StaffScope, item: ReviewItem) -> dict[str, Any]:
         "decisions": [name for name, target in DECISIONS.items() if target in targets],
         "decision_label": reason_label(item.decision_code),
         "reason_keys": min(9, len(reason_codes())),
+        "note_required_codes": sorted(NOTE_REQUIRED_CODES),
         "hub_name": settings.NCII_HUB_NAME,
         "claim_seconds": settings.NCII_CLAIM_SECONDS,
         "reblur_seconds": wellbeing_get(user).reblur_seconds,

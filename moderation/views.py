@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from moderation.forms import QueueFilterForm
 from moderation.models import OPEN_STATES, ReviewState
-from moderation.scope import request_scope
+from moderation.queue_selectors import item_partner_names
+from moderation.scope import StaffScope, request_scope
 from moderation.selectors import (
     item_list,
     item_state_counts,
@@ -31,7 +32,7 @@ from moderation.services import (
     review_claim_release,
 )
 from ncii_site.http import StaffRequest, permission_require, posted_id, staff_login_required
-from ncii_site.roles import REVIEW, REVIEW_ESCALATED
+from ncii_site.roles import REVIEW, REVIEW_ESCALATED, staff_start_page
 
 QUEUE_TEMPLATE = "moderation/queue.html"
 
@@ -65,6 +66,10 @@ def _wants_fragment(request: StaffRequest) -> bool:
 @require_GET
 @staff_login_required
 def queue(request: StaffRequest) -> HttpResponse:
+    """The dashboard's front page: staff whose role has no queue go to their own first tool."""
+    start = staff_start_page(request.user)
+    if start is not None and start != PENDING_QUEUE.url_name:
+        return redirect(start)
     permission_require(request, PENDING_QUEUE.permission)
     return _queue_page(request, PENDING_QUEUE)
 
@@ -91,7 +96,7 @@ def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
         "sla_cutoff": now - timedelta(seconds=settings.NCII_SLA_TARGET_SECONDS),
         "open_states": OPEN_STATES,
         "bulk_max": settings.NCII_BULK_MAX,
-        "page": items.get_page(request.GET.get("page")),
+        "page": _with_partner_names(scope, items.get_page(request.GET.get("page"))),
     }
     if _wants_fragment(request):
         response = render(request, f"{QUEUE_TEMPLATE}#item-list", context)
@@ -101,6 +106,14 @@ def _queue_page(request: StaffRequest, queue: Queue) -> HttpResponse:
         response = render(request, QUEUE_TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
     return response
+
+
+def _with_partner_names(scope: StaffScope, page: Page) -> Page:
+    names = item_partner_names(scope=scope, item_ids=[item.pk for item in page])
+    for item in page:
+        item.partner_names = names.get(item.pk, [])
+        item.other_partners = max(0, item.partner_count - len(item.partner_names))  # not the viewer's to name
+    return page
 
 
 @require_POST

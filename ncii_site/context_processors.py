@@ -5,8 +5,11 @@ from django.http import HttpRequest
 
 
 def public_help(request: HttpRequest) -> dict[str, Any]:
-    """Where to get help: shown on every public page (configured in settings)."""
+    """Where to get help: shown on every public page (configured in settings), never on the
+    staff's pages (sign-in, two-factor, dashboard, admin), which are not for the people it helps."""
+    staff_prefixes = (*settings.NCII_2FA_PATH_PREFIXES, "/accounts/")
     return {
+        "staff_page": request.path_info.startswith(staff_prefixes),
         "help_text": settings.NCII_HELP_TEXT,
         "helplines": settings.NCII_HELPLINES,
         "minors_service": {"name": settings.NCII_MINORS_SERVICE_NAME, "url": settings.NCII_MINORS_SERVICE_URL},

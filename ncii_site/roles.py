@@ -28,6 +28,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Where each kind of staff starts: the first of these tools their role has (URL names).
+STAFF_START_PAGES = [(REVIEW, "moderation:queue"), (WORK_CASE, "casework:search"), (MANAGE_PARTNER, "partners:list")]
+
+
+def staff_start_page(user: Any) -> str | None:
+    """The URL name of the first tool the user's role has, or None (not staff)."""
+    return next((name for permission, name in STAFF_START_PAGES if user.has_perm(permission)), None)
+
+
 def roles_sync() -> None:
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)

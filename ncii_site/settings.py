@@ -3,6 +3,8 @@ SQLite, Celery tasks run in-process, debug off unless DJANGO_DEBUG is set."""
 
 import json
 import os
+import re
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -48,9 +50,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "accounts.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp, named for the admin
+    "accounts.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
+    "accounts.apps.SignInLockoutConfig",  # axes
     "ncii_site",
     "accounts",
     "audit",
@@ -142,6 +144,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+if WHITENOISE_USE_FINDERS and not env_bool("DJANGO_STATIC_MANIFEST") and not STATIC_ROOT.is_dir():
+    # Served from the finders: STATIC_ROOT is only collectstatic's output, not made in the
+    # embedded mode, so WhiteNoise's "No directory at" warning there says nothing wrong.
+    warnings.filterwarnings("ignore", message=rf"No directory at: {re.escape(str(STATIC_ROOT))}/?$")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -369,8 +375,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusal_one_line": {"()": "ncii_site.log_filters.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},  # a 403 is one line, no traceback
     # request bodies and headers (keys, PINs) are never logged; Django's request logger only
     # logs paths and statuses.
 }

@@ -31,6 +31,23 @@ def test_home_page_is_public_and_links_to_sign_in(client, db):
     assert reverse("login") in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("role", "start"),
+    [("moderator", "/dashboard/"), ("caseworker", "/dashboard/cases/"), ("admin", "/dashboard/partners/")],
+)
+def test_the_dashboard_address_opens_each_role_on_its_own_first_page(db, role, start):
+    """/dashboard/ (what the demo prints and the sign-in's usual next) is the queue for
+    moderators and each other role's first tool for the rest, never a 403."""
+    client = signed_in(UserFactory(role=role))
+    response = client.get(QUEUE, follow=True)
+    assert response.status_code == 200 and response.request["PATH_INFO"] == start
+    assert client.get("/").url == start
+
+
+def test_the_dashboard_address_is_still_refused_to_staff_with_no_tool(db):
+    assert signed_in(UserFactory()).get(QUEUE).status_code == 403
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_dashboard_pages_need_sign_in(client, item, method):
     for url in (QUEUE, ESCALATIONS, NEXT, item_url(item)):
@@ -49,7 +66,7 @@ def test_htmx_request_after_the_session_ended_moves_the_whole_page_to_sign_in(cl
 
 def test_staff_without_review_permission_get_403(item):
     caseworker = signed_in(UserFactory(role="caseworker"))
-    assert caseworker.get(QUEUE).status_code == 403
+    assert caseworker.get(QUEUE).url == "/dashboard/cases/"  # their own first page, never the queue
     assert caseworker.get(ESCALATIONS).status_code == 403
     assert caseworker.get(item_url(item)).status_code == 403
     before = audit_count()

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from matching.exchange import Position, _from_us, _to_us, fetch_page, page_body, page_json_orm
 
+from matching.exchange_selectors import Position, _from_us, _to_us, fetch_page, page_body, page_json_orm
 from matching.exchange_sql import page_json
 from matching.models import BankHash, HashFeedback
 from tests.factories import BankHashFactory, PartnerFactory, random_pdq

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 import pytest
-from hub.metrics import metrics_compute
 
 from audit.services import Actor, audit_record_atomic
 from cases.models import Case
 from hub import metrics
+from hub.metrics import metrics_compute
 from hub.models import MetricsDay
 from hub.rollups import metrics_rollup_build, rollup_cutoff
 from hub.tasks import metrics_rollup_task

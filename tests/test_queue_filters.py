@@ -109,3 +109,25 @@ def test_filtered_and_sorted_queue_queries_do_not_grow_with_items(moderator, htm
     for _ in range(15):
         item_open(partner)
     assert query_count(lambda: client.get(QUEUE, params, **extra)) == one
+
+
+def test_each_row_says_who_reported_which_hash_the_check_and_the_claim(moderator):
+    """A row names its reporting partners (a partner's moderator only their own, the rest as a
+    count), the bank hash's first digits, a hash mismatch and who holds the item."""
+    photo, clip = PartnerFactory(display_name="PhotoShare"), PartnerFactory(display_name="ClipHub")
+    item = item_open(photo, clip)
+    ReviewItem.objects.filter(pk=item.pk).update(
+        has_hash_mismatch=True, claimed_by=moderator, claim_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    row = row_of(signed_in(moderator).get(QUEUE), item)
+    assert "<td data-partners>ClipHub, PhotoShare</td>" in row
+    assert f">{item.bank_hash.value[:12]}…</td>" in row
+    assert "Hash mismatch" in row and f"<td>{moderator.username}</td>" in row
+    scoped = signed_in(UserFactory(role="moderator", partner=clip))
+    assert '<td data-partners>ClipHub <span class="muted">+ 1 other</span></td>' in row_of(scoped.get(QUEUE), item)
+
+
+def row_of(response, item: ReviewItem) -> str:  # type: ignore[no-untyped-def]
+    page = response.content.decode()
+    start = page.index(f'value="{item.pk}" form="bulk-select"')
+    return page[start : page.index("</tr>", start)]

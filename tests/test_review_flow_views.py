@@ -143,6 +143,6 @@ def test_pages_are_ready_for_a_strict_content_security_policy(moderator):
     client = signed_in(moderator)
     for url in (QUEUE, item_url(item)):
         page = client.get(url).content.decode()
-        assert 'src="/static/js/review.js" defer' in page
+        assert '<script type="module" src="/static/js/review.js" nonce=' in page
         for pattern, what in INLINE:
             assert not re.search(pattern, page), f"{what} on {url}"

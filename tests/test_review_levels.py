@@ -148,4 +148,4 @@ def test_the_item_page_offers_click_to_reveal_with_links_beside(moderator):
     assert f'data-grey-src="{url}?view=grey"' in page and f'data-colour-src="{url}?view=colour"' in page
     assert f'<img class="review-thumb" src="{url}"' in page
     assert f'href="{url}?view=grey"' in page
-    assert 'src="/static/js/reveal.js" defer' in page
+    assert '<script type="module" src="/static/js/reveal.js" nonce=' in page

@@ -72,6 +72,23 @@ def test_a_wrong_first_code_does_not_enrol(moderator):
     assert not AuditEvent.objects.filter(action=STAFF_2FA_ENROLLED).exists()
 
 
+def test_a_right_first_code_right_after_a_wrong_one_enrols(moderator):
+    """The enrolment page shows the secret, so a wrong first code earns no wait: the right
+    code typed at once is accepted (the sign-in check keeps its throttle, below)."""
+    client = password_only(moderator)
+    client.get(SETUP)
+    assert client.post(SETUP, {"code": "000000"}).status_code == 400
+    assert client.post(SETUP, {"code": "111111"}).status_code == 400
+    response = client.post(SETUP, {"code": totp_code(pending_device(moderator)), "next": "/dashboard/"})
+    assert response.status_code == 200 and "Your recovery codes" in response.content.decode()
+    assert TOTPDevice.objects.get(user=moderator).confirmed
+
+
+def test_the_enrolment_page_says_how_to_get_a_code(moderator):
+    page = password_only(moderator).get(SETUP).content.decode()
+    assert "authenticator app" in page and "oathtool" in page
+
+
 def test_staff_with_a_device_verify_with_its_code_and_go_on_to_the_page(moderator):
     device = totp_device(moderator)
     client = password_only(moderator)

@@ -32,5 +32,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 def keys_on(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait for the page's keyboard shortcuts (static/js/review.js) to listen."""
+    """Wait for the page's keyboard shortcuts (static/js/review.js) to listen and its review
+    images (static/js/reveal.js, a module of its own) to take clicks."""
     page.locator("html[data-keys='on']").wait_for(state="attached")
+    page.wait_for_function("() => !document.querySelector('[data-reveal-toggle][disabled]')")

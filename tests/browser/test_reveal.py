@@ -46,6 +46,9 @@ def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_serve
     figure = page.locator("[data-review-image]")
     image = figure.locator("img")
     expect(figure.get_by_role("link", name="Reveal greyscale")).to_be_hidden()  # the no-script links
+    # The whole figure in view first: a click that scrolls the page moves the image from under
+    # the pointer, which is leaving it (and blurs it) before the click lands.
+    figure.evaluate("figure => figure.scrollIntoView({block: 'center'})")
     image.hover()
     assert levels() == []  # hovering reveals nothing
 
