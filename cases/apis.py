@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 from audit.services import Actor
 from cases.codes import PIN_DIGITS
 from cases.models import Case
-from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.pin_guard import PinFormatInvalid, PinGuardUnavailable, PinLocked, case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
 from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
 from matching.schema import HashValueField
 from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+from ncii_site.cache_fallback import throttle_cache
 from ncii_site.http import client_ip
 from ncii_site.openapi import error_responses
 from ncii_site.roles import WORK_CASE
@@ -29,10 +30,12 @@ from ncii_site.roles import WORK_CASE
 
 class CaseCreateThrottle(AnonRateThrottle):
     scope = "case_create"
+    cache = throttle_cache  # fails open to per-process counts with the shared cache down
 
 
 class CasePinThrottle(AnonRateThrottle):
     scope = "case_pin"
+    cache = throttle_cache  # fails open; the PIN guard behind it fails closed
 
 
 class PublicApi(APIView):
@@ -140,6 +143,8 @@ def _case_from(request: Request) -> Case:
         raise ApiError(
             code="too_many_attempts", detail=str(exc), status_code=429, retry_after=exc.retry_after
         ) from None
+    except PinGuardUnavailable as exc:
+        raise ApiError(code="unavailable", detail=str(exc), status_code=503, retry_after=exc.retry_after) from None
     except CaseAccessDenied as exc:
         raise ApiError(code="case_access_denied", detail=str(exc), status_code=403) from None
 

@@ -18,7 +18,7 @@ from audit.services import Actor
 from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
-from cases.pin_guard import PinFormatInvalid, PinLocked, case_authenticate_guarded
+from cases.pin_guard import PinFormatInvalid, PinGuardUnavailable, PinLocked, case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
 from cases.services import CaseAccessDenied, case_withdraw
 from ncii_site.http import HtmxHttpRequest, client_ip, permission_require, staff_login_required
@@ -144,6 +144,10 @@ def _authenticated(request: HtmxHttpRequest, template: str, form: CaseAccessForm
         return _refused(request, template, form, str(exc), 400)
     except PinLocked as exc:
         return _refused(request, template, form, _too_many(exc.retry_after), 429)
+    except PinGuardUnavailable as exc:
+        response = _refused(request, template, form, str(exc), 503)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except CaseAccessDenied as exc:
         return _refused(request, template, form, str(exc), 403)
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from matching.models import Partner, PartnerKey
 from matching.selectors import partner_key_find
 from ncii_site.api import ApiError
+from ncii_site.cache_fallback import throttle_cache
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class IsActivePartner(permissions.BasePermission):
 
 class PartnerRateThrottle(throttling.SimpleRateThrottle):
     scope = "partner"
+    cache = throttle_cache  # fails open to per-process counts with the shared cache down
 
     def get_cache_key(self, request: Request, view: object) -> str | None:
         principal = request.user
