@@ -18,6 +18,7 @@ from cases.models import Case
 from cases.pin_guard import PinFormatInvalid, PinGuardUnavailable, PinLocked, case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
 from cases.services import CaseAccessDenied, HashInput, case_create, case_withdraw
+from matching.degenerate import DegenerateHash
 from matching.schema import HashValueField
 from matching.services import QualityTooLow, hash_input_validate
 from matching.signals import HashFormatError, SignalType
@@ -50,18 +51,24 @@ class HashIn(StrictSerializer):
 
 
 def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
-    out, seen = [], set()
+    """Every hash checked; all degenerate ones are named together (nothing is written)."""
+    out, seen, degenerate = [], set(), []
     for i, item in enumerate(raw):
         try:
             value, quality = hash_input_validate(
                 signal_type=item["signalType"], value=item["hashValue"], quality=item.get("quality")
             )
+        except DegenerateHash as exc:
+            degenerate.append(f"hashes.{i}: {exc}")
+            continue
         except (HashFormatError, QualityTooLow) as exc:
             raise ApiError(code="invalid_hash", detail=f"hashes.{i}: {exc}") from None
         if (item["signalType"], value) in seen:
             raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: the same hash is listed twice.")
         seen.add((item["signalType"], value))
         out.append(HashInput(item["signalType"], value, quality))
+    if degenerate:
+        raise ApiError(code="degenerate_hash", detail=" ".join(degenerate))
     return out
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication, request_partner
+from matching.degenerate import DegenerateHash
 from matching.exchange import BadPageToken, fetch_page
 from matching.exchange_services import (
     FeedbackIn,
@@ -192,6 +193,8 @@ class SubmitHashesApi(ExchangeApi):
         try:
             records = [_record_in(r) for r in data.validated_data["hashRecords"]]
             count = exchange_hashes_submit(partner=request_partner(request), records=records)
+        except DegenerateHash as exc:
+            raise ApiError(code="degenerate_hash", detail=str(exc)) from None
         except HashFormatError as exc:
             raise ApiError(code="invalid_hash", detail=str(exc)) from None
         usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.SUBMIT, records=count)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from matching.degenerate import pdq_degenerate_check
 from matching.importing import ImportRow
 from matching.keys import key_digest, key_generate
 from matching.models import BankHash, HashFeedback, Partner, PartnerKey
@@ -235,6 +236,7 @@ def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[
             f"Quality {quality} is below {settings.NCII_MIN_PDQ_QUALITY}: the image has too little "
             "detail to be matched reliably."
         )
+    pdq_degenerate_check(normal)
     return normal, quality
 
 

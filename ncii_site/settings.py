@@ -297,6 +297,13 @@ SPECTACULAR_SETTINGS = {
 NCII_HUB_NAME = os.environ.get("NCII_HUB_NAME", "NCII Hub")
 NCII_PDQ_MATCH_DISTANCE = 31  # the PDQ match threshold of the contract
 NCII_MIN_PDQ_QUALITY = env_int("NCII_MIN_PDQ_QUALITY", 50)
+# Degenerate PDQ hashes are refused for the bank (matching.degenerate): a real picture's hash
+# has 128 of 256 bits set (160 of 160 photos and variants measured), so more than this far off
+# is refused; and so is any hash within the match distance of the deny-list of trivial pictures.
+NCII_PDQ_BIT_COUNT_TOLERANCE = env_int("NCII_PDQ_BIT_COUNT_TOLERANCE", 8)
+NCII_PDQ_DENYLIST_PATH = os.environ.get(
+    "NCII_PDQ_DENYLIST_PATH", str(BASE_DIR / "matching" / "data" / "pdq_denylist.txt")
+)
 NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
