@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from matching.index import bank_index
+from ncii_site.cache_fallback import throttle_cache
 from ncii_site.celery import app as celery_app
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -41,6 +42,7 @@ def _fresh_process_state(request, settings):  # type: ignore[no-untyped-def]
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager
     cache.clear()
+    throttle_cache.clear()
     bank_index.reset()
     yield
     bank_index.reset()

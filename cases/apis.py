@@ -18,10 +18,12 @@ from cases.models import Case
 from cases.pin_guard import case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
 from cases.services import HashInput, case_create, case_withdraw
+from matching.degenerate import DegenerateHash
 from matching.schema import HashValueField
 from matching.services import hash_input_validate
 from matching.signal_types import SignalType
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
+from ncii_site.cache_fallback import throttle_cache
 from ncii_site.errors import DomainError
 from ncii_site.http import client_ip
 from ncii_site.openapi import error_responses
@@ -30,10 +32,12 @@ from ncii_site.roles import WORK_CASE
 
 class CaseCreateThrottle(AnonRateThrottle):
     scope = "case_create"
+    cache = throttle_cache  # fails open to per-process counts with the shared cache down
 
 
 class CasePinThrottle(AnonRateThrottle):
     scope = "case_pin"
+    cache = throttle_cache  # fails open; the PIN guard behind it fails closed
 
 
 class PublicApi(APIView):
@@ -48,18 +52,24 @@ class HashIn(StrictSerializer):
 
 
 def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
-    out, seen = [], set()
+    """Every hash checked; all degenerate ones are named together (nothing is written)."""
+    out, seen, degenerate = [], set(), []
     for i, item in enumerate(raw):
         try:
             value, quality = hash_input_validate(
                 signal_type=item["signalType"], value=item["hashValue"], quality=item.get("quality")
             )
+        except DegenerateHash as exc:  # all of them are named together
+            degenerate.append(f"hashes.{i}: {exc}")
+            continue
         except DomainError as exc:  # says which hash
             raise DomainError(f"hashes.{i}: {exc}", code=exc.code, status=exc.status) from None
         if (item["signalType"], value) in seen:
             raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: the same hash is listed twice.")
         seen.add((item["signalType"], value))
         out.append(HashInput(item["signalType"], value, quality))
+    if degenerate:
+        raise DegenerateHash(" ".join(degenerate), reason="degenerate")
     return out
 
 

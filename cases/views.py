@@ -18,7 +18,7 @@ from audit.services import Actor
 from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
-from cases.pin_guard import case_authenticate_guarded
+from cases.pin_guard import PinGuardUnavailable, case_authenticate_guarded
 from cases.selectors import case_protected_hash_count
 from cases.services import case_withdraw
 from ncii_site.errors import DomainError
@@ -142,8 +142,12 @@ def _authenticated(request: HtmxHttpRequest, template: str, form: CaseAccessForm
             case_number=form.cleaned_data["number"], pin=form.cleaned_data["pin"], client_ip=client_ip(request)
         )
     except DomainError as exc:
-        message = _too_many(exc.retry_after) if exc.retry_after is not None else str(exc)
-        return _refused(request, template, form, message, exc.status)
+        wait = exc.retry_after
+        locked = wait is not None and not isinstance(exc, PinGuardUnavailable)
+        response = _refused(request, template, form, _too_many(wait) if locked and wait else str(exc), exc.status)
+        if wait is not None:
+            response["Retry-After"] = str(wait)
+        return response
 
 
 def _too_many(wait_seconds: float) -> str:

@@ -26,6 +26,7 @@ from cases.models import Case
 from hub import metrics
 from hub.models import MetricsDay
 from matching.models import BankHash, MatchReport
+from moderation.audit_events import IMAGE_REVEALED
 from moderation.models import ReviewItem
 
 BUILT = "rollup.built"  # one row: its day is the cutoff
@@ -61,7 +62,7 @@ SERIES = [
     ),
     Series(
         "reveals",
-        lambda: AuditEvent.objects.filter(action="image.revealed"),
+        lambda: AuditEvent.objects.filter(action=IMAGE_REVEALED),
         "created_at",
         "actor_label",
         metrics.REVEAL_DAYS + 1,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.audit_events import BANK_HASH, HASH_SUBMITTED
+from matching.degenerate import DegenerateHash, pdq_degenerate_check
 from matching.intake import report_from_feedback
 from matching.models import BankHash, HashFeedback
 from matching.services import bank_hash_upsert, feedback_record
@@ -72,13 +73,23 @@ def _feedback_apply(*, bank_hash: BankHash, partner: Partner, item: FeedbackIn, 
         report_from_feedback(partner=partner, bank_hash=bank_hash)
 
 
+def _bank_value(record: HashRecordIn, position: int) -> str:
+    value = hash_normalise(record.signal_type, record.hash_value)
+    if record.signal_type == SignalType.PDQ:
+        try:
+            pdq_degenerate_check(value)
+        except DegenerateHash as exc:
+            raise DegenerateHash(f"hashRecords.{position}: {exc}", reason=exc.reason) from None
+    return value
+
+
 @transaction.atomic(durable=True)
 def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> int:
     """Add partner-sourced hashes to the bank (an existing record keeps its source and status)
     and record the partner's feedback that came with each, PendingReview queueing review as
     in SubmitFeedback. The records are stamped modified again just before the commit: a long
     batch must not commit changes dated before the exchange's horizon has passed them."""
-    normal = [(r, hash_normalise(r.signal_type, r.hash_value)) for r in records]
+    normal = [(r, _bank_value(r, i)) for i, r in enumerate(records)]
     actor = Actor.partner(partner_id=partner.pk, name=partner.name)
     touched: list[int] = []
     for record, value in normal:

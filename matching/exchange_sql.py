@@ -10,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from matching.models import BankHash, HashFeedback, Partner
+from matching.models import BankHash, HashFeedback
+from partners.models import Partner
 
 # ``after`` is an exclusive (modified_at, id) position; the row comparison walks the
 # (modified_at, id) index from it. One row more than the page says whether more follow. The

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from matching.degenerate import pdq_degenerate_reason
 from matching.signal_types import HashFormatError, SignalType, hash_normalise, signal_type_for_length
 
 
@@ -33,7 +34,14 @@ class ImportSummary:
 
 
 def _parse(line_no: int, fields: list[str]) -> ImportRow:
-    fields = [f.strip() for f in fields]
+    row = _parse_fields(line_no, [f.strip() for f in fields])
+    reason = pdq_degenerate_reason(row.value) if row.signal_type == SignalType.PDQ else None
+    if reason:
+        raise HashFormatError(reason)
+    return row
+
+
+def _parse_fields(line_no: int, fields: list[str]) -> ImportRow:
     if len(fields) == 1:
         detected = signal_type_for_length(fields[0])
         if detected is None:

@@ -244,8 +244,8 @@ def report_retry(*, report_id: int, actor: Actor) -> MatchReport:
     report = MatchReport.objects.select_for_update().get(pk=report_id)
     if report.status != MatchReport.Status.FAILED:
         return report
-    report.status, report.last_error = MatchReport.Status.RECEIVED, ""
-    report.save(update_fields=["status", "last_error"])
+    report.status, report.last_error, report.enqueued_at = MatchReport.Status.RECEIVED, "", timezone.now()
+    report.save(update_fields=["status", "last_error", "enqueued_at"])
     audit_record(
         actor=actor,
         action=REPORT_RETRIED,

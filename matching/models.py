@@ -125,6 +125,8 @@ class MatchReport(models.Model):
     hashed_from_derivative = models.BooleanField(default=False, help_text="re-hashed from the stored derivative")
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # When the sweeper (or a retry) last handed the report to the broker; null: only at intake.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.audit_events import BANK_HASH, BANK_IMPORTED, HASH_FEEDBACK
+from matching.degenerate import pdq_degenerate_check
 from matching.import_copy import bank_hashes_copy
 from matching.importing import ImportRow
 from matching.models import BankHash, HashFeedback, MatchReport
@@ -88,6 +89,7 @@ def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[
             f"Quality {quality} is below {settings.NCII_MIN_PDQ_QUALITY}: the image has too little "
             "detail to be matched reliably."
         )
+    pdq_degenerate_check(normal)
     return normal, quality
 
 

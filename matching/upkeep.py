@@ -5,6 +5,7 @@ hashing upgrade."""
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record, audit_record_atomic
@@ -17,13 +18,27 @@ from matching.models import MatchReport, ReviewImage
 
 def reports_sweep(*, older_than_seconds: int, limit: int = 1000) -> int:
     """Re-enqueue reports still waiting for triage: the database, not the broker, is the
-    record of what is owed (a crash between commit and publish, or the broker down)."""
+    record of what is owed (a crash between commit and publish, or the broker down). A report
+    is handed over again only once ``older_than_seconds`` have passed since it was last
+    handed over, so a stopped worker does not come back to a pile of copies of its tasks."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stuck = MatchReport.objects.filter(status=MatchReport.Status.RECEIVED, received_at__lt=cutoff)
-    ids = list(stuck.order_by("received_at").values_list("pk", flat=True)[:limit])
-    for report_id in ids:
-        report_enqueue(report_id)
+    due = MatchReport.objects.filter(status=MatchReport.Status.RECEIVED, received_at__lt=cutoff).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff)
+    )
+    with transaction.atomic():
+        ids = list(due.select_for_update(skip_locked=True).order_by("received_at").values_list("pk", flat=True)[:limit])
+        MatchReport.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    _publish(ids)
     return len(ids)
+
+
+def _publish(ids: list[int]) -> None:
+    for done, report_id in enumerate(ids):
+        try:
+            report_enqueue(report_id)
+        except Exception:
+            MatchReport.objects.filter(pk__in=ids[done:]).update(enqueued_at=None)  # due again next sweep
+            raise
 
 
 def review_images_purge(*, grace_seconds: int, limit: int = 1000) -> int:

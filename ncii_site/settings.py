@@ -233,9 +233,15 @@ NCII_BANK_CLUSTER_DISTANCE = env_int("NCII_BANK_CLUSTER_DISTANCE", 10)  # near-d
 NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
 
 # Cache: throttles and the lookup index watermark. Redis when configured, else per process.
+# Short socket timeouts: with Redis down or unreachable, throttles fall back to per-process
+# counts and the PIN guard refuses with 503 (ncii_site.cache_fallback), instead of hanging.
 if os.environ.get("CACHE_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -302,6 +308,13 @@ SPECTACULAR_SETTINGS = {
 NCII_HUB_NAME = os.environ.get("NCII_HUB_NAME", "NCII Hub")
 NCII_PDQ_MATCH_DISTANCE = 31  # the PDQ match threshold of the contract
 NCII_MIN_PDQ_QUALITY = env_int("NCII_MIN_PDQ_QUALITY", 50)
+# Degenerate PDQ hashes are refused for the bank (matching.degenerate): a real picture's hash
+# has 128 of 256 bits set (160 of 160 photos and variants measured), so more than this far off
+# is refused; and so is any hash within the match distance of the deny-list of trivial pictures.
+NCII_PDQ_BIT_COUNT_TOLERANCE = env_int("NCII_PDQ_BIT_COUNT_TOLERANCE", 8)
+NCII_PDQ_DENYLIST_PATH = os.environ.get(
+    "NCII_PDQ_DENYLIST_PATH", str(BASE_DIR / "matching" / "data" / "pdq_denylist.txt")
+)
 NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
@@ -398,6 +411,11 @@ NCII_PIN_FREE_FAILURES = env_int("NCII_PIN_FREE_FAILURES", 5)
 NCII_PIN_LOCK_BASE_SECONDS = env_int("NCII_PIN_LOCK_BASE_SECONDS", 30)
 NCII_PIN_LOCK_MAX_SECONDS = env_int("NCII_PIN_LOCK_MAX_SECONDS", 3600)
 NCII_PIN_FAILURE_WINDOW_SECONDS = env_int("NCII_PIN_FAILURE_WINDOW_SECONDS", 24 * 3600)
+# With the shared cache unreachable the PIN guard refuses (503) and asks to retry after this.
+NCII_PIN_GUARD_RETRY_AFTER_SECONDS = env_int("NCII_PIN_GUARD_RETRY_AFTER_SECONDS", 30)
+# After a failed call to the shared cache, throttles use per-process counts this long before
+# trying it again (ncii_site.cache_fallback).
+NCII_CACHE_RETRY_SECONDS = env_int("NCII_CACHE_RETRY_SECONDS", 5)
 # Caseworkers' "disputed hashes": at least this many partners say NotBlocked and none Blocked.
 NCII_DISPUTED_MIN_NOT_BLOCKED = env_int("NCII_DISPUTED_MIN_NOT_BLOCKED", 2)
 NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)

@@ -6,6 +6,7 @@ from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from ncii_site.api import ApiError
+from ncii_site.cache_fallback import throttle_cache
 from partners.models import Partner, PartnerKey
 from partners.selectors import partner_key_find
 
@@ -68,6 +69,7 @@ class IsActivePartner(permissions.BasePermission):
 
 class PartnerRateThrottle(throttling.SimpleRateThrottle):
     scope = "partner"
+    cache = throttle_cache  # fails open to per-process counts with the shared cache down
 
     def get_cache_key(self, request: Request, view: object) -> str | None:
         principal = request.user

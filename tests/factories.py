@@ -16,7 +16,10 @@ PASSWORD = "correct-horse-battery"
 
 
 def random_pdq() -> str:
-    return secrets.token_hex(32)
+    """A random PDQ hash shaped like a real picture's: exactly 128 of its 256 bits set
+    (the bank refuses unbalanced ones, see matching.degenerate)."""
+    bits = secrets.SystemRandom().sample(range(256), 128)
+    return format(sum(1 << b for b in bits), "064x")
 
 
 def flip_bits(hex_value: str, count: int) -> str:

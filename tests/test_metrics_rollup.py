@@ -15,6 +15,7 @@ from hub.models import MetricsDay
 from hub.rollups import metrics_rollup_build, rollup_cutoff
 from hub.tasks import metrics_rollup_task
 from matching.models import BankHash
+from moderation.audit_events import IMAGE_REVEALED
 from tests.factories import PartnerFactory, UserFactory
 from tests.test_metrics import bank_hashes, item, reported
 
@@ -34,7 +35,7 @@ def a_year_of_activity() -> None:
     moderator = UserFactory(username="mira")
     for n, days in enumerate((0.2, 5, 29.5, 30.5, 45)):  # around the 30 days' partial first day
         with patch("audit.services.timezone.now", return_value=ago(days=days)):  # the trail is append-only
-            audit_record_atomic(actor=Actor.user(moderator), action="image.revealed", object_type="x", object_id=n)
+            audit_record_atomic(actor=Actor.user(moderator), action=IMAGE_REVEALED, object_type="x", object_id=n)
 
 
 def today_too(partner, at: datetime, n: int, withdrawn_after: timedelta = timedelta(days=30)) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from accounts.audit_events import STAFF_2FA_ENROLLED, STAFF_2FA_RECOVERY_CODE_US
 from accounts.services import recovery_code_digest
 from audit.models import AuditEvent
 from tests.api_helpers import CASES, post_json
-from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open
+from tests.factories import PASSWORD, PartnerFactory, UserFactory, item_open, random_pdq
 from tests.staff_helpers import HTMX, signed_in, totp_code, totp_device
 from tests.url_routes import routes
 
@@ -193,7 +193,7 @@ def test_partner_apis_and_public_pages_do_not_ask_for_a_second_factor(moderator,
     client = password_only(moderator)
     assert Client().get("/").status_code == 200
     assert client.get("/api/schema/").status_code == 200
-    hashes = {"hashes": [{"signalType": "ImagePDQ", "hashValue": "f" * 64, "quality": 90}]}
+    hashes = {"hashes": [{"signalType": "ImagePDQ", "hashValue": random_pdq(), "quality": 90}]}
     assert post_json(client, CASES, hashes).status_code == 201
     _, keys = partner_keys
     assert Client().get("/api/v1/matches/1", HTTP_AUTHORIZATION=f"Bearer {keys.api_key}").status_code == 404

@@ -14,6 +14,7 @@ from cases.services import HashInput, case_create
 from matching.crypto import image_encrypt
 from matching.models import HashFeedback, ReviewImage
 from matching.services import feedback_record
+from moderation.audit_events import ITEM_CONFIRM
 from moderation.models import ReviewItem
 from tests.browser.helpers import keys_on, sign_in
 from tests.factories import PartnerFactory, UserFactory, item_open, random_pdq
@@ -134,7 +135,7 @@ def test_choosing_other_opens_the_note_and_nothing_is_sent_without_one(page, liv
     expect(note).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
     expect(note).to_be_focused()  # the browser asks for the note; the form was not sent
-    assert not AuditEvent.objects.filter(action="item.confirm").exists()
+    assert not AuditEvent.objects.filter(action=ITEM_CONFIRM).exists()
     page.get_by_label(re.compile("Reason")).select_option("different_image")
     expect(note).not_to_have_attribute("required", "")  # other reasons need no note
     page.keyboard.press("Escape")
