@@ -214,6 +214,8 @@ NCII_REVIEW_IMAGE_MAX_BYTES = env_int("NCII_REVIEW_IMAGE_MAX_BYTES", 10_000_000)
 NCII_REVIEW_IMAGE_MAX_PIXELS = env_int("NCII_REVIEW_IMAGE_MAX_PIXELS", 89_478_485)  # Pillow's MAX_IMAGE_PIXELS
 NCII_MATCH_MAX_BODY_BYTES = NCII_REVIEW_IMAGE_MAX_BYTES * 4 // 3 + 100_000  # base64 overhead + fields
 DATA_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
+# JSON bodies nested deeper than this are refused (400 malformed_json); the deepest the API takes is 4.
+NCII_JSON_MAX_DEPTH = env_int("NCII_JSON_MAX_DEPTH", 16)
 # Uploads stay in memory and are never written to a temporary file.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
@@ -261,7 +263,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ncii_site.json_parser.StrictJSONParser"],  # 400 malformed_json, never a 500
     "EXCEPTION_HANDLER": "ncii_site.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "ncii_site.openapi.HubAutoSchema",  # documents the error responses
     "UNAUTHENTICATED_USER": None,
