@@ -10,6 +10,7 @@ nesting at most ``NCII_JSON_MAX_DEPTH`` deep and at most ``DATA_UPLOAD_MAX_MEMOR
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from rest_framework.parsers import JSONParser
 
 _INT64 = 2**63
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD]")
 _UTF8 = {"utf-8", "utf8"}
 
 
@@ -57,29 +59,37 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _children(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        yield from value.keys()
-        yield from value.values()
-    elif isinstance(value, list):
-        yield from value
+def _containers(value: dict[str, Any] | list[Any]) -> Iterator[Any]:
+    children = value.values() if isinstance(value, dict) else value
+    return (child for child in children if isinstance(child, dict | list))
 
 
-def check_shape(value: Any, *, max_depth: int) -> None:
-    """Walk the parsed value without recursion: depth within ``max_depth``, every string
-    encodable as UTF-8 (a lone surrogate from a ``\\ud800`` escape is not)."""
-    stack = [(value, 1)]
+def check_depth(value: Any, *, max_depth: int) -> None:
+    """Walk the parsed value's objects and arrays without recursion: at most ``max_depth`` deep."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         node, depth = stack.pop()
+        if depth > max_depth:
+            raise Malformed(f"nested deeper than {max_depth} levels")
+        stack.extend((child, depth + 1) for child in _containers(node))
+
+
+def check_strings(value: Any) -> None:
+    """Every string (and key) encodable as UTF-8: a ``\\ud800`` escape makes a lone surrogate,
+    which no database column can store."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
         if isinstance(node, str):
             try:
                 node.encode("utf-8")
             except UnicodeEncodeError:
                 raise Malformed("a string holds a lone surrogate") from None
-        elif isinstance(node, dict | list):
-            if depth > max_depth:
-                raise Malformed(f"nested deeper than {max_depth} levels")
-            stack.extend((child, depth + 1) for child in _children(node))
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def loads_strict(raw: bytes, *, max_depth: int) -> Any:
@@ -95,7 +105,10 @@ def loads_strict(raw: bytes, *, max_depth: int) -> Any:
         raise Malformed(f"nested deeper than {max_depth} levels") from None
     except UnicodeDecodeError:
         raise Malformed("the body is not UTF-8") from None
-    check_shape(value, max_depth=max_depth)
+    if raw.count(b"[") + raw.count(b"{") > max_depth:  # else it cannot be too deep
+        check_depth(value, max_depth=max_depth)
+    if _SURROGATE_ESCAPE.search(raw):  # a surrogate can only come from an escape
+        check_strings(value)
     return value
 
 
