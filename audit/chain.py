@@ -1,6 +1,12 @@
-"""The digest that links one audit event to the next. Pure: no Django."""
+"""The digest that links one audit event to the next. Pure: no Django.
+
+Each digest is an HMAC-SHA256, keyed with ``NCII_AUDIT_KEY`` (kept out of the database), of the
+event's fields and its predecessor's digest: whoever can write the table but lacks the key
+cannot recompute the chain after an edit. ``legacy_event_digest`` is the unkeyed SHA-256 of the
+chain's first version, kept only so the re-keying migration can check the old chain."""
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from typing import Any
@@ -8,7 +14,7 @@ from typing import Any
 GENESIS = "0" * 64
 
 
-def event_digest(
+def event_payload(
     *,
     prev_digest: str,
     seq: int,
@@ -23,26 +29,20 @@ def event_digest(
     reason: str,
     before: Any,
     after: Any,
-) -> str:
-    payload = json.dumps(
-        [
-            prev_digest,
-            seq,
-            created_at.isoformat(timespec="microseconds"),
-            actor_type,
-            actor_user_id,
-            actor_partner_id,
-            actor_label,
-            action,
-            object_type,
-            object_id,
-            reason,
-            before,
-            after,
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+) -> bytes:
+    fields = [prev_digest, seq, created_at.isoformat(timespec="microseconds"), actor_type, actor_user_id]
+    fields += [actor_partner_id, actor_label, action, object_type, object_id, reason, before, after]
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return text.encode()
+
+
+def event_digest(*, key: bytes, **fields: Any) -> str:
+    """The keyed digest of one event (``fields`` as for ``event_payload``)."""
+    if not key:
+        raise ValueError("the audit chain needs a key")
+    return hmac.new(key, event_payload(**fields), hashlib.sha256).hexdigest()
+
+
+def legacy_event_digest(**fields: Any) -> str:
+    """The unkeyed digest events had before the chain was keyed."""
+    return hashlib.sha256(event_payload(**fields)).hexdigest()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from audit.chain import GENESIS, event_digest
 from audit.models import ActorType, AuditEvent
+from audit.selectors import chain_key
 
 # Arbitrary, fixed key for the PostgreSQL advisory lock that serialises chain appends.
 _CHAIN_LOCK_KEY = 0x4E434949
@@ -77,7 +78,7 @@ def audit_record(
         "before": before or {},
         "after": after or {},
     }
-    digest = event_digest(prev_digest=prev_digest, **fields)
+    digest = event_digest(key=chain_key(), prev_digest=prev_digest, **fields)
     return AuditEvent.objects.create(prev_digest=prev_digest, digest=digest, **fields)
 
 

@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from matching.schema import HashValueField
 from matching.selectors import bank_matches_many, report_get_for_partner
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
+from ncii_site.json_parser import StrictJSONParser
 from ncii_site.openapi import error_responses
 from partners.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner
 
@@ -127,7 +128,7 @@ class MatchOutput(serializers.Serializer):
 
 
 class MatchCreateApi(PartnerApi):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, MultiPartParser]
 
     @extend_schema_serializer(component_name="MatchReportInput")
     class Input(StrictSerializer):

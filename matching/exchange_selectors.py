@@ -16,6 +16,7 @@ from matching.horizon import change_horizon
 from matching.models import BankHash, HashFeedback
 from matching.selectors import feedback_source_name
 from ncii_site.errors import DomainError
+from ncii_site.http import MAX_DB_ID
 
 _TOKEN_SALT = "ncii.exchange.page"  # noqa: S105 - a signing salt, not a secret
 
@@ -51,14 +52,28 @@ def page_token_encode(*, start: int, position: Position) -> str:
 def page_token_decode(token: str, *, start: int) -> Position:
     try:
         data = signing.loads(token, salt=_TOKEN_SALT, max_age=settings.NCII_EXCHANGE_TOKEN_MAX_AGE)
-        token_start, modified_us, pk = data
     except signing.SignatureExpired:
         raise BadPageToken("nextPageToken has expired; restart the walk from your checkpoint.") from None
     except (signing.BadSignature, ValueError, TypeError):
         raise BadPageToken("nextPageToken is not one this server issued.") from None
+    token_start, modified_us, pk = _token_fields(data)
     if token_start != start:
         raise BadPageToken("nextPageToken belongs to a walk with a different startTimestamp.")
-    return Position(int(modified_us), int(pk))
+    return Position(modified_us, pk)
+
+
+_MAX_US = _to_us(datetime.max.replace(tzinfo=UTC))
+
+
+def _token_fields(data: object) -> tuple[int, int, int]:
+    """A validly signed token is still checked field by field (a leaked or older signing key
+    must not turn junk into a 500): three integers, a time a datetime holds, a database id."""
+    if not (isinstance(data, list) and len(data) == 3 and all(type(v) is int for v in data)):
+        raise BadPageToken("nextPageToken is not one this server issued.")
+    start, modified_us, pk = data
+    if not (0 <= modified_us <= _MAX_US and 0 < pk <= MAX_DB_ID):
+        raise BadPageToken("nextPageToken is not one this server issued.")
+    return start, modified_us, pk
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,24 @@ if not SECRET_KEY:
     if not DEBUG and os.environ.get("NCII_REQUIRE_SECRET_KEY"):
         raise RuntimeError("DJANGO_SECRET_KEY must be set")
     SECRET_KEY = "insecure-dev-only-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
+
+
+def env_secret(name: str, dev_default: str) -> str:
+    """A key from the environment; its dev default only in DEBUG or while the hub runs on the
+    dev SECRET_KEY (development and tests). A production hub without it does not start."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if not (DEBUG or not os.environ.get("DJANGO_SECRET_KEY")):
+        raise RuntimeError(f"{name} must be set (manage.py audit_keygen prints new keys)")
+    return dev_default
+
+
+# The audit trail's HMAC key (each event's digest) and the Ed25519 key (base64 of its 32-byte seed)
+# that signs checkpoints of the chain's head. Neither is stored in the database.
+NCII_AUDIT_KEY = env_secret("NCII_AUDIT_KEY", "insecure-dev-only-audit-key-set-NCII_AUDIT_KEY")
+NCII_AUDIT_SIGNING_KEY = env_secret("NCII_AUDIT_SIGNING_KEY", "ZGV2LW9ubHktYXVkaXQtc2lnbmluZy1rZXktMzJieXQ=")
+
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -116,6 +134,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database: the live server's threads then use their
     # own connections, as they do in production.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+
+# The database's owner, for `manage.py migrate` only: the app runs as DATABASE_URL's role, which
+# may not alter the schema or change the audit table (see ncii_site/db_roles.py).
+NCII_DATABASE_MIGRATE_URL = os.environ.get("DATABASE_MIGRATE_URL", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,6 +245,8 @@ NCII_REVIEW_IMAGE_MAX_BYTES = env_int("NCII_REVIEW_IMAGE_MAX_BYTES", 10_000_000)
 NCII_REVIEW_IMAGE_MAX_PIXELS = env_int("NCII_REVIEW_IMAGE_MAX_PIXELS", 89_478_485)  # Pillow's MAX_IMAGE_PIXELS
 NCII_MATCH_MAX_BODY_BYTES = NCII_REVIEW_IMAGE_MAX_BYTES * 4 // 3 + 100_000  # base64 overhead + fields
 DATA_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
+# JSON bodies nested deeper than this are refused (400 malformed_json); the deepest the API takes is 4.
+NCII_JSON_MAX_DEPTH = env_int("NCII_JSON_MAX_DEPTH", 16)
 # Uploads stay in memory and are never written to a temporary file.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
@@ -271,14 +295,20 @@ CELERY_BEAT_SCHEDULE = {
     "purge-review-images": {"task": "matching.review_images_purge", "schedule": 300.0},
     # A new UTC day is rolled up within the hour; the other runs find it done and return.
     "metrics-rollup": {"task": "hub.metrics_rollup", "schedule": 3600.0},
+    "audit-checkpoint": {"task": "audit.checkpoint", "schedule": env_int("NCII_AUDIT_CHECKPOINT_SECONDS", 300)},
 }
+# Checkpoints of the audit chain's head (audit.anchoring): a signed line in the log and appended
+# to this file, which belongs outside the database's reach (another disk or host, append-only).
+# Empty: the log line only. The public key verifies them (default: the signing key's).
+NCII_AUDIT_CHECKPOINT_PATH = os.environ.get("NCII_AUDIT_CHECKPOINT_PATH", str(BASE_DIR / "var/audit-checkpoints.jsonl"))
+NCII_AUDIT_CHECKPOINT_PUBLIC_KEY = os.environ.get("NCII_AUDIT_CHECKPOINT_PUBLIC_KEY", "")
 
 # --- DRF / OpenAPI ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ncii_site.json_parser.StrictJSONParser"],  # 400 malformed_json, never a 500
     "EXCEPTION_HANDLER": "ncii_site.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "ncii_site.openapi.HubAutoSchema",  # documents the error responses
     "UNAUTHENTICATED_USER": None,

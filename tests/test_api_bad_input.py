@@ -82,9 +82,9 @@ BAD_MATCHES = [
     pytest.param(lambda v: [report()(v)], 400, "invalid", id="list-as-body"),
     pytest.param(lambda v: None, 400, "invalid", id="null-body"),
     pytest.param(lambda v: "ImagePDQ", 400, "invalid", id="string-as-body"),
-    pytest.param(lambda v: Raw(b'{"signalType": "ImagePDQ",'), 400, "bad_request", id="invalid-json"),
-    pytest.param(lambda v: Raw(b"\xff\xfe{}"), 400, "bad_request", id="not-utf8"),
-    pytest.param(lambda v: Raw(b'{"x": NaN}'), 400, "bad_request", id="json-nan"),
+    pytest.param(lambda v: Raw(b'{"signalType": "ImagePDQ",'), 400, "malformed_json", id="invalid-json"),
+    pytest.param(lambda v: Raw(b"\xff\xfe{}"), 400, "malformed_json", id="not-utf8"),
+    pytest.param(lambda v: Raw(b'{"x": NaN}'), 400, "malformed_json", id="json-nan"),
     pytest.param(oversized(report()), 413, "too_large", id="oversized-body"),
 ]
 
@@ -118,7 +118,7 @@ BAD_CASES = [
     pytest.param(lambda v: {"hashes": [pdq(v), 7]}, 400, "invalid", id="number-hash-entry"),
     pytest.param(lambda v: [pdq(v)], 400, "invalid", id="list-as-body"),
     pytest.param(lambda v: None, 400, "invalid", id="null-body"),
-    pytest.param(lambda v: Raw(b'{"hashes": [}'), 400, "bad_request", id="invalid-json"),
+    pytest.param(lambda v: Raw(b'{"hashes": [}'), 400, "malformed_json", id="invalid-json"),
     pytest.param(oversized(case(pdq)), 413, "too_large", id="oversized-body"),
 ]
 

@@ -1,5 +1,6 @@
 """Production settings pass Django's deployment checks; HTTPS headers and cookies."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -23,6 +24,8 @@ def production_env(**overrides: str) -> dict[str, str]:
             "DJANGO_SECURE_SSL_REDIRECT": "1",
             "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
             "NCII_IMAGE_KEYS": Fernet.generate_key().decode(),
+            "NCII_AUDIT_KEY": secrets.token_urlsafe(48),
+            "NCII_AUDIT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         }
     )
     env.update(overrides)
@@ -64,3 +67,10 @@ def test_the_session_and_csrf_cookies_are_http_only_same_site_and_secure_in_prod
     env = production_env(DJANGO_SETTINGS_MODULE="ncii_site.settings")
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "True True True Lax ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_a_production_hub_without_its_audit_keys_does_not_start():
+    for missing in ("NCII_AUDIT_KEY", "NCII_AUDIT_SIGNING_KEY"):
+        result = check_deploy(production_env(**{missing: ""}))
+        assert result.returncode != 0
+        assert f"RuntimeError: {missing} must be set" in result.stderr
