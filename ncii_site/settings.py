@@ -254,6 +254,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-reports": {"task": "matching.reports_sweep", "schedule": env_int("NCII_SWEEP_EVERY_SECONDS", 30)},
     "expire-claims": {"task": "moderation.claims_expire", "schedule": 60.0},
     "purge-review-images": {"task": "matching.review_images_purge", "schedule": 300.0},
+    # The PDQ index snapshot (matching.index_builder), when PDQ hashes changed since the last one.
+    "build-index-snapshot": {
+        "task": "matching.index_build",
+        "schedule": env_int("NCII_INDEX_BUILD_EVERY_SECONDS", 300),
+        "kwargs": {"if_changed": True},
+    },
 }
 
 # --- DRF / OpenAPI ------------------------------------------------------------------------
@@ -371,6 +377,13 @@ LOGGING = {
 }
 # How stale a process's in-memory PDQ index may get before a lookup refreshes it.
 NCII_INDEX_REFRESH_SECONDS = float(os.environ.get("NCII_INDEX_REFRESH_SECONDS", "1.0"))
+# The host's PDQ index snapshots (written by `manage.py index_build`, mapped by every process).
+NCII_INDEX_DIR = os.environ.get("NCII_INDEX_DIR", str(BASE_DIR / "var" / "index"))
+# Changes since its snapshot a process keeps in memory; past this, lookups take the exact
+# database path until the next snapshot.
+NCII_INDEX_DELTA_MAX = env_int("NCII_INDEX_DELTA_MAX", 50_000)
+# A newer snapshot is mapped and verified by a background thread, never in a request.
+NCII_INDEX_LOAD_IN_BACKGROUND = env_bool("NCII_INDEX_LOAD_IN_BACKGROUND", True)
 NCII_LOOKUP_MAX_HASHES = 1000
 NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
 NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from moderation import metrics_views
-from ncii_site import views
+from ncii_site import health, views
 
 handler400 = "ncii_site.api.handler400"
 handler404 = "ncii_site.api.handler404"
@@ -12,6 +12,8 @@ handler500 = "ncii_site.api.handler500"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls_public")),
