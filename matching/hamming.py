@@ -43,7 +43,7 @@ def _flip_masks(width: int, bits: int) -> np.ndarray:
 
 
 def _query_keys(query: np.ndarray, width: int) -> np.ndarray:
-    """``_chunk_keys`` of one hash, with Python integers (no per-chunk array operations)."""
+    """``_chunk_key`` of every chunk of one hash, with Python integers (no array operations)."""
     value = (int(query[0]) << 192) | (int(query[1]) << 128) | (int(query[2]) << 64) | int(query[3])
     mask = (1 << width) - 1
     return np.array([(value >> (256 - (c + 1) * width)) & mask for c in range(CHUNKS)], dtype=np.int64)
@@ -56,20 +56,18 @@ def _distances(words: np.ndarray, query: np.ndarray) -> np.ndarray:
     return counts[:, 0].astype(np.int64) + counts[:, 1] + counts[:, 2] + counts[:, 3]
 
 
-def _chunk_keys(words: np.ndarray, width: int) -> np.ndarray:
-    """(N, CHUNKS) int64: chunk c is bits [c*width, (c+1)*width) counted from the top bit."""
-    keys = np.empty((len(words), CHUNKS), dtype=np.int64)
-    for c in range(CHUNKS):
-        start = c * width
-        word, offset = divmod(start, 64)
-        if offset + width <= 64:
-            part = (words[:, word] >> np.uint64(64 - offset - width)) & np.uint64((1 << width) - 1)
-        else:
-            high_bits = 64 - offset
-            high = (words[:, word] & np.uint64((1 << high_bits) - 1)) << np.uint64(width - high_bits)
-            part = high | (words[:, word + 1] >> np.uint64(64 - (width - high_bits)))
-        keys[:, c] = part.astype(np.int64)
-    return keys
+def _chunk_key(words: np.ndarray, width: int, c: int) -> np.ndarray:
+    """(N,) int64: chunk c is bits [c*width, (c+1)*width) counted from the top bit. One
+    column at a time, so a build never holds all the chunk keys at once."""
+    start = c * width
+    word, offset = divmod(start, 64)
+    if offset + width <= 64:
+        part = (words[:, word] >> np.uint64(64 - offset - width)) & np.uint64((1 << width) - 1)
+    else:
+        high_bits = 64 - offset
+        high = (words[:, word] & np.uint64((1 << high_bits) - 1)) << np.uint64(width - high_bits)
+        part = high | (words[:, word + 1] >> np.uint64(64 - (width - high_bits)))
+    return part.astype(np.int64)
 
 
 class _Tables:
@@ -88,12 +86,11 @@ class _Tables:
         self.alive = None
         n = len(self.ids)
         self.width = int(min(MAX_CHUNK_BITS, max(4, np.ceil(np.log2(max(n, 2))))))
-        keys = _chunk_keys(self.words, self.width)
         size = 1 << self.width
         self.offsets = np.empty(CHUNKS * (size + 1), dtype=np.int64 if CHUNKS * n >= 2**31 else np.int32)
         self.rows = np.empty(CHUNKS * n, dtype=np.int32)
         for c in range(CHUNKS):
-            column = keys[:, c]
+            column = _chunk_key(self.words, self.width, c)
             self.rows[c * n : (c + 1) * n] = np.argsort(column, kind="stable")
             counts = np.bincount(column, minlength=size)
             table = self.offsets[c * (size + 1) : (c + 1) * (size + 1)]
