@@ -60,3 +60,31 @@ def test_a_process_behind_its_snapshot_gets_a_new_one_from_a_worker(settings):
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+
+
+def _maps_of_children(pid: int) -> str:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return "".join(Path(f"/proc/{child}/maps").read_text() for child in children)
+    except OSError:  # a child came or went meanwhile
+        return ""
+
+
+def test_prefork_worker_processes_map_the_snapshot_without_waiting_for_a_task(settings):
+    BankHashFactory()
+    published = index_build().path
+    assert published is not None
+    db = connection.settings_dict
+    env = os.environ | {
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "NCII_INDEX_DIR": settings.NCII_INDEX_DIR,
+    }
+    command = [*CELERY_WORKER, "--loglevel=WARNING", "--hostname", f"idx-prefork-{os.getpid()}@%h"]
+    command[command.index("--pool=solo")] = "--pool=prefork"
+    worker = subprocess.Popen([*command, "--concurrency=1"], cwd=ROOT, env=env)
+    try:
+        wait_for(lambda: published.name in _maps_of_children(worker.pid) or worker.poll() is not None)
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
