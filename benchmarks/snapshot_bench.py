@@ -130,6 +130,44 @@ sys.stdin.readline()
 """
 
 
+# gunicorn with preload_app and Celery's prefork pool fork their workers from a parent that has
+# imported the app: a worker's start is then the fork, the snapshot and the first answer.
+_FORKING_PARENT = """
+import json, os, sys, time
+import django
+django.setup()
+from matching.index import bank_index
+for _ in range(3):
+    read, write = os.pipe()
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        bank_index.warm_up()
+        answer = sorted(bank_index.candidates(sys.argv[1], 31))
+        done = {"answer": answer, "mode": bank_index.status()["mode"], "s": time.perf_counter() - started}
+        os.write(write, json.dumps(done).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        print(pipe.read(), flush=True)
+    os.waitpid(pid, 0)
+"""
+
+
+def _forked_starts(data: Path, query: str, expected: list[int]) -> tuple[list[float], bool]:
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKING_PARENT, query],
+        cwd=ROOT,
+        env=_django_env(data, True),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    exact = all(a["answer"] == expected and a["mode"] == "snapshot" for a in answers)
+    return [a["s"] for a in answers], exact
+
+
 def _django_env(data: Path, with_index: bool) -> dict[str, str]:
     return os.environ | {
         "DJANGO_SETTINGS_MODULE": "ncii_site.settings",
@@ -179,13 +217,15 @@ def django_figures(data: Path, query: str, expected: list[int]) -> dict:
         starts.append(seconds)
         index_s.append(answer.pop("index_s"))
         exact &= answer == {"answer": expected, "mode": "snapshot"}
-    pss = {}
+    forked, forked_exact = _forked_starts(data, query, expected)
+    pss, bare = {}, []
     for with_index in (True, False):
-        running = [_start(data, query, with_index)[0] for _ in range(PROCESSES)]
-        pss[with_index] = [_pss(p.pid) for p in running]
-        _stop(running)
-    figures = {"start_s": starts, "index_s": index_s, "start_exact": exact}
-    return figures | {"pss_with": pss[True], "pss_without": pss[False]}
+        started = [_start(data, query, with_index) for _ in range(PROCESSES)]
+        pss[with_index] = [_pss(p.pid) for p, _, _ in started]
+        bare += [] if with_index else [seconds for _, _, seconds in started]
+        _stop([p for p, _, _ in started])
+    figures = {"start_s": starts, "index_s": index_s, "start_exact": exact and forked_exact, "forked_s": forked}
+    return figures | {"bare_s": bare, "pss_with": pss[True], "pss_without": pss[False]}
 
 
 # --- orchestration ------------------------------------------------------------------------
@@ -216,6 +256,14 @@ def report(n: int, build: dict, lookup: dict, django: dict) -> None:
         + ", ".join(f"{s:.2f} s" for s in django["index_s"])
     )
     print(
+        f"    the same Django process without a snapshot (imports + setup + an empty bank's database path): "
+        f"median {statistics.median(django['bare_s']):.2f} s over {len(django['bare_s'])}"
+    )
+    print(
+        "    forked from a parent that imported the app (gunicorn preload_app, Celery prefork), fork to first "
+        "answer: " + ", ".join(f"{s:.2f} s" for s in django["forked_s"])
+    )
+    print(
         f"PSS of {PROCESSES} processes mapping it: {sum(django['pss_with']) / gib:.2f} GiB "
         f"(each: {', '.join(f'{p / 2**20:.0f}' for p in django['pss_with'])} MiB); {PROCESSES} without a snapshot: "
         f"{sum(django['pss_without']) / gib:.2f} GiB; the index's share: {extra / gib:.2f} GiB"
@@ -232,10 +280,13 @@ def report(n: int, build: dict, lookup: dict, django: dict) -> None:
     note = "" if n >= 10_000_000 else " (NOTE: the targets are defined at 10,000,000; this run is smaller)"
     print(f"\n=== Targets{note}")
     start, index_part = statistics.median(django["start_s"]), statistics.median(django["index_s"])
+    forked = statistics.median(django["forked_s"])
     rows = [
         (f"first answer < {TARGET_START_S:g} s after django.setup()", f"median {index_part:.2f} s",
          index_part < TARGET_START_S),
-        (f"process start to first answer < {TARGET_START_S:g} s", f"median {start:.2f} s (with imports)",
+        (f"forked worker: start to first answer < {TARGET_START_S:g} s", f"median {forked:.2f} s",
+         forked < TARGET_START_S),
+        (f"new interpreter: start to first answer < {TARGET_START_S:g} s", f"median {start:.2f} s (with imports)",
          start < TARGET_START_S),
         (f"{PROCESSES} processes <= {TARGET_EXTRA_PSS / 1e9:g} GB above without", f"{extra / 1e9:.2f} GB",
          extra <= TARGET_EXTRA_PSS),
