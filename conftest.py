@@ -38,6 +38,7 @@ def _fresh_process_state(request, settings, tmp_path_factory):  # type: ignore[n
     # Each test has its own (empty) index directory and loads snapshots in its own thread.
     settings.NCII_INDEX_DIR = str(tmp_path_factory.mktemp("index"))
     settings.NCII_INDEX_LOAD_IN_BACKGROUND = False
+    settings.NCII_READYZ_CACHE_SECONDS = 0
     # Production hashes passwords and PINs slowly on purpose; tests need not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = request.node.get_closest_marker("integration") is None

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET
 
 from matching.index import bank_index
 
-CACHE_SECONDS = 1.0  # one set of checks a second per process, however often the endpoint is hit
-_last: tuple[float, dict[str, Any]] | None = None
+_last: tuple[float, dict[str, Any]] | None = None  # NCII_READYZ_CACHE_SECONDS per process
 
 
 @require_GET
@@ -76,7 +75,7 @@ def readiness() -> dict[str, Any]:
 def readyz(request: HttpRequest) -> JsonResponse:
     global _last
     now = time.monotonic()
-    if _last is None or now - _last[0] >= CACHE_SECONDS:
+    if _last is None or now - _last[0] >= settings.NCII_READYZ_CACHE_SECONDS:
         _last = (now, readiness())
     body = _last[1]
     return JsonResponse(body, status=503 if body["status"] == "unavailable" else 200)

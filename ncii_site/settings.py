@@ -384,6 +384,8 @@ NCII_INDEX_DIR = os.environ.get("NCII_INDEX_DIR", str(BASE_DIR / "var" / "index"
 NCII_INDEX_DELTA_MAX = env_int("NCII_INDEX_DELTA_MAX", 50_000)
 # A newer snapshot is mapped and verified by a background thread, never in a request.
 NCII_INDEX_LOAD_IN_BACKGROUND = env_bool("NCII_INDEX_LOAD_IN_BACKGROUND", True)
+# /readyz runs its checks at most this often per process, however often it is probed.
+NCII_READYZ_CACHE_SECONDS = float(os.environ.get("NCII_READYZ_CACHE_SECONDS", "1.0"))
 NCII_LOOKUP_MAX_HASHES = 1000
 NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
 NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives

@@ -19,11 +19,6 @@ from tests.factories import BankHashFactory
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_answer(monkeypatch):
-    monkeypatch.setattr(health, "CACHE_SECONDS", 0.0)
-
-
 def test_healthz_answers_without_the_database():
     response = Client().get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "alive"}
@@ -52,6 +47,18 @@ def test_not_ready_until_an_index_snapshot_is_loaded():
         "behind": False,
         "refused": [],
     }
+
+
+@pytest.mark.django_db
+def test_probes_reuse_one_set_of_checks_for_a_while(settings, monkeypatch):
+    monkeypatch.setattr(health, "_last", None)
+    settings.NCII_READYZ_CACHE_SECONDS = 3600
+    assert Client().get("/readyz").status_code == 503
+    index_build()
+    bank_index.load_latest()
+    assert Client().get("/readyz").status_code == 503, "the answer of the first probe, reused"
+    settings.NCII_READYZ_CACHE_SECONDS = 0
+    assert Client().get("/readyz").status_code == 200
 
 
 def _closed_port() -> int:
