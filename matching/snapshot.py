@@ -16,6 +16,7 @@ killed at any point leaves the previous snapshot published; builders hold an exc
 
 import contextlib
 import fcntl
+import io
 import json
 import mmap
 import os
@@ -64,6 +65,24 @@ def checksum(data: memoryview | bytes | np.ndarray) -> int:
     return zlib.crc32(np.asarray(sums, dtype="<u8").tobytes())
 
 
+def _file_checksum(handle: io.BufferedRandom, end: int) -> int:
+    """``checksum`` of the file's arrays, read block by block into one buffer: the builder's
+    resident memory never holds the file (a mapping would count its pages)."""
+    block = bytearray(BLOCK_WORDS * 8)
+    sums = []
+    handle.seek(HEADER_SIZE)
+    for start in range(HEADER_SIZE, end, len(block)):
+        view = memoryview(block)[: min(len(block), end - start)]
+        filled = 0
+        while filled < len(view):
+            read = handle.readinto(view[filled:])
+            if not read:
+                raise SnapshotError("snapshot file shorter than written")
+            filled += read
+        sums.append(int(np.frombuffer(view, dtype="<u8").sum(dtype=np.uint64)))
+    return zlib.crc32(np.asarray(sums, dtype="<u8").tobytes())
+
+
 def _layout(arrays: dict[str, np.ndarray]) -> tuple[list[dict[str, Any]], int]:
     entries, offset = [], HEADER_SIZE
     for name, array in arrays.items():
@@ -90,8 +109,7 @@ def write(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], on_ar
             on_array(str(entry["name"]))
         out.truncate(end)
         out.flush()
-        with mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            digest = checksum(memoryview(mapped)[HEADER_SIZE:])
+        digest = _file_checksum(out, end)
         out.seek(0)
         out.write(_header({**meta, "arrays": entries, "end": end, "checksum": digest}))
         out.flush()
