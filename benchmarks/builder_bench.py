@@ -13,6 +13,7 @@ bench refuses to start if the bank already has rows, and deletes its rows at the
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         BankHash.objects.filter(source_name="bench").delete()
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
