@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint worker bench bench-intake bench-drift clean
+.PHONY: run test install lint worker bench bench-intake bench-drift bench-snapshot bench-builder clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ bench: install
 # End-to-end intake (PostgreSQL at BENCH_PG, its own Redis, gunicorn, one worker).
 bench-intake: install
 	$(BIN)/python -m benchmarks.intake_bench
+
+# The shared index snapshot at 10M hashes: builder, warm start, PSS of 8 processes, mapped vs in-heap
+# lookups (BENCH_ARGS="--size 1000000" for a quicker run).
+bench-snapshot: install
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks.snapshot_bench $(BENCH_ARGS)
+
+# `manage.py index_build` on a PostgreSQL bank of 1M hashes, and the database path meanwhile
+# (a database of its own: BENCH_BUILDER_DB, created if missing).
+BENCH_BUILDER_DB ?= postgres://postgres@127.0.0.1:5432/ncii_builder_bench
+bench-builder: install
+	DATABASE_URL=$(BENCH_BUILDER_DB) LOG_LEVEL=WARNING $(BIN)/python -m benchmarks.builder_bench $(BENCH_ARGS)
 
 # PDQ drift of intake's fast decoding on real photos.
 bench-drift: install

@@ -48,11 +48,15 @@ def _flush_past_the_audit_truncate_guard():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_state(request, settings):  # type: ignore[no-untyped-def]
+def _fresh_process_state(request, settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Each test starts with an empty cache (throttles) and index, sees its own writes in
     the exchange at once, and runs tasks in-process unless it is an integration test."""
     settings.NCII_EXCHANGE_SETTLE_SECONDS = 0
     settings.NCII_INDEX_REFRESH_SECONDS = 0
+    # Each test has its own (empty) index directory and loads snapshots in its own thread.
+    settings.NCII_INDEX_DIR = str(tmp_path_factory.mktemp("index"))
+    settings.NCII_INDEX_LOAD_IN_BACKGROUND = False
+    settings.NCII_READYZ_CACHE_SECONDS = 0
     # Production hashes passwords and PINs slowly on purpose; tests need not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = request.node.get_closest_marker("integration") is None

@@ -7,7 +7,9 @@ in each chunk's table, every key within 2 bits of its own chunk, and verifies th
 full distance: no match is missed and none is invented. Larger radii fall back to a scan.
 
 Changes go to a small delta (scanned) and tombstones on the base; the base is rebuilt when
-the delta outgrows a fraction of it, so no change costs a full rebuild."""
+the delta outgrows a fraction of it, so no change costs a full rebuild. A base may also come
+from arrays mapped from a snapshot file (``HammingIndex.from_arrays``, read-only, never merged):
+then the tables are shared between processes and only the delta and tombstones are private."""
 
 from collections.abc import Iterable
 from functools import cache
@@ -41,7 +43,7 @@ def _flip_masks(width: int, bits: int) -> np.ndarray:
 
 
 def _query_keys(query: np.ndarray, width: int) -> np.ndarray:
-    """``_chunk_keys`` of one hash, with Python integers (no per-chunk array operations)."""
+    """``_chunk_key`` of every chunk of one hash, with Python integers (no array operations)."""
     value = (int(query[0]) << 192) | (int(query[1]) << 128) | (int(query[2]) << 64) | int(query[3])
     mask = (1 << width) - 1
     return np.array([(value >> (256 - (c + 1) * width)) & mask for c in range(CHUNKS)], dtype=np.int64)
@@ -54,37 +56,41 @@ def _distances(words: np.ndarray, query: np.ndarray) -> np.ndarray:
     return counts[:, 0].astype(np.int64) + counts[:, 1] + counts[:, 2] + counts[:, 3]
 
 
-def _chunk_keys(words: np.ndarray, width: int) -> np.ndarray:
-    """(N, CHUNKS) int64: chunk c is bits [c*width, (c+1)*width) counted from the top bit."""
-    keys = np.empty((len(words), CHUNKS), dtype=np.int64)
-    for c in range(CHUNKS):
-        start = c * width
-        word, offset = divmod(start, 64)
-        if offset + width <= 64:
-            part = (words[:, word] >> np.uint64(64 - offset - width)) & np.uint64((1 << width) - 1)
-        else:
-            high_bits = 64 - offset
-            high = (words[:, word] & np.uint64((1 << high_bits) - 1)) << np.uint64(width - high_bits)
-            part = high | (words[:, word + 1] >> np.uint64(64 - (width - high_bits)))
-        keys[:, c] = part.astype(np.int64)
-    return keys
+def _chunk_key(words: np.ndarray, width: int, c: int) -> np.ndarray:
+    """(N,) int64: chunk c is bits [c*width, (c+1)*width) counted from the top bit. One
+    column at a time, so a build never holds all the chunk keys at once."""
+    start = c * width
+    word, offset = divmod(start, 64)
+    if offset + width <= 64:
+        part = (words[:, word] >> np.uint64(64 - offset - width)) & np.uint64((1 << width) - 1)
+    else:
+        high_bits = 64 - offset
+        high = (words[:, word] & np.uint64((1 << high_bits) - 1)) << np.uint64(width - high_bits)
+        part = high | (words[:, word + 1] >> np.uint64(64 - (width - high_bits)))
+    return part.astype(np.int64)
 
 
 class _Tables:
     """The static multi-index over a snapshot of hashes, rows sorted by id."""
 
+    ids: np.ndarray
+    words: np.ndarray
+    offsets: np.ndarray
+    rows: np.ndarray
+    width: int
+    alive: np.ndarray | None  # None: every row alive (allocated at the first tombstone)
+
     def __init__(self, ids: np.ndarray, words: np.ndarray) -> None:
         order = np.argsort(ids, kind="stable")
         self.ids, self.words = ids[order], words[order]
-        self.alive = np.ones(len(self.ids), dtype=bool)
+        self.alive = None
         n = len(self.ids)
         self.width = int(min(MAX_CHUNK_BITS, max(4, np.ceil(np.log2(max(n, 2))))))
-        keys = _chunk_keys(self.words, self.width)
         size = 1 << self.width
         self.offsets = np.empty(CHUNKS * (size + 1), dtype=np.int64 if CHUNKS * n >= 2**31 else np.int32)
         self.rows = np.empty(CHUNKS * n, dtype=np.int32)
         for c in range(CHUNKS):
-            column = keys[:, c]
+            column = _chunk_key(self.words, self.width, c)
             self.rows[c * n : (c + 1) * n] = np.argsort(column, kind="stable")
             counts = np.bincount(column, minlength=size)
             table = self.offsets[c * (size + 1) : (c + 1) * (size + 1)]
@@ -93,9 +99,30 @@ class _Tables:
             np.add(table[1:], c * n, out=table[1:])
         self._table_starts = (np.arange(CHUNKS, dtype=np.int64) * (size + 1))[:, None]
 
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], width: int) -> "_Tables":
+        """Tables over arrays built earlier (``arrays()``), e.g. mapped read-only from a file."""
+        tables = cls.__new__(cls)
+        tables.ids, tables.words = arrays["ids"], arrays["words"].reshape(-1, WORDS)
+        tables.offsets, tables.rows, tables.width, tables.alive = arrays["offsets"], arrays["rows"], width, None
+        tables._table_starts = (np.arange(CHUNKS, dtype=np.int64) * ((1 << width) + 1))[:, None]
+        return tables
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"ids": self.ids, "words": self.words, "offsets": self.offsets, "rows": self.rows}
+
     def row_of(self, item_id: int) -> int | None:
         row = int(np.searchsorted(self.ids, item_id))
-        return row if row < len(self.ids) and self.ids[row] == item_id and self.alive[row] else None
+        found = row < len(self.ids) and self.ids[row] == item_id
+        return row if found and (self.alive is None or self.alive[row]) else None
+
+    def kill(self, row: int) -> None:
+        if self.alive is None:
+            self.alive = np.ones(len(self.ids), dtype=bool)
+        self.alive[row] = False
+
+    def live_rows(self) -> np.ndarray:
+        return np.arange(len(self.ids)) if self.alive is None else np.flatnonzero(self.alive)
 
     def near(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """The live rows within ``radius`` of ``query`` (each once), with their distances.
@@ -105,7 +132,7 @@ class _Tables:
         of candidates when only the few true matches need it."""
         bits = radius // CHUNKS
         if bits > MAX_PROBE_BITS:
-            rows = np.flatnonzero(self.alive)
+            rows = self.live_rows()
         else:
             masks = _flip_masks(self.width, bits)
             probes = ((_query_keys(query, self.width)[:, None] ^ masks[None, :]) + self._table_starts).ravel()
@@ -125,20 +152,23 @@ class _Tables:
             first = np.ones(len(rows), dtype=bool)
             first[1:] = rows[1:] != rows[:-1]
             rows, distances = rows[first], distances[first]
+        if self.alive is None:
+            return rows, distances
         live = self.alive[rows]
         return rows[live], distances[live]
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.ids, self.words, self.alive, self.offsets, self.rows))
+        alive = 0 if self.alive is None else self.alive.nbytes
+        return alive + sum(a.nbytes for a in (self.ids, self.words, self.offsets, self.rows))
 
 
 class HammingIndex:
-    def __init__(self, *, merge_fraction: float = 1 / 32, min_merge: int = 4096) -> None:
+    def __init__(self, *, merge_fraction: float = 1 / 32, min_merge: int = 4096, merges: bool = True) -> None:
         self._base = _Tables(np.zeros(0, dtype=np.int64), np.zeros((0, WORDS), dtype=np.uint64))
         self._delta: dict[int, np.ndarray] = {}
         self._delta_arrays: tuple[np.ndarray, np.ndarray] | None = None
-        self._merge_fraction, self._min_merge = merge_fraction, min_merge
+        self._merge_fraction, self._min_merge, self._merges = merge_fraction, min_merge, merges
         self._size = 0
 
     def __len__(self) -> int:
@@ -151,6 +181,23 @@ class HammingIndex:
         index._base = _Tables(np.asarray(ids, dtype=np.int64), np.asarray(words, dtype=np.uint64))
         index._size = len(ids)
         return index
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], width: int) -> "HammingIndex":
+        """An index whose base is ``base_arrays()`` of an earlier build (e.g. mapped from a
+        snapshot, read-only). It never merges: the delta grows until a newer base replaces it."""
+        index = cls(merges=False)
+        index._base = _Tables.from_arrays(arrays, width)
+        index._size = len(index._base.ids)
+        return index
+
+    def base_arrays(self) -> tuple[dict[str, np.ndarray], int]:
+        """The base tables' arrays and chunk width (a bulk-built index has no delta)."""
+        return self._base.arrays(), self._base.width
+
+    @property
+    def delta_size(self) -> int:
+        return len(self._delta)
 
     def upsert(self, items: Iterable[tuple[int, str]]) -> None:
         """Add or replace (id, hex) pairs."""
@@ -172,13 +219,15 @@ class HammingIndex:
             return
         row = self._base.row_of(item_id)
         if row is not None:
-            self._base.alive[row] = False
+            self._base.kill(row)
             self._size -= 1
 
     def _maybe_merge(self) -> None:
+        if not self._merges:
+            return
         if len(self._delta) <= max(self._min_merge, int(len(self._base.ids) * self._merge_fraction)):
             return
-        live = self._base.alive
+        live = self._base.live_rows()
         delta_ids, delta_words = self._deltas()
         ids = np.concatenate([self._base.ids[live], delta_ids])
         words = np.vstack([self._base.words[live], delta_words])

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
+from matching.index_builder import index_build
 from matching.upkeep import reports_rehash, reports_sweep, review_images_purge
 
 
@@ -17,3 +18,8 @@ def review_images_purge_task() -> int:
 @shared_task(name="matching.reports_rehash", acks_late=True)
 def reports_rehash_task(report_ids: list[int]) -> int:
     return reports_rehash(report_ids=report_ids)
+
+
+@shared_task(name="matching.index_build", ignore_result=True)
+def index_build_task(if_changed: bool = True) -> str:
+    return index_build(if_changed=if_changed).status

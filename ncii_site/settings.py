@@ -296,6 +296,12 @@ CELERY_BEAT_SCHEDULE = {
     # A new UTC day is rolled up within the hour; the other runs find it done and return.
     "metrics-rollup": {"task": "hub.metrics_rollup", "schedule": 3600.0},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": env_int("NCII_AUDIT_CHECKPOINT_SECONDS", 300)},
+    # The PDQ index snapshot (matching.index_builder), when PDQ hashes changed since the last one.
+    "build-index-snapshot": {
+        "task": "matching.index_build",
+        "schedule": env_int("NCII_INDEX_BUILD_EVERY_SECONDS", 300),
+        "kwargs": {"if_changed": True},
+    },
 }
 # Checkpoints of the audit chain's head (audit.anchoring): a signed line in the log and appended
 # to this file, which belongs outside the database's reach (another disk or host, append-only).
@@ -427,6 +433,15 @@ LOGGING = {
 }
 # How stale a process's in-memory PDQ index may get before a lookup refreshes it.
 NCII_INDEX_REFRESH_SECONDS = float(os.environ.get("NCII_INDEX_REFRESH_SECONDS", "1.0"))
+# The host's PDQ index snapshots (written by `manage.py index_build`, mapped by every process).
+NCII_INDEX_DIR = os.environ.get("NCII_INDEX_DIR", str(BASE_DIR / "var" / "index"))
+# Changes since its snapshot a process keeps in memory; past this, lookups take the exact
+# database path until the next snapshot.
+NCII_INDEX_DELTA_MAX = env_int("NCII_INDEX_DELTA_MAX", 50_000)
+# A newer snapshot is mapped and verified by a background thread, never in a request.
+NCII_INDEX_LOAD_IN_BACKGROUND = env_bool("NCII_INDEX_LOAD_IN_BACKGROUND", True)
+# /readyz runs its checks at most this often per process, however often it is probed.
+NCII_READYZ_CACHE_SECONDS = float(os.environ.get("NCII_READYZ_CACHE_SECONDS", "1.0"))
 NCII_LOOKUP_MAX_HASHES = 1000
 NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
 NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives

@@ -1,5 +1,6 @@
 """One refusal base: every business-rule refusal is a DomainError with a code and a 4xx
-status (or 503 where a guard fails closed while its store is down); APIs answer it as {"error", "detail"}, pages as a message with the same status."""
+status (or 503 where a guard fails closed while its store is down); APIs answer it as
+{"error", "detail"}, pages as a message with the same status."""
 
 import importlib
 

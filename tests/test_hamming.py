@@ -116,3 +116,41 @@ def test_bulk_built_base_with_tombstones_is_exact_at_any_radius(flips, anchor, d
         del values[pk]
     radius = data.draw(st.integers(0, 80))
     assert index.search(anchor, radius) == brute(values, anchor, radius)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    flips=st.lists(st.lists(st.integers(0, 255), max_size=40), min_size=0, max_size=30),
+    anchor=hex256,
+    data=st.data(),
+)
+def test_mapped_snapshot_with_delta_is_exact(flips, anchor, data):
+    """The path every process serves from: a base mapped read-only from a published snapshot
+    file, plus the delta and tombstones of the changes since, against brute force."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from matching import snapshot
+    from matching.hamming import hexes_to_words
+
+    values = {pk * 3 + 1: near(anchor, f) for pk, f in enumerate(flips)}
+    built = HammingIndex.build(np.asarray(list(values), dtype=np.int64), hexes_to_words(list(values.values())))
+    arrays, width = built.base_arrays()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = snapshot.publish(Path(tmp), arrays, width=width, horizon=0.0)
+        mapped = snapshot.open_snapshot(path)
+        index = HammingIndex.from_arrays(mapped.arrays, mapped.width)
+        gone = data.draw(st.sets(st.sampled_from(sorted(values)), max_size=5)) if values else set()
+        index.remove(gone)
+        for pk in gone:
+            del values[pk]
+        flip_lists = st.lists(st.integers(0, 255), max_size=40)
+        changed = data.draw(st.dictionaries(st.integers(0, 120), flip_lists, max_size=8))
+        index.upsert((pk, near(anchor, f)) for pk, f in changed.items())
+        values.update({pk: near(anchor, f) for pk, f in changed.items()})
+        radius = data.draw(st.integers(0, 80))
+        assert index.search(anchor, radius) == brute(values, anchor, radius)
+        assert len(index) == len(values)
+        assert not mapped.arrays["ids"].flags.writeable  # shared pages are never written

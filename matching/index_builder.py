@@ -1,0 +1,93 @@
+"""The index builder: the only place a base of the PDQ index is ever built. It reads the active
+PDQ hashes up to a change horizon, builds the multi-index tables and publishes them as the
+next snapshot under ``NCII_INDEX_DIR`` (``matching.snapshot``), holding the directory's build
+lock. Run by ``manage.py index_build`` (at deploy) and by Celery beat; never in a request."""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from matching import snapshot
+from matching.hamming import WORDS, HammingIndex, hexes_to_words
+from matching.horizon import change_horizon
+from matching.models import BankHash
+from matching.signal_types import SignalType
+
+logger = logging.getLogger(__name__)
+
+READ_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    status: str  # "published", "busy" (another builder holds the lock) or "unchanged"
+    path: Path | None = None
+    size: int = 0
+    seconds: float = 0.0
+
+
+def index_directory() -> Path:
+    return Path(settings.NCII_INDEX_DIR)
+
+
+def _pdq_rows():  # type: ignore[no-untyped-def]
+    return BankHash.objects.filter(signal_type=SignalType.PDQ)
+
+
+def _active_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Ids and words of the active PDQ hashes, read in chunks (no per-row objects kept)."""
+    id_parts, word_parts = [], []
+    ids: list[int] = []
+    values: list[str] = []
+    rows = _pdq_rows().filter(status=BankHash.Status.ACTIVE).values_list("id", "value")
+    for pk, value in rows.iterator(chunk_size=READ_CHUNK):
+        ids.append(pk)
+        values.append(value)
+        if len(ids) == READ_CHUNK:
+            id_parts.append(np.asarray(ids, dtype=np.int64))
+            word_parts.append(hexes_to_words(values))
+            ids, values = [], []
+    id_parts.append(np.asarray(ids, dtype=np.int64))
+    word_parts.append(hexes_to_words(values) if values else np.zeros((0, WORDS), dtype=np.uint64))
+    return np.concatenate(id_parts), np.vstack(word_parts)
+
+
+def _unchanged_since_current(directory: Path) -> bool:
+    path = snapshot.current(directory)
+    if path is None:
+        return False
+    try:
+        horizon = snapshot.read_header(path)["horizon"]
+    except snapshot.SnapshotError:
+        return False
+    return not _pdq_rows().filter(modified_at__gte=datetime.fromtimestamp(horizon, UTC)).exists()
+
+
+def index_build(
+    *, directory: Path | None = None, if_changed: bool = False, on_array: Callable[[str], None] | None = None
+) -> BuildOutcome:
+    """Builds and publishes the next snapshot, unless another builder is at it (``busy``) or,
+    with ``if_changed``, no PDQ hash changed since the published one's horizon."""
+    directory = directory or index_directory()
+    with snapshot.build_lock(directory) as locked:
+        if not locked:
+            return BuildOutcome("busy")
+        if if_changed and _unchanged_since_current(directory):
+            return BuildOutcome("unchanged", snapshot.current(directory))
+        started = time.perf_counter()
+        horizon = change_horizon()  # before the read: a later change is in the readers' delta
+        ids, words = _active_arrays()
+        arrays, width = HammingIndex.build(ids, words).base_arrays()
+        del ids, words
+        path = snapshot.publish(
+            directory, arrays, width=width, horizon=horizon.timestamp(), on_array=on_array or (lambda name: None)
+        )
+        seconds = time.perf_counter() - started
+        logger.info("index snapshot %s published: %d hashes in %.1f s", path.name, len(arrays["ids"]), seconds)
+        return BuildOutcome("published", path, len(arrays["ids"]), seconds)

@@ -1,0 +1,90 @@
+"""A process that falls behind its snapshot (a bulk change past NCII_INDEX_DELTA_MAX) answers
+from the database, asks a real worker for a new snapshot, and takes it when published."""
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+from matching import snapshot
+from matching.index import bank_index
+from matching.index_builder import index_build
+from ncii_site.celery import app as celery_app
+from tests.factories import BankHashFactory
+from tests.integration.processes import CELERY_WORKER
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"condition not met within {timeout}s"
+        time.sleep(0.1)
+
+
+def test_a_process_behind_its_snapshot_gets_a_new_one_from_a_worker(settings):
+    settings.NCII_INDEX_DELTA_MAX = 2
+    directory = Path(settings.NCII_INDEX_DIR)
+    first = BankHashFactory()
+    index_build()
+    assert bank_index.load_latest()
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).delete(celery_app.conf.task_default_queue)
+    db = connection.settings_dict
+    env = os.environ | {
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "NCII_INDEX_DIR": str(directory),
+    }
+    worker = subprocess.Popen(
+        [*CELERY_WORKER, "--loglevel=WARNING", "--hostname", f"idx-{os.getpid()}@%h"], cwd=ROOT, env=env
+    )
+    try:
+        bulk = [BankHashFactory() for _ in range(3)]
+        assert bank_index.candidates(bulk[0].value, 0) == [bulk[0].pk]  # the database path, at once
+        assert bank_index.status()["behind"]
+        wait_for(lambda: snapshot.current(directory).name == "snapshot-00000002.idx")  # type: ignore[union-attr]
+        assert bank_index.candidates(first.value, 0) == [first.pk]
+        assert bank_index.status() | {"age_seconds": 0} == bank_index.status() | {
+            "mode": "snapshot",
+            "snapshot": "snapshot-00000002.idx",
+            "hashes": 4,
+            "delta": 0,
+            "age_seconds": 0,
+        }
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def _maps_of_children(pid: int) -> str:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return "".join(Path(f"/proc/{child}/maps").read_text() for child in children)
+    except OSError:  # a child came or went meanwhile
+        return ""
+
+
+def test_prefork_worker_processes_map_the_snapshot_without_waiting_for_a_task(settings):
+    BankHashFactory()
+    published = index_build().path
+    assert published is not None
+    db = connection.settings_dict
+    env = os.environ | {
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "NCII_INDEX_DIR": settings.NCII_INDEX_DIR,
+    }
+    command = [*CELERY_WORKER, "--loglevel=WARNING", "--hostname", f"idx-prefork-{os.getpid()}@%h"]
+    command[command.index("--pool=solo")] = "--pool=prefork"
+    worker = subprocess.Popen([*command, "--concurrency=1"], cwd=ROOT, env=env)
+    try:
+        wait_for(lambda: published.name in _maps_of_children(worker.pid) or worker.poll() is not None)
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
