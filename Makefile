@@ -18,6 +18,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py index_build
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install

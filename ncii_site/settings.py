@@ -28,32 +28,17 @@ def env_json(name: str, default: Any) -> Any:
     return json.loads(raw) if raw else default
 
 
+# === The deployment: debug, secret key, hosts ====================================================
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and os.environ.get("NCII_REQUIRE_SECRET_KEY"):
         raise RuntimeError("DJANGO_SECRET_KEY must be set")
     SECRET_KEY = "insecure-dev-only-key-set-DJANGO_SECRET_KEY-in-production"  # noqa: S105
-
-
-def env_secret(name: str, dev_default: str) -> str:
-    """A key from the environment; its dev default only in DEBUG or while the hub runs on the
-    dev SECRET_KEY (development and tests). A production hub without it does not start."""
-    value = os.environ.get(name, "").strip()
-    if value:
-        return value
-    if not (DEBUG or not os.environ.get("DJANGO_SECRET_KEY")):
-        raise RuntimeError(f"{name} must be set (manage.py audit_keygen prints new keys)")
-    return dev_default
-
-
-# The audit trail's HMAC key (each event's digest) and the Ed25519 key (base64 of its 32-byte seed)
-# that signs checkpoints of the chain's head. Neither is stored in the database.
-NCII_AUDIT_KEY = env_secret("NCII_AUDIT_KEY", "insecure-dev-only-audit-key-set-NCII_AUDIT_KEY")
-NCII_AUDIT_SIGNING_KEY = env_secret("NCII_AUDIT_SIGNING_KEY", "ZGV2LW9ubHktYXVkaXQtc2lnbmluZy1rZXktMzJieXQ=")
-
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
+
+# === Apps, middleware, URLs and templates ========================================================
 INSTALLED_APPS = [
     "accounts.apps.HubAdminConfig",  # django.contrib.admin on a site that needs the second factor
     "django.contrib.auth",
@@ -120,6 +105,8 @@ TEMPLATES = [
     },
 ]
 
+
+# === Database ====================================================================================
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -141,18 +128,15 @@ NCII_DATABASE_MIGRATE_URL = os.environ.get("DATABASE_MIGRATE_URL", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
+# === Language and time ===========================================================================
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+
+# === Static files ================================================================================
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
@@ -170,6 +154,15 @@ if WHITENOISE_USE_FINDERS and not env_bool("DJANGO_STATIC_MANIFEST") and not STA
     # Served from the finders: STATIC_ROOT is only collectstatic's output, not made in the
     # embedded mode, so WhiteNoise's "No directory at" warning there says nothing wrong.
     warnings.filterwarnings("ignore", message=rf"No directory at: {re.escape(str(STATIC_ROOT))}/?$")
+
+
+# === Staff sign-in: passwords, two-factor, lockout, sessions =====================================
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -205,6 +198,9 @@ NCII_SESSION_IDLE_SECONDS = env_int("NCII_SESSION_IDLE_SECONDS", 30 * 60)
 NCII_SESSION_MAX_SECONDS = env_int("NCII_SESSION_MAX_SECONDS", 12 * 3600)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+# === HTTPS and the content security policy =======================================================
 # HTTPS. HSTS is sent only on HTTPS responses, so these defaults do nothing on a plain-HTTP
 # development server; production sets DJANGO_SECURE_SSL_REDIRECT=1 and, behind a TLS-ending
 # proxy, DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (a header the proxy always sets).
@@ -238,6 +234,8 @@ if os.environ.get("NCII_CSP_REPORT_URI"):
     CSP_DIRECTIVES["report-uri"] = [os.environ["NCII_CSP_REPORT_URI"]]
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
 
+
+# === Request bodies ==============================================================================
 # Request bodies. Every endpoint takes at most NCII_MAX_BODY_BYTES, except match reports,
 # which may carry a review image (base64 in JSON, or a multipart file): see BodyLimitMiddleware.
 NCII_MAX_BODY_BYTES = env_int("NCII_MAX_BODY_BYTES", 1_000_000)
@@ -250,12 +248,9 @@ NCII_JSON_MAX_DEPTH = env_int("NCII_JSON_MAX_DEPTH", 16)
 # Uploads stay in memory and are never written to a temporary file.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = NCII_MATCH_MAX_BODY_BYTES
-NCII_IMAGE_KEYS = os.environ.get("NCII_IMAGE_KEYS", "")
-NCII_IDEMPOTENCY_STALE_SECONDS = env_int("NCII_IDEMPOTENCY_STALE_SECONDS", 120)
-NCII_DEDUP_PDQ_DISTANCE = env_int("NCII_DEDUP_PDQ_DISTANCE", 10)  # same content: recomputed PDQs this close
-NCII_BANK_CLUSTER_DISTANCE = env_int("NCII_BANK_CLUSTER_DISTANCE", 10)  # near-duplicate case hashes
-NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
 
+
+# === Cache (throttles, the PIN guard's counters) =================================================
 # Cache: throttles and the lookup index watermark. Redis when configured, else per process.
 # Short socket timeouts: with Redis down or unreachable, throttles fall back to per-process
 # counts and the PIN guard refuses with 503 (ncii_site.cache_fallback), instead of hanging.
@@ -270,7 +265,12 @@ if os.environ.get("CACHE_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Celery -----------------------------------------------------------------------------
+# After a failed call to the shared cache, throttles use per-process counts this long before
+# trying it again (ncii_site.cache_fallback).
+NCII_CACHE_RETRY_SECONDS = env_int("NCII_CACHE_RETRY_SECONDS", 5)
+
+
+# === Celery: the broker, retries, the sweeper and beat ===========================================
 # No broker configured: tasks run in-process when their transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
@@ -303,13 +303,32 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"if_changed": True},
     },
 }
+
+
+# === The audit trail: keys and checkpoints =======================================================
+def env_secret(name: str, dev_default: str) -> str:
+    """A key from the environment; its dev default only in DEBUG or while the hub runs on the
+    dev SECRET_KEY (development and tests). A production hub without it does not start."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if not (DEBUG or not os.environ.get("DJANGO_SECRET_KEY")):
+        raise RuntimeError(f"{name} must be set (manage.py audit_keygen prints new keys)")
+    return dev_default
+
+
+# The audit trail's HMAC key (each event's digest) and the Ed25519 key (base64 of its 32-byte seed)
+# that signs checkpoints of the chain's head. Neither is stored in the database.
+NCII_AUDIT_KEY = env_secret("NCII_AUDIT_KEY", "insecure-dev-only-audit-key-set-NCII_AUDIT_KEY")
+NCII_AUDIT_SIGNING_KEY = env_secret("NCII_AUDIT_SIGNING_KEY", "ZGV2LW9ubHktYXVkaXQtc2lnbmluZy1rZXktMzJieXQ=")
 # Checkpoints of the audit chain's head (audit.anchoring): a signed line in the log and appended
 # to this file, which belongs outside the database's reach (another disk or host, append-only).
 # Empty: the log line only. The public key verifies them (default: the signing key's).
 NCII_AUDIT_CHECKPOINT_PATH = os.environ.get("NCII_AUDIT_CHECKPOINT_PATH", str(BASE_DIR / "var/audit-checkpoints.jsonl"))
 NCII_AUDIT_CHECKPOINT_PUBLIC_KEY = os.environ.get("NCII_AUDIT_CHECKPOINT_PUBLIC_KEY", "")
 
-# --- DRF / OpenAPI ------------------------------------------------------------------------
+
+# === Partner and public APIs (DRF, OpenAPI, throttles) ===========================================
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -340,7 +359,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# --- NCII Hub -----------------------------------------------------------------------------
+
+# === The bank: matching, the index, the exchange =================================================
 NCII_HUB_NAME = os.environ.get("NCII_HUB_NAME", "NCII Hub")
 NCII_PDQ_MATCH_DISTANCE = 31  # the PDQ match threshold of the contract
 NCII_MIN_PDQ_QUALITY = env_int("NCII_MIN_PDQ_QUALITY", 50)
@@ -351,7 +371,34 @@ NCII_PDQ_BIT_COUNT_TOLERANCE = env_int("NCII_PDQ_BIT_COUNT_TOLERANCE", 8)
 NCII_PDQ_DENYLIST_PATH = os.environ.get(
     "NCII_PDQ_DENYLIST_PATH", str(BASE_DIR / "matching" / "data" / "pdq_denylist.txt")
 )
-NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
+# How stale a process's in-memory PDQ index may get before a lookup refreshes it.
+NCII_INDEX_REFRESH_SECONDS = float(os.environ.get("NCII_INDEX_REFRESH_SECONDS", "1.0"))
+# The host's PDQ index snapshots (written by `manage.py index_build`, mapped by every process).
+NCII_INDEX_DIR = os.environ.get("NCII_INDEX_DIR", str(BASE_DIR / "var" / "index"))
+# Changes since its snapshot a process keeps in memory; past this, lookups take the exact
+# database path until the next snapshot.
+NCII_INDEX_DELTA_MAX = env_int("NCII_INDEX_DELTA_MAX", 50_000)
+# A newer snapshot is mapped and verified by a background thread, never in a request.
+NCII_INDEX_LOAD_IN_BACKGROUND = env_bool("NCII_INDEX_LOAD_IN_BACKGROUND", True)
+# /readyz runs its checks at most this often per process, however often it is probed.
+NCII_READYZ_CACHE_SECONDS = float(os.environ.get("NCII_READYZ_CACHE_SECONDS", "1.0"))
+NCII_LOOKUP_MAX_HASHES = 1000
+NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
+NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives
+# Changes younger than this are held back from FetchHashes so that a transaction that
+# commits a moment late is never skipped by a partner's checkpoint.
+NCII_EXCHANGE_SETTLE_SECONDS = env_int("NCII_EXCHANGE_SETTLE_SECONDS", 2)
+
+
+# === Review images ===============================================================================
+NCII_IMAGE_KEYS = os.environ.get("NCII_IMAGE_KEYS", "")
+NCII_IDEMPOTENCY_STALE_SECONDS = env_int("NCII_IDEMPOTENCY_STALE_SECONDS", 120)
+NCII_DEDUP_PDQ_DISTANCE = env_int("NCII_DEDUP_PDQ_DISTANCE", 10)  # same content: recomputed PDQs this close
+NCII_BANK_CLUSTER_DISTANCE = env_int("NCII_BANK_CLUSTER_DISTANCE", 10)  # near-duplicate case hashes
+NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
+
+
+# === Review: claims, queues, decisions, moderators' wellbeing ====================================
 NCII_CLAIM_SECONDS = env_int("NCII_CLAIM_SECONDS", 15 * 60)
 NCII_QUEUE_PAGE_SIZE = env_int("NCII_QUEUE_PAGE_SIZE", 25)
 # Review images a role may reveal a day, e.g. '{"moderator": 60, "senior_moderator": null}'
@@ -395,6 +442,23 @@ NCII_REASON_CODES: list[tuple[str, str]] = [
 NCII_REPORT_TASK = "moderation.report_process"
 
 
+# === Cases and the public pages ==================================================================
+NCII_MAX_HASHES_PER_CASE = env_int("NCII_MAX_HASHES_PER_CASE", 100)
+# PIN guessing (cases.pin_guard): per case number and per client, this many wrong PINs are
+# free; each further one locks that number or client for BASE seconds, doubling, up to MAX.
+# A quiet WINDOW after the last wrong PIN forgets the count. The counts live in the cache:
+# with more than one web process, set CACHE_URL so they share them.
+NCII_PIN_FREE_FAILURES = env_int("NCII_PIN_FREE_FAILURES", 5)
+NCII_PIN_LOCK_BASE_SECONDS = env_int("NCII_PIN_LOCK_BASE_SECONDS", 30)
+NCII_PIN_LOCK_MAX_SECONDS = env_int("NCII_PIN_LOCK_MAX_SECONDS", 3600)
+NCII_PIN_FAILURE_WINDOW_SECONDS = env_int("NCII_PIN_FAILURE_WINDOW_SECONDS", 24 * 3600)
+# With the shared cache unreachable the PIN guard refuses (503) and asks to retry after this.
+NCII_PIN_GUARD_RETRY_AFTER_SECONDS = env_int("NCII_PIN_GUARD_RETRY_AFTER_SECONDS", 30)
+# Caseworkers' "disputed hashes": at least this many partners say NotBlocked and none Blocked.
+NCII_DISPUTED_MIN_NOT_BLOCKED = env_int("NCII_DISPUTED_MIN_NOT_BLOCKED", 2)
+NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)
+
+
 def env_links(name: str, default: str) -> list[dict[str, str]]:
     """``Name|https://…; Other|tel:…`` as [{"name", "url"}]; only http(s), tel and mailto links."""
     links = []
@@ -420,6 +484,18 @@ NCII_MINORS_SERVICE_URL = os.environ.get("NCII_MINORS_SERVICE_URL", "https://tak
 if not NCII_MINORS_SERVICE_URL.startswith(("https://", "http://")):
     raise RuntimeError("NCII_MINORS_SERVICE_URL must be an http(s) address")
 
+
+# === Partners ====================================================================================
+# Rotating a partner key: the old key keeps working this long beside the new one (0 = stops now).
+NCII_KEY_ROTATION_OVERLAP_SECONDS = env_int("NCII_KEY_ROTATION_OVERLAP_SECONDS", 24 * 3600)
+
+
+# === Metrics =====================================================================================
+# The metrics page's figures are computed at most this often per process (0 = every request).
+NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)
+
+
+# === Logging =====================================================================================
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -431,40 +507,3 @@ LOGGING = {
     # request bodies and headers (keys, PINs) are never logged; Django's request logger only
     # logs paths and statuses.
 }
-# How stale a process's in-memory PDQ index may get before a lookup refreshes it.
-NCII_INDEX_REFRESH_SECONDS = float(os.environ.get("NCII_INDEX_REFRESH_SECONDS", "1.0"))
-# The host's PDQ index snapshots (written by `manage.py index_build`, mapped by every process).
-NCII_INDEX_DIR = os.environ.get("NCII_INDEX_DIR", str(BASE_DIR / "var" / "index"))
-# Changes since its snapshot a process keeps in memory; past this, lookups take the exact
-# database path until the next snapshot.
-NCII_INDEX_DELTA_MAX = env_int("NCII_INDEX_DELTA_MAX", 50_000)
-# A newer snapshot is mapped and verified by a background thread, never in a request.
-NCII_INDEX_LOAD_IN_BACKGROUND = env_bool("NCII_INDEX_LOAD_IN_BACKGROUND", True)
-# /readyz runs its checks at most this often per process, however often it is probed.
-NCII_READYZ_CACHE_SECONDS = float(os.environ.get("NCII_READYZ_CACHE_SECONDS", "1.0"))
-NCII_LOOKUP_MAX_HASHES = 1000
-NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
-NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives
-# Changes younger than this are held back from FetchHashes so that a transaction that
-# commits a moment late is never skipped by a partner's checkpoint.
-NCII_EXCHANGE_SETTLE_SECONDS = env_int("NCII_EXCHANGE_SETTLE_SECONDS", 2)
-# PIN guessing (cases.pin_guard): per case number and per client, this many wrong PINs are
-# free; each further one locks that number or client for BASE seconds, doubling, up to MAX.
-# A quiet WINDOW after the last wrong PIN forgets the count. The counts live in the cache:
-# with more than one web process, set CACHE_URL so they share them.
-NCII_PIN_FREE_FAILURES = env_int("NCII_PIN_FREE_FAILURES", 5)
-NCII_PIN_LOCK_BASE_SECONDS = env_int("NCII_PIN_LOCK_BASE_SECONDS", 30)
-NCII_PIN_LOCK_MAX_SECONDS = env_int("NCII_PIN_LOCK_MAX_SECONDS", 3600)
-NCII_PIN_FAILURE_WINDOW_SECONDS = env_int("NCII_PIN_FAILURE_WINDOW_SECONDS", 24 * 3600)
-# With the shared cache unreachable the PIN guard refuses (503) and asks to retry after this.
-NCII_PIN_GUARD_RETRY_AFTER_SECONDS = env_int("NCII_PIN_GUARD_RETRY_AFTER_SECONDS", 30)
-# After a failed call to the shared cache, throttles use per-process counts this long before
-# trying it again (ncii_site.cache_fallback).
-NCII_CACHE_RETRY_SECONDS = env_int("NCII_CACHE_RETRY_SECONDS", 5)
-# Caseworkers' "disputed hashes": at least this many partners say NotBlocked and none Blocked.
-NCII_DISPUTED_MIN_NOT_BLOCKED = env_int("NCII_DISPUTED_MIN_NOT_BLOCKED", 2)
-NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)
-# Rotating a partner key: the old key keeps working this long beside the new one (0 = stops now).
-NCII_KEY_ROTATION_OVERLAP_SECONDS = env_int("NCII_KEY_ROTATION_OVERLAP_SECONDS", 24 * 3600)
-# The metrics page's figures are computed at most this often per process (0 = every request).
-NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)

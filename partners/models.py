@@ -19,7 +19,6 @@ class Partner(models.Model):
     last_fetch_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        db_table = "matching_partner"
         ordering = ["name"]
         permissions = [("manage_partner", "Can manage partner accounts and keys")]
         constraints = [
@@ -55,7 +54,6 @@ class PartnerKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        db_table = "matching_partnerkey"
         indexes = [models.Index(fields=["partner", "kind"])]
 
     def __str__(self) -> str:
@@ -81,7 +79,6 @@ class PartnerUsage(models.Model):
     records = models.PositiveBigIntegerField(default=0, help_text="hash records fetched or sent")
 
     class Meta:
-        db_table = "matching_partnerusage"
         constraints = [
             models.UniqueConstraint(fields=["partner", "day", "kind"], name="partnerusage_one_per_day"),
             models.CheckConstraint(

@@ -12,8 +12,8 @@ from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from tests.test_audit import _tamper
 
-BEFORE = ("audit", "0004_merge_0003_action_time_index_0003_actor_action_time")
-AFTER = ("audit", "0005_keyed_chain_truncate_guard")
+BEFORE = ("audit", "0001_initial")
+AFTER = ("audit", "0002_keyed_chain_truncate_guard")
 
 
 def tamper(sql: str) -> None:

@@ -59,7 +59,7 @@ def test_a_counted_fetch_costs_one_update_and_last_fetch_moves_once_a_minute(cli
 
     with CaptureQueriesContext(connection) as captured:
         assert fetch(client, keys).status_code == 200
-    assert len(writes(captured)) == 1 and '"matching_partnerusage"' in writes(captured)[0]
+    assert len(writes(captured)) == 1 and '"partners_partnerusage"' in writes(captured)[0]
     assert Partner.objects.get(pk=partner.pk).last_fetch_at == first
 
     clock_at(monkeypatch, timezone.now() + timedelta(seconds=61))

@@ -102,5 +102,5 @@ def unguard(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0004_merge_0003_action_time_index_0003_actor_action_time")]
+    dependencies = [("audit", "0001_initial")]
     operations = [migrations.RunPython(guard, unguard), migrations.RunPython(rekey, unkey)]
