@@ -16,6 +16,7 @@ from hub.metrics import metrics_get
 from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
+from ncii_site.i18n import language_offer
 from ncii_site.roles import MANAGE_PARTNER, REVIEW, VIEW_METRICS, WORK_CASE
 
 
@@ -30,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("casework:search")
         if user.has_perm(MANAGE_PARTNER):
             return redirect("partners:list")
-    return render(request, "home.html")
+    return render(request, "home.html", {"language_offer": language_offer(request)})
 
 
 def handler404(request: Any, exception: Exception | None = None) -> Any:

@@ -395,3 +395,42 @@ NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)
 NCII_KEY_ROTATION_OVERLAP_SECONDS = env_int("NCII_KEY_ROTATION_OVERLAP_SECONDS", 24 * 3600)
 # The metrics page's figures are computed at most this often per process (0 = every request).
 NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)
+
+# --- Languages, safety on the public pages, possible minors in review (victims' reach) --------
+# The public pages, the hasher's messages and the case API's answers in these languages. The
+# language is the URL's prefix (/es/cases/new/; English has none); "/" offers the language the
+# browser asks for. No language cookie is ever set (a trace on a shared device): nothing calls
+# set_language, and LocaleMiddleware only reads. The translations are machine-assisted and
+# await review by native speakers (see each locale/*/LC_MESSAGES/*.po header).
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("ar", "العربية"),
+    ("ur", "اردو"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pt-br", "Português (Brasil)"),
+    ("pl", "Polski"),
+    ("tr", "Türkçe"),
+    ("hi", "हिन्दी"),
+]
+LANGUAGES_BIDI = ["ar", "ur", "he", "fa"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "ncii_site.i18n.LocaleMiddleware")
+# The CSRF cookie lasts as long as the browser session, not a year: on a shared device it would
+# be a trace of the visit. It is the only cookie the public pages set.
+CSRF_COOKIE_AGE = None
+# Quick exit: the public pages' "Exit this page" button (and Shift pressed three times) replaces
+# the page with this neutral site.
+NCII_QUICK_EXIT_URL = os.environ.get("NCII_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+if not NCII_QUICK_EXIT_URL.startswith(("https://", "http://")):
+    raise RuntimeError("NCII_QUICK_EXIT_URL must be an http(s) address")
+# Where the child-safety team refers content that may show a person under 18 (the item page
+# of a possible minor states it), e.g. NCMEC's CyberTipline in the US or the IWF in the UK.
+NCII_MINORS_SERVICE_REFERRAL_NAME = os.environ.get("NCII_MINORS_SERVICE_REFERRAL_NAME", "NCMEC CyberTipline")
+NCII_MINORS_SERVICE_REFERRAL_URL = os.environ.get("NCII_MINORS_SERVICE_REFERRAL_URL", "https://report.cybertip.org/")
+if not NCII_MINORS_SERVICE_REFERRAL_URL.startswith(("https://", "http://")):
+    raise RuntimeError("NCII_MINORS_SERVICE_REFERRAL_URL must be an http(s) address")
+NCII_MINOR_REASON_MAX_CHARS = env_int("NCII_MINOR_REASON_MAX_CHARS", 2000)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("ncii_site.i18n.language_context")  # type: ignore[index]
