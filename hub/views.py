@@ -17,7 +17,7 @@ from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
 from ncii_site.i18n import language_offer
-from ncii_site.roles import MANAGE_PARTNER, REVIEW, VIEW_METRICS, WORK_CASE
+from ncii_site.roles import MANAGE_PARTNER, REVIEW, REVIEW_MINOR, VIEW_METRICS, WORK_CASE
 
 
 @require_GET
@@ -31,6 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("casework:search")
         if user.has_perm(MANAGE_PARTNER):
             return redirect("partners:list")
+        if user.has_perm(REVIEW_MINOR):
+            return redirect("moderation:child-safety")
     return render(request, "home.html", {"language_offer": language_offer(request)})
 
 
