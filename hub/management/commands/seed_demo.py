@@ -23,6 +23,7 @@ STAFF = [
     ("moderator", Role.MODERATOR, None),
     ("senior", Role.SENIOR_MODERATOR, None),
     ("caseworker", Role.CASEWORKER, None),
+    ("childsafety", Role.CHILD_SAFETY, None),
     ("photoshare_mod", Role.MODERATOR, "photoshare"),
 ]
 DEMO_REASONS = {"confirm": "matches_bank", "dismiss": "different_image", "escalate": "needs_senior"}
