@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint worker bench bench-intake bench-drift bench-snapshot bench-builder clean
+.PHONY: run test install lint worker bench bench-intake bench-drift bench-snapshot bench-builder clean messages compilemessages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,14 @@ bench-drift: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# The catalogues of the public pages (needs GNU gettext: apt-get install gettext). Run after
+# changing a translated string, fill in the new messages in locale/*/LC_MESSAGES/*.po, then
+# `make compilemessages` (the .mo files are committed, so `make run` needs no gettext).
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=benchmarks --ignore=staticfiles --ignore=static/vendor
+messages: install
+	$(BIN)/python manage.py makemessages --all --no-obsolete --no-location $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages --all --no-obsolete --no-location -d djangojs $(MESSAGES_IGNORE)
+
+compilemessages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -2,6 +2,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -65,7 +66,7 @@ def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
         except DomainError as exc:  # says which hash
             raise DomainError(f"hashes.{i}: {exc}", code=exc.code, status=exc.status) from None
         if (item["signalType"], value) in seen:
-            raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: the same hash is listed twice.")
+            raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: " + gettext("the same hash is listed twice."))
         seen.add((item["signalType"], value))
         out.append(HashInput(item["signalType"], value, quality))
     if degenerate:
@@ -85,7 +86,8 @@ class CaseCreateApi(PublicApi):
 
         def validate_hashes(self, value: list[Any]) -> list[Any]:
             if len(value) > settings.NCII_MAX_HASHES_PER_CASE:
-                raise serializers.ValidationError(f"At most {settings.NCII_MAX_HASHES_PER_CASE} hashes per case.")
+                limit = settings.NCII_MAX_HASHES_PER_CASE
+                raise serializers.ValidationError(gettext("At most %(limit)d hashes per case.") % {"limit": limit})
             return value
 
     @extend_schema(

@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cases.codes import PIN_DIGITS, case_number_normalise
 
@@ -15,16 +16,20 @@ class CaseGateForm(forms.Form):
     """Who may create a case: an adult, for images that show them. ``assisted`` words the
     questions for a caseworker asking them of the person who is present."""
 
-    age = forms.ChoiceField(choices=[(ADULT, "18 or older"), (MINOR, "Under 18")], widget=forms.RadioSelect)
+    age = forms.ChoiceField(choices=[(ADULT, _("18 or older")), (MINOR, _("Under 18"))], widget=forms.RadioSelect)
     in_images = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, assisted: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["age"].label = "How old is the person?" if assisted else "How old are you?"
+        question = _("How old is the person?") if assisted else _("How old are you?")
+        self.fields["age"].label = question
+        # Says which question is unanswered (Django's "This field is required." does not).
+        unanswered = _("Answer the question “%(question)s”: choose 18 or older, or under 18.") % {"question": question}
+        self.fields["age"].error_messages |= {"required": unanswered, "invalid_choice": unanswered}
         self.fields["in_images"].label = (
-            "The person confirms that they are in the images and videos"
+            _("The person confirms that they are in the images and videos")
             if assisted
-            else "I am in the images and videos I want to protect"
+            else _("I am in the images and videos I want to protect")
         )
 
     def clean(self) -> dict[str, Any]:
@@ -32,8 +37,10 @@ class CaseGateForm(forms.Form):
         if data.get("age") == ADULT and not data.get("in_images"):
             self.add_error(
                 "in_images",
-                "This service protects images of the person who creates the case. "
-                "If the images show someone else, they (or a helpline with them) can create a case.",
+                _(
+                    "This service protects images of the person who creates the case. "
+                    "If the images show someone else, they (or a helpline with them) can create a case."
+                ),
             )
         return data
 
@@ -43,9 +50,9 @@ class CaseGateForm(forms.Form):
 
 
 class CaseAccessForm(forms.Form):
-    number = forms.CharField(label="Case number", max_length=40)
+    number = forms.CharField(label=_("Case number"), max_length=40)
     pin = forms.CharField(
-        label="PIN",
+        label=_("PIN"),
         max_length=40,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
@@ -53,13 +60,13 @@ class CaseAccessForm(forms.Form):
     def clean_number(self) -> str:
         number = case_number_normalise(self.cleaned_data["number"])
         if not _NUMBER.fullmatch(number):
-            raise forms.ValidationError("A case number looks like NC-XXXX-XXXX-XXXX (12 letters and digits).")
+            raise forms.ValidationError(_("A case number looks like NC-XXXX-XXXX-XXXX (12 letters and digits)."))
         return number
 
     def clean_pin(self) -> str:
         pin = "".join(self.cleaned_data["pin"].split())
         if not (pin.isascii() and pin.isdigit() and len(pin) == PIN_DIGITS):
-            raise forms.ValidationError(f"The PIN is {PIN_DIGITS} digits.")
+            raise forms.ValidationError(_("The PIN is %(digits)d digits.") % {"digits": PIN_DIGITS})
         return pin
 
 

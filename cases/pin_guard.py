@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from cases.codes import PIN_DIGITS, case_number_normalise, pin_is_well_formed
@@ -53,7 +54,8 @@ class PinLocked(DomainError):
     status = 429
 
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__(f"Too many wrong attempts. Try again in {retry_after} seconds.", retry_after=retry_after)
+        message = gettext("Too many wrong attempts. Try again in %(seconds)d seconds.") % {"seconds": retry_after}
+        super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
 
 
@@ -64,7 +66,8 @@ class PinGuardUnavailable(DomainError):
     status = 503
 
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__("Case look-ups are paused for a moment. Please try again shortly.", retry_after=retry_after)
+        message = gettext("Case look-ups are paused for a moment. Please try again shortly.")
+        super().__init__(message, retry_after=retry_after)
 
 
 def _now() -> float:
@@ -205,7 +208,9 @@ def case_authenticate_guarded(*, case_number: str, pin: str, client_ip: str) -> 
     wrong PIN)."""
     number, pin = case_number_normalise(case_number), pin.strip()
     if not pin_is_well_formed(pin):
-        raise PinFormatInvalid(f"A PIN is exactly {PIN_DIGITS} digits (0-9), as it was given to you.")
+        raise PinFormatInvalid(
+            gettext("A PIN is exactly %(digits)d digits (0-9), as it was given to you.") % {"digits": PIN_DIGITS}
+        )
     try:
         reservation = pin_attempt_reserve(case_number=number, client_ip=client_ip)
     except CACHE_ERRORS as exc:

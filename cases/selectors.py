@@ -39,6 +39,15 @@ def case_protected_hash_count(*, case: Case) -> int:
     return case.hash_links.filter(withdrawn_at__isnull=True).count()
 
 
+def case_protected_counts(*, case: Case) -> dict[str, int]:
+    """The hashes the case still protects, by signal type (as case_protected_hash_count)."""
+    if case.status != Case.Status.ACTIVE:
+        return {}
+    links = case.hash_links.filter(withdrawn_at__isnull=True)
+    rows = links.values("bank_hash__signal_type").annotate(n=Count("pk")).order_by()
+    return {row["bank_hash__signal_type"]: row["n"] for row in rows}
+
+
 def case_get(*, case_id: int) -> Case | None:
     return Case.objects.filter(pk=case_id).first()
 

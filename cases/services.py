@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from audit.models import ActorType
@@ -90,7 +91,7 @@ def case_authenticate(*, number: str, pin: str) -> Case:
     case = Case.objects.filter(number=number).first()
     ok = check_password(pin, case.pin_hash if case else _DUMMY_PIN_HASH)
     if case is None or not ok:
-        raise CaseAccessDenied("No case matches that case number and PIN.")
+        raise CaseAccessDenied(gettext("No case matches that case number and PIN."))
     return case
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -19,8 +20,10 @@ from cases.apis import CasePinThrottle
 from cases.forms_public import CaseAccessForm, CaseGateForm, CaseWithdrawForm
 from cases.models import Case
 from cases.pin_guard import PinGuardUnavailable, case_authenticate_guarded
-from cases.selectors import case_protected_hash_count
+from cases.selectors import case_protected_counts
 from cases.services import case_withdraw
+from cases.wording import images_and_videos
+from matching.signal_types import SignalType
 from ncii_site.errors import DomainError
 from ncii_site.http import HtmxHttpRequest, client_ip, permission_require, staff_login_required
 from ncii_site.roles import WORK_CASE
@@ -28,6 +31,10 @@ from ncii_site.roles import WORK_CASE
 NEW_TEMPLATE = "cases/new.html"
 CHECK_TEMPLATE = "cases/check.html"
 WITHDRAW_TEMPLATE = "cases/withdraw.html"
+STATUS_LABELS: dict[str, Any] = {
+    Case.Status.ACTIVE: gettext_lazy("Active"),
+    Case.Status.WITHDRAWN: gettext_lazy("Withdrawn"),
+}
 
 
 @dataclass(frozen=True)
@@ -38,16 +45,20 @@ class CaseFacts:
     status: str
     status_label: str
     hash_count: int
+    protected: str  # "2 images and 1 video", in the page's language
     created_at: datetime
     withdrawn_at: datetime | None
 
 
 def _case_facts(case: Case) -> CaseFacts:
+    counts = case_protected_counts(case=case)
+    images, videos = counts.get(SignalType.PDQ, 0), counts.get(SignalType.MD5, 0)
     return CaseFacts(
         number=case.number,
         status=case.status,
-        status_label=Case.Status(case.status).label,
-        hash_count=case_protected_hash_count(case=case),
+        status_label=str(STATUS_LABELS[case.status]),
+        hash_count=sum(counts.values()),
+        protected=images_and_videos(images=images, videos=videos),
         created_at=case.created_at,
         withdrawn_at=case.withdrawn_at,
     )
@@ -152,7 +163,11 @@ def _authenticated(request: HtmxHttpRequest, template: str, form: CaseAccessForm
 
 def _too_many(wait_seconds: float) -> str:
     minutes = max(1, round(wait_seconds / 60))
-    return f"Too many attempts. Try again in about {minutes} minutes."
+    return ngettext(
+        "Too many attempts. Try again in about %(minutes)d minute.",
+        "Too many attempts. Try again in about %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _refused(request: HtmxHttpRequest, template: str, form: CaseAccessForm, error: str, status: int) -> HttpResponse:

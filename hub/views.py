@@ -17,6 +17,7 @@ from hub.metrics import metrics_get
 from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
+from ncii_site.i18n import language_offer
 from ncii_site.roles import VIEW_METRICS, staff_start_page
 
 
@@ -24,7 +25,7 @@ from ncii_site.roles import VIEW_METRICS, staff_start_page
 def home(request: HttpRequest) -> HttpResponse:
     """The public landing page; signed-in staff go to the first tool their role has."""
     start = staff_start_page(request.user) if request.user.is_authenticated else None
-    return redirect(start) if start else render(request, "home.html")
+    return redirect(start) if start else render(request, "home.html", {"language_offer": language_offer(request)})
 
 
 @require_GET

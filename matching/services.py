@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.services import Actor, audit_record
 from matching.audit_events import BANK_HASH, BANK_IMPORTED, HASH_FEEDBACK
@@ -83,11 +84,11 @@ def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[
     if signal_type == SignalType.MD5:
         return normal, None
     if quality is None:
-        raise QualityTooLow("An ImagePDQ hash needs its quality (0-100).")
+        raise QualityTooLow(gettext("An ImagePDQ hash needs its quality (0-100)."))
     if quality < settings.NCII_MIN_PDQ_QUALITY:
         raise QualityTooLow(
-            f"Quality {quality} is below {settings.NCII_MIN_PDQ_QUALITY}: the image has too little "
-            "detail to be matched reliably."
+            gettext("Quality %(quality)s is below %(minimum)s: the image has too little detail to be matched reliably.")
+            % {"quality": quality, "minimum": settings.NCII_MIN_PDQ_QUALITY}
         )
     pdq_degenerate_check(normal)
     return normal, quality

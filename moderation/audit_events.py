@@ -13,6 +13,8 @@ IMAGE_REVEALED = "image.revealed"
 WELLBEING_SETTINGS_CHANGED = "wellbeing.settings_changed"
 WELLBEING_BLUR_OFF_ALLOWED = "wellbeing.blur_off_allowed"
 WELLBEING_BLUR_OFF_WITHDRAWN = "wellbeing.blur_off_withdrawn"
+ITEM_POSSIBLE_MINOR = "item.possible_minor"  # to the child-safety team, with the reason
+ITEM_MINOR_CLEARED = "item.minor_cleared"  # the child-safety team sends it back, with the reason
 
 
 ITEM_CONFIRM = "item.confirm"

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm
+from moderation.minor_views import minors_referral
 from moderation.models import NoteVisibility, ReviewItem, ReviewState
 from moderation.scope import StaffScope, request_scope
 from moderation.selectors import (
@@ -44,8 +45,8 @@ from moderation.views import QUEUES, Queue, queue_for_next, request_user
 from moderation.wellbeing_selectors import wellbeing_get
 from moderation.wellbeing_views import exposure_for
 from ncii_site.errors import DomainError, NotFound
-from ncii_site.http import StaffRequest, permission_require, staff_login_required
-from ncii_site.roles import REVIEW
+from ncii_site.http import StaffRequest, permission_require, permission_require_any, staff_login_required
+from ncii_site.roles import REVIEW, REVIEW_MINOR
 
 ITEM_TEMPLATE = "moderation/item.html"
 
@@ -53,7 +54,7 @@ ITEM_TEMPLATE = "moderation/item.html"
 @require_http_methods(["GET", "POST"])
 @staff_login_required
 def item_detail(request: StaffRequest, item_id: int) -> HttpResponse:
-    permission_require(request, REVIEW)
+    permission_require_any(request, REVIEW, REVIEW_MINOR)  # which items: request_scope
     item = _visible_item(request, item_id)
     if request.method == "POST":
         return _item_decide(request, item)
@@ -94,6 +95,10 @@ def _item_decide(request: StaffRequest, item: ReviewItem) -> HttpResponse:
 
 def _item_decided(request: StaffRequest, item: ReviewItem, *, came_from: str, and_next: bool) -> HttpResponse:
     notice = f"Item {item.pk} is now {ReviewState(item.state).label.lower()}."
+    if item.possible_minor:  # back to the child-safety queue, whatever the checkbox said
+        messages.success(request, notice)
+        url = reverse("moderation:child-safety")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if and_next and came_from in QUEUES:
         return _decided_then_next(request, notice=notice, queue=QUEUES[came_from])
     if not request.htmx:
@@ -172,6 +177,7 @@ def _item_context(scope: StaffScope, item: ReviewItem) -> dict[str, Any]:
         "reason_keys": min(9, len(reason_codes())),
         "note_required_codes": sorted(NOTE_REQUIRED_CODES),
         "hub_name": settings.NCII_HUB_NAME,
+        "referral": minors_referral(),
         "claim_seconds": settings.NCII_CLAIM_SECONDS,
         "reblur_seconds": wellbeing_get(user).reblur_seconds,
         "previous_id": previous_id,

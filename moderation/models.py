@@ -69,6 +69,9 @@ class ReviewItem(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     content_from_image = models.BooleanField(default=False)
     has_hash_mismatch = models.BooleanField(default=False)
+    # Someone believes the item shows a person under 18: it leaves the ordinary queues for the
+    # child-safety team's (moderation/minor_services.py); the reason is in the audit trail.
+    possible_minor = models.BooleanField(default=False)
 
     class Meta:
         permissions = [
@@ -76,6 +79,7 @@ class ReviewItem(models.Model):
             ("review_escalated", "Can decide escalated items"),
             ("reopen_item", "Can reopen decided items"),
             ("view_metrics", "Can see the hub-wide metrics"),
+            ("review_minor", "Can review items that may show a person under 18"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -18,8 +18,8 @@ from moderation.scope import request_scope
 from moderation.selectors import report_image_visible, reports_failed
 from moderation.wellbeing_selectors import day_start, wellbeing_get
 from moderation.wellbeing_services import RevealCapReached, image_reveal
-from ncii_site.http import StaffRequest, permission_require, posted_id, staff_login_required
-from ncii_site.roles import REVIEW
+from ncii_site.http import StaffRequest, permission_require, permission_require_any, posted_id, staff_login_required
+from ncii_site.roles import REVIEW, REVIEW_MINOR
 
 
 @staff_login_required
@@ -30,7 +30,7 @@ def report_image(request: StaffRequest, item_id: int, report_id: int) -> HttpRes
     an admin let them turn blur off), ``?view=grey`` sharp greyscale, ``?view=colour`` (or the
     older ``?reveal=1``) as sent. Every reveal is audited, within the daily cap of the
     moderator's role. Never cached."""
-    permission_require(request, REVIEW)
+    permission_require_any(request, REVIEW, REVIEW_MINOR)  # which items: request_scope
     image = report_image_visible(scope=request_scope(request), item_id=item_id, report_id=report_id)
     if image is None:
         raise Http404("No review image (never sent, not yours to see, or deleted after the decision).")

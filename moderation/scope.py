@@ -8,12 +8,15 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from moderation.models import StaffProfile
+from ncii_site.roles import REVIEW, REVIEW_MINOR, WORK_CASE
 
 
 @dataclass(frozen=True)
 class StaffScope:
     user: User
     partner_id: int | None  # None: hub staff, who see every partner's reports
+    minors: bool = False  # sees items marked "possible minor" (the child-safety role)
+    ordinary: bool = True  # sees the other items (everyone but child-safety-only staff)
 
     @property
     def hub_wide(self) -> bool:
@@ -22,7 +25,11 @@ class StaffScope:
 
 def staff_scope(user: User) -> StaffScope:
     profile = StaffProfile.objects.filter(user_id=user.pk).values("partner_id").first()
-    return StaffScope(user=user, partner_id=profile["partner_id"] if profile else None)
+    minors = user.has_perm(REVIEW_MINOR)
+    ordinary = not minors or user.has_perm(REVIEW) or user.has_perm(WORK_CASE)
+    return StaffScope(
+        user=user, partner_id=profile["partner_id"] if profile else None, minors=minors, ordinary=ordinary
+    )
 
 
 def request_scope(request: HttpRequest) -> StaffScope:

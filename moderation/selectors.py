@@ -20,7 +20,7 @@ from moderation.models import (
     StaffProfile,
 )
 from moderation.scope import StaffScope
-from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED
+from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED, REVIEW_MINOR
 from partners.models import Partner
 
 QUEUE_ORDER = ("-priority", "opened_at", "pk")  # what "review next" takes first
@@ -35,6 +35,10 @@ AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timed
 
 def item_visible_to(scope: StaffScope) -> QuerySet[ReviewItem]:
     items = ReviewItem.objects.all()
+    if not scope.minors:  # possible minors: the child-safety team only
+        items = items.filter(possible_minor=False)
+    if not scope.ordinary:
+        items = items.filter(possible_minor=True)
     if scope.partner_id is not None:
         own = ReviewItemReport.objects.filter(item=OuterRef("pk"), report__partner_id=scope.partner_id)
         items = items.filter(Exists(own))
@@ -259,8 +263,11 @@ def queue_permission(state: str) -> str:
     return REVIEW_ESCALATED if state == ReviewState.ESCALATED else REVIEW
 
 
-def decision_permission(*, state: str, target: str) -> str:
-    """The permission moving an item from ``state`` to ``target`` needs."""
+def decision_permission(*, state: str, target: str, possible_minor: bool = False) -> str:
+    """The permission moving an item from ``state`` to ``target`` needs (a possible minor's:
+    the child-safety team's)."""
+    if possible_minor:
+        return REVIEW_MINOR
     return REOPEN if target == ReviewState.PENDING else queue_permission(state)
 
 
@@ -268,7 +275,8 @@ def item_decision_targets(*, user: User, item: ReviewItem) -> set[str]:
     """The states this user may move the item to now (what a page should offer);
     review_decide checks again under the row lock."""
     targets = ALLOWED_TRANSITIONS[item.state]
-    return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t))}
+    minor = item.possible_minor
+    return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t, possible_minor=minor))}
 
 
 def partner_choices(*, scope: StaffScope) -> list[Partner]:

@@ -220,6 +220,8 @@ def review_decide(
     if item is None:
         raise ItemNotFound("No such item.")
     _check_decision(moderator=moderator, item=item, target=target, expected_version=expected_version)
+    if item.possible_minor and reason.visibility == NoteVisibility.PARTNER:
+        raise DecisionRefused("Notes on a possible minor stay internal; nothing was saved.", status=400)
     before = {"state": item.state, "version": item.version}
     _apply(item=item, moderator=moderator, target=target, reason=reason)
     after = {"state": item.state, "version": item.version, "code": reason.code, "note_visibility": reason.visibility}
@@ -241,7 +243,7 @@ def _check_decision(*, moderator: User, item: ReviewItem, target: str, expected_
         raise DecisionRefused("Someone else changed this item since you opened it; nothing was saved.")
     if target not in ALLOWED_TRANSITIONS[item.state]:
         raise DecisionRefused(f"A {item.state} item cannot become {target}; nothing was saved.")
-    if not moderator.has_perm(decision_permission(state=item.state, target=target)):
+    if not moderator.has_perm(decision_permission(state=item.state, target=target, possible_minor=item.possible_minor)):
         raise NotPermitted("Your role may not make this decision.")
     held_by_other = item.claimed_by_id not in (None, moderator.pk)
     if held_by_other and item.claim_expires_at and item.claim_expires_at > timezone.now():
@@ -275,11 +277,12 @@ def _answer_reports(*, item: ReviewItem, moderator: User, reason: DecisionReason
     """The outcome goes on every report of the item. A shared note goes only on the reports
     this moderator may see: a partner's own moderator speaks to that partner alone."""
     partner_id = staff_scope(moderator).partner_id
+    shared = reason.visibility == NoteVisibility.PARTNER and not item.possible_minor  # a minor's: the outcome only
     reports_answer(
         report_ids=list(item.memberships.values_list("report_id", flat=True)),
         outcome=OUTCOME_FOR[ReviewState(item.state)],
         decided_at=item.decided_at,
-        note=reason.note if reason.visibility == NoteVisibility.PARTNER else "",
+        note=reason.note if shared else "",
         note_partner_id=partner_id,
     )
     feedback = FEEDBACK_FOR.get(ReviewState(item.state))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import bulk_views, item_views, report_views, views, wellbeing_views
+from moderation import bulk_views, item_views, minor_views, report_views, views, wellbeing_views
 
 app_name = "moderation"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("items/<int:item_id>/claim/extend", item_views.claim_extend, name="claim-extend"),
     path("items/<int:item_id>/claim/release", item_views.claim_release, name="claim-release"),
     path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
+    path("child-safety/", minor_views.child_safety_queue, name="child-safety"),
+    path("child-safety/mark/<int:item_id>", minor_views.item_possible_minor, name="item-minor"),
+    path("child-safety/clear/<int:item_id>", minor_views.item_minor_clear, name="item-minor-clear"),
     path("failed/", report_views.failed_reports, name="failed"),
     path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
     path("wellbeing/break", wellbeing_views.break_taken, name="wellbeing-break"),

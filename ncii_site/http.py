@@ -51,6 +51,12 @@ def permission_require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
+def permission_require_any(request: HttpRequest, *permissions: str) -> None:
+    """403 unless the signed-in user holds at least one of ``permissions``."""
+    if not any(request.user.has_perm(permission) for permission in permissions):
+        raise PermissionDenied
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client's address as DRF's throttles see it: REMOTE_ADDR, or behind NUM_PROXIES
     proxies the address the nearest proxy saw, so a client cannot choose it with a header."""

@@ -11,6 +11,7 @@ class Role:
     MODERATOR = "moderator"
     SENIOR_MODERATOR = "senior_moderator"
     CASEWORKER = "caseworker"
+    CHILD_SAFETY = "child_safety"  # the only role that sees items marked "possible minor"
 
 
 REVIEW = "moderation.review_item"
@@ -19,17 +20,24 @@ REOPEN = "moderation.reopen_item"
 WORK_CASE = "cases.work_case"
 MANAGE_PARTNER = "partners.manage_partner"
 VIEW_METRICS = "moderation.view_metrics"
+REVIEW_MINOR = "moderation.review_minor"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MODERATOR: [REVIEW],
     Role.SENIOR_MODERATOR: [REVIEW, REVIEW_ESCALATED, REOPEN, VIEW_METRICS],
     Role.CASEWORKER: [WORK_CASE],
+    Role.CHILD_SAFETY: [REVIEW_MINOR],
     Role.ADMIN: [MANAGE_PARTNER, VIEW_METRICS, "auth.view_user", "auth.add_user", "auth.change_user"],
 }
 
 
 # Where each kind of staff starts: the first of these tools their role has (URL names).
-STAFF_START_PAGES = [(REVIEW, "moderation:queue"), (WORK_CASE, "casework:search"), (MANAGE_PARTNER, "partners:list")]
+STAFF_START_PAGES = [
+    (REVIEW, "moderation:queue"),
+    (WORK_CASE, "casework:search"),
+    (MANAGE_PARTNER, "partners:list"),
+    (REVIEW_MINOR, "moderation:child-safety"),
+]
 
 
 def staff_start_page(user: Any) -> str | None:

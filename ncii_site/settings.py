@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "ncii_site.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ncii_site.i18n.LocaleMiddleware",  # the URL's language prefix; reads only, never sets a cookie
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ncii_site.context_processors.public_help",
                 "ncii_site.context_processors.csp_nonce",
+                "ncii_site.i18n.language_context",
             ],
         },
     },
@@ -134,6 +136,26 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The public pages, the hasher's messages and the case API's answers in these languages. The
+# language is the URL's prefix (/es/cases/new/; English has none); "/" offers the language the
+# browser asks for. No language cookie is ever set (a trace on a shared device): nothing calls
+# set_language, and LocaleMiddleware only reads. The translations are machine-assisted and
+# await review by native speakers (see each locale/*/LC_MESSAGES/*.po header).
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("ar", "العربية"),
+    ("ur", "اردو"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pt-br", "Português (Brasil)"),
+    ("pl", "Polski"),
+    ("tr", "Türkçe"),
+    ("hi", "हिन्दी"),
+]
+LANGUAGES_BIDI = ["ar", "ur", "he", "fa"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 
 # === Static files ================================================================================
@@ -198,6 +220,9 @@ NCII_SESSION_IDLE_SECONDS = env_int("NCII_SESSION_IDLE_SECONDS", 30 * 60)
 NCII_SESSION_MAX_SECONDS = env_int("NCII_SESSION_MAX_SECONDS", 12 * 3600)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The CSRF cookie lasts as long as the browser session, not a year: on a shared device it would
+# be a trace of the visit. It is the only cookie the public pages set.
+CSRF_COOKIE_AGE = None
 
 
 # === HTTPS and the content security policy =======================================================
@@ -483,6 +508,18 @@ NCII_MINORS_SERVICE_NAME = os.environ.get("NCII_MINORS_SERVICE_NAME", "Take It D
 NCII_MINORS_SERVICE_URL = os.environ.get("NCII_MINORS_SERVICE_URL", "https://takeitdown.ncmec.org/")
 if not NCII_MINORS_SERVICE_URL.startswith(("https://", "http://")):
     raise RuntimeError("NCII_MINORS_SERVICE_URL must be an http(s) address")
+# Quick exit: the public pages' "Exit this page" button (and Shift pressed three times) replaces
+# the page with this neutral site.
+NCII_QUICK_EXIT_URL = os.environ.get("NCII_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+if not NCII_QUICK_EXIT_URL.startswith(("https://", "http://")):
+    raise RuntimeError("NCII_QUICK_EXIT_URL must be an http(s) address")
+# Where the child-safety team refers content that may show a person under 18 (the item page
+# of a possible minor states it), e.g. NCMEC's CyberTipline in the US or the IWF in the UK.
+NCII_MINORS_SERVICE_REFERRAL_NAME = os.environ.get("NCII_MINORS_SERVICE_REFERRAL_NAME", "NCMEC CyberTipline")
+NCII_MINORS_SERVICE_REFERRAL_URL = os.environ.get("NCII_MINORS_SERVICE_REFERRAL_URL", "https://report.cybertip.org/")
+if not NCII_MINORS_SERVICE_REFERRAL_URL.startswith(("https://", "http://")):
+    raise RuntimeError("NCII_MINORS_SERVICE_REFERRAL_URL must be an http(s) address")
+NCII_MINOR_REASON_MAX_CHARS = env_int("NCII_MINOR_REASON_MAX_CHARS", 2000)
 
 
 # === Partners ====================================================================================

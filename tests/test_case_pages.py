@@ -100,9 +100,9 @@ def test_an_adult_in_the_images_gets_the_hasher(client, settings):
     ("data", "error"),
     [
         ({"age": "adult"}, "protects images of the person"),
-        ({"in_images": "on"}, "This field is required"),
-        ({"age": "old", "in_images": "on"}, "Select a valid choice"),
-        ({}, "This field is required"),
+        ({"in_images": "on"}, "Answer the question “How old are you?”"),  # says which question
+        ({"age": "old", "in_images": "on"}, "Answer the question “How old are you?”"),
+        ({}, "Answer the question “How old are you?”"),
     ],
 )
 def test_an_incomplete_gate_asks_again(client, data, error):
@@ -124,7 +124,7 @@ def test_check_shows_status_count_and_date(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert case.number in body and "Active" in body
-    assert "3 images and videos" in body
+    assert "3 images" in body
     assert case.created_at.strftime("%Y-%m-%d") in body  # the <time datetime>
     assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
 
@@ -299,5 +299,5 @@ def test_check_counts_only_the_hashes_the_case_still_protects(client):
     page = client.post(CHECK, {"number": case.number, "pin": pin}).content.decode()
     api = client.post("/api/v1/cases/status", {"caseNumber": case.number, "pin": pin}, content_type="application/json")
 
-    assert "1 image and video" in page and "2 images" not in page
+    assert "1 image" in page and "2 images" not in page
     assert api.json()["hashCount"] == 1

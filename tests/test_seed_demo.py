@@ -116,8 +116,8 @@ def test_the_logins_are_a_table_and_the_printed_key_and_case_work(seeded, db, se
     settings.PASSWORD_HASHERS = HASHERS
     lines = seeded.splitlines()
     heading = next(i for i, line in enumerate(lines) if re.fullmatch(r"\s*login\s+role\s+what to try", line))
-    logins = [line.split()[0] for line in lines[heading + 2 : heading + 7]]
-    assert logins == ["moderator", "senior", "photoshare_mod", "caseworker", "admin"]
+    logins = [line.split()[0] for line in lines[heading + 2 : heading + 8]]
+    assert logins == ["moderator", "senior", "photoshare_mod", "caseworker", "childsafety", "admin"]
     key = re.search(r"Bearer (\S+?)\"", seeded).group(1)
     match_path = re.search(r"curl -s http://127\.0\.0\.1:8000(/api/v1/matches/\d+) ", seeded).group(1)
     answer = Client().get(match_path, HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -35,6 +35,7 @@ STAFF = [
     StaffMember("senior", Role.SENIOR_MODERATOR, None, "the escalated queue, reopening a decision, metrics"),
     StaffMember("photoshare_mod", Role.MODERATOR, "photoshare", "the queue as PhotoShare's own moderator sees it"),
     StaffMember("caseworker", Role.CASEWORKER, None, "find case {case}, the disputed hashes"),
+    StaffMember("childsafety", Role.CHILD_SAFETY, None, "items marked as possibly showing a minor"),
     StaffMember("admin", Role.ADMIN, None, "partners, their keys and usage; metrics; staff accounts at /admin/"),
 ]
 PARTNERS = [

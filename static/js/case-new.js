@@ -2,6 +2,7 @@
 // ({signalType, hashValue, quality}) and show the case number and PIN once.
 
 import { UnsupportedFile, decodeImage, fileKind, hashBitmap, md5File } from "./hasher.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 
 const THUMB_PX = 96;
 const form = document.getElementById("hasher");
@@ -41,26 +42,26 @@ function setUp(form) {
 function addFile(page, file) {
   const item = document.getElementById("file-item").content.firstElementChild.cloneNode(true);
   const entry = { file, item, kind: fileKind(file), state: "hashing", hash: null };
-  item.querySelector(".file-name").textContent = file.name || "(no name)";
+  item.querySelector(".file-name").textContent = file.name || gettext("(no name)");
   const remove = item.querySelector(".file-remove");
-  remove.setAttribute("aria-label", `Remove ${file.name}`);
+  remove.setAttribute("aria-label", interpolate(gettext("Remove %(name)s"), { name: file.name }));
   remove.addEventListener("click", () => removeEntry(page, entry));
   page.list.append(item);
   page.entries.push(entry);
-  show(entry, "hashing", "Waiting…");
+  show(entry, "hashing", gettext("Waiting…"));
   page.queue = page.queue.then(() => hashEntry(page, entry));
   refresh(page);
 }
 
 async function hashEntry(page, entry) {
   if (entry.state === "removed") return;
-  show(entry, "hashing", "Making the fingerprint on this device…");
+  show(entry, "hashing", gettext("Making the fingerprint on this device…"));
   try {
-    if (entry.file.size === 0) throw new UnsupportedFile("This file is empty.");
+    if (entry.file.size === 0) throw new UnsupportedFile(gettext("This file is empty."));
     entry.hash = entry.kind === "video" ? await hashVideo(entry) : await hashImage(entry);
     classify(page, entry);
   } catch (error) {
-    const message = error instanceof UnsupportedFile ? error.message : "This file could not be read.";
+    const message = error instanceof UnsupportedFile ? error.message : gettext("This file could not be read.");
     show(entry, "failed", message);
     if (!(error instanceof UnsupportedFile)) console.error(error);
   }
@@ -68,14 +69,16 @@ async function hashEntry(page, entry) {
 }
 
 async function hashImage(entry) {
-  if (entry.kind !== "image") throw new UnsupportedFile("Only images and videos can be protected.");
+  if (entry.kind !== "image") throw new UnsupportedFile(gettext("Only images and videos can be protected."));
   const bitmap = await decodeImage(entry.file);
   try {
     drawThumbnail(entry.item.querySelector(".thumb"), bitmap);
     await nextFrame(); // let the page paint before the (blocking) hash of a large image
     return hashBitmap(bitmap);
   } catch (error) {
-    if (error instanceof RangeError) throw new UnsupportedFile("This image is too large to hash on this device.");
+    if (error instanceof RangeError) {
+      throw new UnsupportedFile(gettext("This image is too large to hash on this device."));
+    }
     throw error;
   } finally {
     bitmap.close();
@@ -84,11 +87,13 @@ async function hashImage(entry) {
 
 async function hashVideo(entry) {
   const bar = entry.item.querySelector(".file-progress");
-  entry.item.querySelector(".thumb").textContent = "Video";
+  entry.item.querySelector(".thumb").textContent = gettext("Video");
   bar.hidden = false;
   const hashValue = await md5File(entry.file, (fraction) => {
     bar.value = fraction;
-    show(entry, "hashing", `Making the fingerprint on this device… ${Math.floor(fraction * 100)}%`);
+    const progress = new Intl.NumberFormat(document.documentElement.lang, { style: "percent" })
+      .format(Math.floor(fraction * 100) / 100);
+    show(entry, "hashing", interpolate(gettext("Making the fingerprint on this device… %(progress)s"), { progress }));
   });
   bar.hidden = true;
   return { signalType: "VideoMD5", hashValue, quality: null };
@@ -101,17 +106,19 @@ function classify(page, entry) {
   item.dataset.hashValue = hashValue;
   item.dataset.quality = quality ?? "";
   const hashLine = item.querySelector(".file-hash");
-  hashLine.textContent = `Hash: ${hashValue}`;
+  hashLine.textContent = interpolate(gettext("Hash: %(hash)s"), { hash: hashValue });
   hashLine.hidden = false;
   const twin = page.entries.find((other) => other !== entry && other.state === "ready"
     && other.hash.hashValue === hashValue && other.hash.signalType === signalType);
   if (signalType === "ImagePDQ" && quality < page.minQuality) {
-    show(entry, "low-quality", `This image cannot be protected reliably: it has too little detail `
-      + `(quality ${quality} of 100; at least ${page.minQuality} is needed). It will not be sent.`);
+    const why = gettext("This image cannot be protected reliably: it has too little detail (quality %(quality)s of 100; at least %(minimum)s is needed). It will not be sent.");
+    show(entry, "low-quality", interpolate(why, { quality, minimum: page.minQuality }));
   } else if (twin) {
-    show(entry, "duplicate", `Same as “${twin.file.name}”: it is protected once.`);
+    show(entry, "duplicate", interpolate(gettext("Same as “%(name)s”: it is protected once."), { name: twin.file.name }));
+  } else if (signalType === "ImagePDQ") {
+    show(entry, "ready", interpolate(gettext("Ready (quality %(quality)s of 100)."), { quality }));
   } else {
-    show(entry, "ready", signalType === "ImagePDQ" ? `Ready (quality ${quality} of 100).` : "Ready.");
+    show(entry, "ready", gettext("Ready."));
   }
 }
 
@@ -157,13 +164,21 @@ function refresh(page) {
   page.submit.disabled = busy > 0 || ready === 0 || tooMany;
   page.form.dataset.busy = busy > 0 ? "true" : "false";
   page.status.textContent = busy > 0
-    ? `Making fingerprints: ${page.entries.length - busy} of ${page.entries.length} done.`
-    : tooMany ? `A case holds at most ${page.maxHashes} files; remove ${ready - page.maxHashes}.`
-    : `${countLabel(ready)} ready to protect.`;
+    ? interpolate(gettext("Making fingerprints: %(done)s of %(total)s done."),
+      { done: page.entries.length - busy, total: page.entries.length })
+    : tooMany ? interpolate(gettext("A case holds at most %(max)s files; remove %(extra)s."),
+      { max: page.maxHashes, extra: ready - page.maxHashes })
+    : interpolate(gettext("Ready to protect: %(what)s."), { what: countLabel(readyHashes(page)) });
 }
 
-function countLabel(n) {
-  return n === 1 ? "1 image or video" : `${n} images and videos`;
+// "1 image", "2 images and 1 video": as cases/wording.py words it for the other pages.
+function countLabel(hashes) {
+  const videos = hashes.filter((hash) => hash.signalType === "VideoMD5").length;
+  const images = hashes.length - videos;
+  const imagePart = interpolate(ngettext("%(count)s image", "%(count)s images", images), { count: images });
+  const videoPart = interpolate(ngettext("%(count)s video", "%(count)s videos", videos), { count: videos });
+  if (images && videos) return interpolate(gettext("%(images)s and %(videos)s"), { images: imagePart, videos: videoPart });
+  return videos ? videoPart : imagePart;
 }
 
 async function createCase(page) {
@@ -179,30 +194,33 @@ async function createCase(page) {
       headers: {
         "Content-Type": "application/json",
         Accept: "application/json",
+        "Accept-Language": document.documentElement.lang, // the answer's detail in the page's language
         "X-CSRFToken": page.form.querySelector("[name=csrfmiddlewaretoken]").value,
       },
       body: JSON.stringify({ hashes }),
     });
     const body = await response.json().catch(() => ({}));
     if (response.status !== 201) throw new Error(refusal(response.status, body));
-    showCreated(page, body, hashes.length);
+    showCreated(page, body, hashes);
   } catch (failure) {
-    error.textContent = failure.message || "The case could not be created. Please try again.";
+    error.textContent = failure.message || gettext("The case could not be created. Please try again.");
     error.hidden = false;
     page.submit.disabled = false;
   }
 }
 
 function refusal(status, body) {
-  if (status === 429) return "Too many cases were created from this connection. Please try again later.";
-  if (status === 403) return "You are not allowed to create cases here. Sign in again and retry.";
-  return `The case could not be created: ${body.detail || "please try again"}.`;
+  if (status === 429) return gettext("Too many cases were created from this connection. Please try again later.");
+  if (status === 403) return gettext("You are not allowed to create cases here. Sign in again and retry.");
+  if (body.detail) return interpolate(gettext("The case could not be created: %(detail)s"), { detail: body.detail });
+  return gettext("The case could not be created. Please try again.");
 }
 
-function showCreated(page, body, count) {
+function showCreated(page, body, hashes) {
   document.getElementById("case-number").textContent = body.caseNumber;
   document.getElementById("case-pin").textContent = body.pin;
-  document.getElementById("created-count").textContent = countLabel(count).replace(/^./, (c) => c.toUpperCase());
+  document.getElementById("created-count").textContent = interpolate(gettext("Protected: %(what)s."),
+    { what: countLabel(hashes) });
   document.getElementById("hasher-step").remove(); // thumbnails and hashes with it
   page.entries = [];
   const created = document.getElementById("case-created");
@@ -215,9 +233,11 @@ function showCreated(page, body, count) {
 async function copyCredentials({ caseNumber, pin }) {
   const status = document.getElementById("copy-status");
   try {
-    await navigator.clipboard.writeText(`Case number: ${caseNumber}\nPIN: ${pin}`);
-    status.textContent = "Copied. Paste them somewhere safe.";
+    const text = interpolate(gettext("Case number: %(number)s"), { number: caseNumber }) + "\n"
+      + interpolate(gettext("PIN: %(pin)s"), { pin });
+    await navigator.clipboard.writeText(text);
+    status.textContent = gettext("Copied. Paste them somewhere safe.");
   } catch {
-    status.textContent = "Copying is not allowed here; please write them down.";
+    status.textContent = gettext("Copying is not allowed here; please write them down.");
   }
 }

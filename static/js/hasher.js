@@ -2,12 +2,14 @@
 // Images get a PDQ hash of their full decoded pixels; videos the MD5 of their bytes.
 // Nothing here makes a network request: the file never leaves the device.
 
+import { gettext } from "./i18n.js";
 import { lumaFromRGBA, pdqFromLuma } from "./pdq.js";
 
 const MD5_CHUNK_BYTES = 2 * 1024 * 1024;
 const STRIP_PIXELS = 4 * 1024 * 1024; // pixels read from the canvas at a time
 const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|avi|wmv|mpe?g|3gp|3g2|ogv|ts|flv)$/i;
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|gif|webp|bmp|avif|heic|heif|tiff?)$/i;
+const HEIC = /\.(heic|heif)$/i;
 
 export class UnsupportedFile extends Error {}
 
@@ -28,7 +30,10 @@ export async function decodeImage(file) {
       premultiplyAlpha: "none",
     });
   } catch {
-    throw new UnsupportedFile("This browser cannot open this image. Try saving it as JPEG or PNG first.");
+    if (HEIC.test(file.name) || /^image\/hei[cf]/.test(file.type)) {
+      throw new UnsupportedFile(gettext("This browser cannot open HEIC photos. Open this page in Safari, or save the photo as JPEG first."));
+    }
+    throw new UnsupportedFile(gettext("This browser cannot open this image. Try saving it as JPEG or PNG first."));
   }
 }
 
@@ -71,7 +76,7 @@ export async function hashFile(file, { onProgress } = {}) {
   if (kind === "video") {
     return { signalType: "VideoMD5", hashValue: await md5File(file, onProgress), quality: null };
   }
-  if (kind !== "image") throw new UnsupportedFile("Only images and videos can be protected.");
+  if (kind !== "image") throw new UnsupportedFile(gettext("Only images and videos can be protected."));
   const bitmap = await decodeImage(file);
   try {
     return hashBitmap(bitmap);

@@ -78,7 +78,7 @@ def test_create_check_and_withdraw_a_case(page, browser, live_server, tmp_path, 
     page.goto(live_server.url + "/cases/check/")
     enter_case(page, number, pin)
     page.get_by_role("button", name="Check").click()
-    expect(page.locator("#case-status")).to_contain_text("4 images and videos")
+    expect(page.locator("#case-status")).to_contain_text("3 images and 1 video")
     page.screenshot(path=artifact("case-check.png"), full_page=True)
 
     page.get_by_role("button", name=re.compile("Withdraw this case")).click()
