@@ -395,3 +395,21 @@ NCII_CASEWORK_PAGE_SIZE = env_int("NCII_CASEWORK_PAGE_SIZE", 25)
 NCII_KEY_ROTATION_OVERLAP_SECONDS = env_int("NCII_KEY_ROTATION_OVERLAP_SECONDS", 24 * 3600)
 # The metrics page's figures are computed at most this often per process (0 = every request).
 NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)
+
+# --- Review images decoded by workers, never in a request (issue 10 §1) -------------------------
+# A request checks only an upload's size, format and declared dimensions, against a pixel cap per
+# format: formats decoded in full (PNG, GIF, WebP) far lower than JPEG, which decodes in draft
+# mode (JSON {format: pixels} overrides some). Over a cap: 413 at once. Workers decode in a
+# subprocess limited to DECODE_MEMORY_BYTES of address space and DECODE_CPU_SECONDS of CPU (and
+# DECODE_WALL_SECONDS of wall time); past a limit the report records the image as refused.
+# Uploads no worker decoded are purged by the sweeper after UPLOAD_MAX_AGE_SECONDS (audited).
+NCII_REVIEW_IMAGE_PIXEL_CAPS: dict[str, int] = {
+    "JPEG": 40_000_000,
+    "PNG": 16_000_000,
+    "GIF": 16_000_000,
+    "WEBP": 16_000_000,
+} | env_json("NCII_REVIEW_IMAGE_PIXEL_CAPS", {})
+NCII_DECODE_MEMORY_BYTES = env_int("NCII_DECODE_MEMORY_BYTES", 1024 * 1024 * 1024)
+NCII_DECODE_CPU_SECONDS = env_int("NCII_DECODE_CPU_SECONDS", 20)
+NCII_DECODE_WALL_SECONDS = env_int("NCII_DECODE_WALL_SECONDS", 120)
+NCII_UPLOAD_MAX_AGE_SECONDS = env_int("NCII_UPLOAD_MAX_AGE_SECONDS", 24 * 3600)
