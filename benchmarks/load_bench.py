@@ -69,8 +69,8 @@ def seed(workdir: str) -> Path:
     for _ in range(20):
         case, pin = case_create(hashes=[HashInput("ImagePDQ", secrets.token_hex(32), 90)], actor=Actor.public())
         cases.append((case.number, pin))
-    admin = UserFactory(username="bench-admin", role="admin")
-    session = signed_in(admin).cookies["sessionid"].value
+    senior = UserFactory(username="bench-senior", role="senior_moderator")  # the queue and the metrics page
+    session = signed_in(senior).cookies["sessionid"].value
     bombs = [
         ("webp-34B-9400", webp_bomb(), 413),
         ("png-86KB-9400", png_bomb(), 413),
@@ -187,7 +187,7 @@ def start(stack: Stack) -> None:
 
     stack.start(
         "web", sys.executable, "-m", "gunicorn", "ncii_site.wsgi", "-b", f"127.0.0.1:{stack.web_port}",
-        "-w", "3", "--threads", "4", "--timeout", "30",
+        "-w", "3", "--threads", "4", "--timeout", "30", "--keep-alive", "75",  # longer than any client's pause
     )  # fmt: skip
     stack.start(
         "worker",

@@ -31,6 +31,8 @@ def _write_5xx(environment, **_: object) -> None:  # type: ignore[no-untyped-def
 def _expect(response, *statuses: int) -> None:  # type: ignore[no-untyped-def]
     if response.status_code in statuses:
         response.success()
+    elif response.status_code == 0:  # no answer at all: say what the connection did
+        response.failure(f"no response: {type(response.error).__name__}: {response.error}"[:200])
     else:
         response.failure(f"HTTP {response.status_code}")
 
