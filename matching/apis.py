@@ -52,7 +52,8 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "outcome": report.outcome,
         "receivedAt": report.received_at.isoformat(),
         "decidedAt": report.decided_at.isoformat() if report.decided_at else None,
-        "hasImage": bool(report.content_pdq),
+        "hasImage": report.image_sent,
+        "imageRefused": report.image_refused or None,
         **_verification(report),
         **({"decisionNote": report.decision_note} if report.decision_note else {}),
     }
@@ -113,6 +114,9 @@ class MatchOutput(serializers.Serializer):
     receivedAt = serializers.DateTimeField()  # noqa: N815
     decidedAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
     hasImage = serializers.BooleanField(help_text="a review image was received")  # noqa: N815
+    imageRefused = serializers.CharField(  # noqa: N815
+        allow_null=True, help_text="why the worker could not decode your image ('code: sentence'), else null"
+    )
     claimDistance = serializers.IntegerField(  # noqa: N815
         allow_null=True, help_text="your hash vs the PDQ the hub recomputed from the image"
     )

@@ -12,3 +12,5 @@ REPORT_FAILED = "report.failed"
 REPORT_RETRIED = "report.retried"
 REPORTS_REHASHED = "reports.rehashed"
 IMAGE_PURGED = "image.purged"
+IMAGE_REFUSED = "image.refused"  # the worker could not decode a review image (after: its code)
+UPLOAD_PURGED = "upload.purged"  # an upload no worker decoded, deleted by the sweeper

@@ -1,23 +1,29 @@
-"""Review images: strict decoding, the metadata-free derivative, and its content hashes.
-Pure: Pillow, numpy and the hashers, no Django.
+"""Review images: the cheap checks a request makes on an upload, and the moderator's views of
+a stored derivative. Pure: Pillow, numpy and the hashers, no Django.
 
-Everything happens in memory on the bytes of one request. What is kept is only the
-derivative: orientation applied, downscaled to ``DERIVATIVE_SIDE``, re-encoded from raw
-pixels (so no EXIF, ICC or other metadata can survive)."""
+A request only inspects an upload's header (``upload_inspect``); decoding, hashing and the
+derivative (``matching.decoding``) run on a worker, in a bounded subprocess
+(``matching.sandbox``). What is kept is only the derivative: orientation applied, downscaled to
+``DERIVATIVE_SIDE``, re-encoded from raw pixels (so no EXIF, ICC or other metadata survives)."""
 
 import io
 import warnings
 from dataclasses import dataclass
 
-import imagehash
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter
 
-from matching.pdq import pdq_hex
+from matching.decoding import (  # noqa: F401  (re-exported: the decoding half lives there)
+    ALLOWED_FORMATS,
+    DERIVATIVE_SIDE,
+    ContentHashes,
+    Derivative,
+    ProcessedImage,
+    derivative_make,
+    hashes_of,
+    image_decode,
+)
 from ncii_site.errors import DomainError
 
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
-DERIVATIVE_SIDE = 512
-DERIVATIVE_QUALITY = 85
 # Hashing version: bump when the hashing of derivatives changes, then run `manage.py rehash`.
 HASH_VERSION = 1
 
@@ -33,20 +39,6 @@ class ImageRefused(DomainError, ValueError):
         super().__init__(detail, code=code, status=self.STATUS.get(code, 422))
 
 
-@dataclass(frozen=True)
-class Derivative:
-    jpeg: bytes
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class ContentHashes:
-    pdq: str
-    quality: int
-    phash: str
-
-
 def image_open(data: bytes, *, max_pixels: int) -> Image.Image:
     """Identify the image without decoding its pixels; refuse unknown formats and images over
     ``max_pixels`` (including Pillow's 1x-2x band where it would only warn)."""
@@ -56,7 +48,7 @@ def image_open(data: bytes, *, max_pixels: int) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise ImageRefused("image_too_large", f"The image has more than {max_pixels} pixels.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Exception:  # whatever Pillow raises on a header it cannot read
         raise ImageRefused("unsupported_image", "Not a JPEG, PNG, WebP or GIF image.") from None
     width, height = image.size
     if width * height > max_pixels or width < 1 or height < 1:
@@ -64,51 +56,25 @@ def image_open(data: bytes, *, max_pixels: int) -> Image.Image:
     return image
 
 
-def image_decode(image: Image.Image) -> Image.Image:
-    """The first frame's pixels, oriented as its EXIF says, as RGB. JPEGs decode at a reduced
-    scale that still leaves at least twice the derivative's size."""
-    if image.format == "JPEG":
-        image.draft("RGB", (DERIVATIVE_SIDE * 2, DERIVATIVE_SIDE * 2))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.seek(0)
-            image.load()
-            oriented = ImageOps.exif_transpose(image)
-            return oriented.convert("RGB")
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ImageRefused("corrupt_image", "The image could not be decoded (corrupt or truncated).") from None
-
-
-def derivative_make(rgb: Image.Image) -> Derivative:
-    small = rgb.copy()
-    small.thumbnail((DERIVATIVE_SIDE, DERIVATIVE_SIDE), Image.Resampling.LANCZOS)
-    clean = Image.frombytes("RGB", small.size, small.tobytes())  # a new image: no metadata at all
-    out = io.BytesIO()
-    clean.save(out, "JPEG", quality=DERIVATIVE_QUALITY, optimize=True)
-    return Derivative(out.getvalue(), clean.width, clean.height)
-
-
 @dataclass(frozen=True)
-class ProcessedImage:
-    derivative: Derivative
-    hashes: ContentHashes
+class UploadInfo:
+    format: str
+    width: int
+    height: int
 
 
-def review_image_process(data: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedImage:
-    """Validate and decode an upload in memory; return what may be kept and its hashes."""
+def upload_inspect(data: bytes, *, max_bytes: int, pixel_caps: dict[str, int]) -> UploadInfo:
+    """The cheap checks a web request may make: size, format (from the header) and declared
+    dimensions against the format's pixel cap. Nothing is decoded."""
     if len(data) > max_bytes:
         raise ImageRefused("image_too_large", f"The image is larger than {max_bytes} bytes.")
     if not data:
         raise ImageRefused("unsupported_image", "The image is empty.")
-    rgb = image_decode(image_open(data, max_pixels=max_pixels))
-    return ProcessedImage(derivative_make(rgb), hashes_of(rgb))
-
-
-def hashes_of(rgb: Image.Image) -> ContentHashes:
-    """PDQ + quality and a 64-bit pHash of decoded pixels."""
-    pdq, quality = pdq_hex(rgb)
-    return ContentHashes(pdq=pdq, quality=quality, phash=str(imagehash.phash(rgb)))
+    image = image_open(data, max_pixels=max(pixel_caps.values()))
+    cap = pixel_caps.get(str(image.format), 0)
+    if image.width * image.height > cap:
+        raise ImageRefused("image_too_large", f"A {image.format} review image may have at most {cap} pixels.")
+    return UploadInfo(str(image.format), image.width, image.height)
 
 
 def derivative_hashes(derivative_jpeg: bytes) -> ContentHashes:

@@ -1,8 +1,8 @@
 """Match intake: a partner's report that content on its platform matched the bank, by the
 hub API or by StopNCII PendingReview feedback. Stored reports go to moderation's triage.
 
-A review image is validated, decoded and hashed here, in memory; only its encrypted,
-metadata-free derivative is stored. The uploaded bytes are never written anywhere."""
+A review image gets only cheap checks here (matching.review_uploads); it is stored encrypted
+and decoded by the worker, which keeps only its encrypted, metadata-free derivative."""
 
 import hashlib
 import json
@@ -16,10 +16,9 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from matching.audit_events import MATCH_REPORT, REPORT_FAILED, REPORT_RECEIVED, REPORT_RETRIED
-from matching.crypto import image_encrypt
 from matching.hamming import hamming_distance
-from matching.images import HASH_VERSION, ProcessedImage, review_image_process
-from matching.models import BankHash, IdempotencyRecord, MatchReport, ReviewImage
+from matching.models import BankHash, IdempotencyRecord, MatchReport
+from matching.review_uploads import upload_check, upload_store
 from matching.selectors import bank_match_best
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.errors import DomainError
@@ -117,13 +116,7 @@ def _ingest(
     image: bytes | None,
     reservation: IdempotencyRecord | None,
 ) -> MatchReport:
-    processed = (
-        review_image_process(
-            image, max_bytes=settings.NCII_REVIEW_IMAGE_MAX_BYTES, max_pixels=settings.NCII_REVIEW_IMAGE_MAX_PIXELS
-        )
-        if image is not None
-        else None
-    )
+    upload = upload_check(image) if image is not None else None  # cheap checks only: 413/415 at once
     match = bank_match_best(signal_type=signal_type, value=value)
     if match is None:
         raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
@@ -135,31 +128,13 @@ def _ingest(
             distance=match.distance,
             content_id=content_id,
             context=context,
-            **_content_fields(processed),
+            image_sent=upload is not None,
         )
-        if processed is not None:
-            derivative = processed.derivative
-            ReviewImage.objects.create(
-                report=report,
-                ciphertext=image_encrypt(derivative.jpeg),
-                width=derivative.width,
-                height=derivative.height,
-            )
+        if image is not None and upload is not None:
+            upload_store(report=report, data=image, info=upload)
         if reservation is not None:
             IdempotencyRecord.objects.filter(pk=reservation.pk).update(state="done", report=report)
     return report
-
-
-def _content_fields(processed: ProcessedImage | None) -> dict[str, Any]:
-    if processed is None:
-        return {}
-    hashes = processed.hashes
-    return {
-        "content_pdq": hashes.pdq,
-        "content_quality": hashes.quality,
-        "content_phash": hashes.phash,
-        "hash_version": HASH_VERSION,
-    }
 
 
 def report_store(
@@ -183,7 +158,7 @@ def report_store(
             "bank_hash": bank_hash.pk,
             "distance": distance,
             "channel": report.channel,
-            "image": bool(fields.get("content_pdq")),
+            "image": bool(fields.get("image_sent")),
         },
     )
     transaction.on_commit(lambda: report_enqueue(report.pk), robust=True)

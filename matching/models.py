@@ -127,6 +127,9 @@ class MatchReport(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # When the sweeper (or a retry) last handed the report to the broker; null: only at intake.
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    image_sent = models.BooleanField(default=False, help_text="the partner sent a review image")
+    # Why the worker could not decode the review image ("code: sentence"); blank when it could.
+    image_refused = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -153,6 +156,22 @@ class ReviewImage(models.Model):
 
     def __str__(self) -> str:
         return f"review image of report {self.report_id}"
+
+
+class ReviewUpload(models.Model):
+    """A review image as the partner sent it, waiting for a worker to decode it: encrypted
+    (``NCII_IMAGE_KEYS``), and deleted in the transaction that records its hashes and
+    derivative. The sweeper purges one a crash left behind after NCII_UPLOAD_MAX_AGE_SECONDS."""
+
+    report = models.OneToOneField(MatchReport, on_delete=models.CASCADE, related_name="upload")
+    ciphertext = models.BinaryField()
+    format = models.CharField(max_length=8)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"upload of report {self.report_id}"
 
 
 class IdempotencyRecord(models.Model):

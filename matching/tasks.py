@@ -2,11 +2,13 @@ from celery import shared_task
 from django.conf import settings
 
 from matching.index_builder import index_build
+from matching.review_uploads import uploads_purge
 from matching.upkeep import reports_rehash, reports_sweep, review_images_purge
 
 
 @shared_task(name="matching.reports_sweep")
 def reports_sweep_task() -> int:
+    uploads_purge(max_age_seconds=settings.NCII_UPLOAD_MAX_AGE_SECONDS)
     return reports_sweep(older_than_seconds=settings.NCII_SWEEP_AFTER_SECONDS)
 
 

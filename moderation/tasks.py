@@ -4,16 +4,18 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from matching.intake import report_mark_failed
+from matching.review_uploads import upload_decode
 from moderation.services import claims_expire
 from moderation.triage import report_triage
 
 
 @shared_task(name="moderation.report_process", bind=True, max_retries=settings.NCII_TASK_MAX_RETRIES)
 def report_process(self: Task, report_id: int) -> None:
-    """Triage one report. Failures retry with exponential backoff; after the last one the
-    report is marked failed for staff to see and retry."""
+    """Decode the report's review image (in a bounded subprocess), then triage it. Failures
+    retry with exponential backoff; after the last one the report is marked failed for staff
+    to see and retry."""
     try:
-        report_triage(report_id=report_id)
+        report_triage(report_id=report_id, decoded=upload_decode(report_id=report_id))
     except Exception as exc:
         if self.request.retries >= (self.max_retries or 0):
             report_mark_failed(report_id=report_id, error=exc)

@@ -14,6 +14,7 @@ from matching.audit_events import MATCH_REPORT
 from matching.hamming import hamming_distance
 from matching.intake import report_verify
 from matching.models import MatchReport
+from matching.review_uploads import Decoded, upload_apply
 from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
@@ -29,12 +30,14 @@ OUTCOME_FOR = {
 
 
 @transaction.atomic(durable=True)
-def report_triage(*, report_id: int) -> ReviewItem | None:
-    """Verify a received report's claim and put it into the open item for its content,
-    opening one if there is none. Running it again for the same report changes nothing."""
+def report_triage(*, report_id: int, decoded: Decoded | None = None) -> ReviewItem | None:
+    """Record the decoded review image (``upload_decode``, run before this transaction), verify
+    a received report's claim and put it into the open item for its content, opening one if
+    there is none. Running it again for the same report changes nothing."""
     report = MatchReport.objects.select_for_update().filter(pk=report_id).first()
     if report is None or report.status != MatchReport.Status.RECEIVED:
         return None
+    upload_apply(report, decoded)
     report_verify(report)
     item_choice_lock(bank_hash_id=report.bank_hash_id)
     item = item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report)) or _item_open(report)

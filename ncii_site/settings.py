@@ -421,6 +421,23 @@ NCII_IDEMPOTENCY_STALE_SECONDS = env_int("NCII_IDEMPOTENCY_STALE_SECONDS", 120)
 NCII_DEDUP_PDQ_DISTANCE = env_int("NCII_DEDUP_PDQ_DISTANCE", 10)  # same content: recomputed PDQs this close
 NCII_BANK_CLUSTER_DISTANCE = env_int("NCII_BANK_CLUSTER_DISTANCE", 10)  # near-duplicate case hashes
 NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
+# Review images are decoded by workers, never in a request.
+# A request checks only an upload's size, format and declared dimensions, against a pixel cap per
+# format: formats decoded in full (PNG, GIF, WebP) far lower than JPEG, which decodes in draft
+# mode (JSON {format: pixels} overrides some). Over a cap: 413 at once. Workers decode in a
+# subprocess limited to DECODE_MEMORY_BYTES of address space and DECODE_CPU_SECONDS of CPU (and
+# DECODE_WALL_SECONDS of wall time); past a limit the report records the image as refused.
+# Uploads no worker decoded are purged by the sweeper after UPLOAD_MAX_AGE_SECONDS (audited).
+NCII_REVIEW_IMAGE_PIXEL_CAPS: dict[str, int] = {
+    "JPEG": 40_000_000,
+    "PNG": 16_000_000,
+    "GIF": 16_000_000,
+    "WEBP": 16_000_000,
+} | env_json("NCII_REVIEW_IMAGE_PIXEL_CAPS", {})
+NCII_DECODE_MEMORY_BYTES = env_int("NCII_DECODE_MEMORY_BYTES", 1024 * 1024 * 1024)
+NCII_DECODE_CPU_SECONDS = env_int("NCII_DECODE_CPU_SECONDS", 20)
+NCII_DECODE_WALL_SECONDS = env_int("NCII_DECODE_WALL_SECONDS", 120)
+NCII_UPLOAD_MAX_AGE_SECONDS = env_int("NCII_UPLOAD_MAX_AGE_SECONDS", 24 * 3600)
 
 
 # === Review: claims, queues, decisions, moderators' wellbeing ====================================

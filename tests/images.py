@@ -51,3 +51,25 @@ def png_claiming_size(width: int, height: int) -> bytes:
     chunk = b"IHDR" + ihdr
     start = data.index(b"IHDR") - 4
     return data[:start] + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk)) + data[start + 25 :]
+
+
+def webp_bomb(width: int = 9400, height: int = 9400) -> bytes:
+    """A 34-byte lossless WebP declaring ``width`` x ``height``: one pixel's bitstream whose
+    Huffman codes are all zero bits long, so every declared pixel decodes from nothing."""
+    data = bytearray(encode(Image.new("RGB", (1, 1)), "WEBP", lossless=True))
+    at = data.index(b"VP8L") + 9  # after the chunk size and the 0x2f signature
+    bits = struct.unpack("<I", data[at : at + 4])[0] & ~((1 << 28) - 1)
+    data[at : at + 4] = struct.pack("<I", bits | (width - 1) | ((height - 1) << 14))
+    return bytes(data)
+
+
+@cache
+def png_bomb(width: int = 9400, height: int = 9400) -> bytes:
+    """A real, fully decodable PNG of zeros: about 86 KB at 9400 x 9400."""
+    return encode(Image.new("L", (width, height)), "PNG", optimize=True)
+
+
+@cache
+def gif_bomb(width: int = 9400, height: int = 9400) -> bytes:
+    """A real, fully decodable GIF of zeros: about 65 KB at 9400 x 9400."""
+    return encode(Image.new("L", (width, height)), "GIF")

@@ -41,7 +41,7 @@ def test_a_report_that_keeps_failing_is_parked_as_failed_then_retried(
     report = report_for(PartnerFactory(), BankHashFactory())
     real_triage, calls = triage.report_triage, []
 
-    def broken(*, report_id: int) -> None:  # the database refuses, every time
+    def broken(*, report_id: int, **_: object) -> None:  # the database refuses, every time
         calls.append(report_id)
         raise RuntimeError("database went away")
 

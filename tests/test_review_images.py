@@ -8,13 +8,25 @@ from django.test import Client
 from PIL import Image
 
 from audit.models import AuditEvent
+from matching.audit_events import IMAGE_REFUSED, UPLOAD_PURGED
 from matching.crypto import image_decrypt
-from matching.models import IdempotencyRecord, MatchReport, ReviewImage
+from matching.models import IdempotencyRecord, MatchReport, ReviewImage, ReviewUpload
 from matching.pdq import pdq_hex
+from matching.review_uploads import uploads_purge
 from moderation.models import ReviewItem
+from moderation.tasks import report_process
 from tests.api_helpers import MATCHES, assert_error, bearer
 from tests.factories import BankHashFactory, flip_bits, partner_with_keys
-from tests.images import MARKER, encode, jpeg_with_exif, photo_like, png_claiming_size
+from tests.images import (
+    MARKER,
+    encode,
+    gif_bomb,
+    jpeg_with_exif,
+    photo_like,
+    png_bomb,
+    png_claiming_size,
+    webp_bomb,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +61,8 @@ def banked(image: Image.Image):  # type: ignore[no-untyped-def]
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (MatchReport, ReviewImage, ReviewItem, AuditEvent, IdempotencyRecord))
+    models = (MatchReport, ReviewImage, ReviewUpload, ReviewItem, AuditEvent, IdempotencyRecord)
+    return tuple(m.objects.count() for m in models)
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["multipart", "base64-json"])
@@ -100,15 +113,16 @@ def test_a_gif_counts_by_its_first_frame(post, keys):
     assert verified(post(keys.api_key, bank.value, gif), keys.api_key)["hashMismatch"] is False
 
 
+# Refused by the request's cheap checks (header only, nothing decoded): 413 or 415 at once.
 BAD = [
     pytest.param(b"\x00\x01 not an image at all", 415, "unsupported_image", id="not-an-image"),
     pytest.param(b"", 415, "unsupported_image", id="empty"),
     pytest.param(encode(photo_like(7), "TIFF"), 415, "unsupported_image", id="tiff"),
     pytest.param(encode(photo_like(7), "BMP"), 415, "unsupported_image", id="bmp"),
-    pytest.param(encode(photo_like(7))[:6000], 422, "corrupt_image", id="truncated-jpeg"),
-    pytest.param(encode(photo_like(7), "PNG")[:-2000], 422, "corrupt_image", id="truncated-png"),
     pytest.param(png_claiming_size(100_000, 100_000), 413, "image_too_large", id="decompression-bomb"),
     pytest.param(png_claiming_size(10_000, 12_000), 413, "image_too_large", id="bomb-in-pillow-warning-band"),
+    pytest.param(webp_bomb(9400, 9400), 413, "image_too_large", id="34-byte-webp-9400x9400"),
+    pytest.param(png_claiming_size(4001, 4000), 413, "image_too_large", id="png-just-over-16MP"),
 ]
 
 
@@ -119,6 +133,91 @@ def test_bad_images_are_refused_and_leave_nothing(post, keys, upload, status, co
     before = counts()
     assert_error(post(keys.api_key, bank.value, upload, as_json=as_json), status, code)
     assert counts() == before
+
+
+@pytest.mark.parametrize("bomb", [png_bomb, gif_bomb], ids=["86KB-png", "65KB-gif"])
+def test_small_files_declaring_huge_images_are_413(post, keys, bomb):
+    before = counts()
+    assert_error(post(keys.api_key, BankHashFactory().value, bomb()), 413, "image_too_large")
+    assert counts() == before
+
+
+def test_pixel_caps_are_per_format_jpeg_decodes_in_draft_mode(post, keys):
+    """20 MP: over the cap of formats decoded in full, under JPEG's."""
+    bank = BankHashFactory()
+    assert_error(post(keys.api_key, bank.value, png_claiming_size(5000, 4000)), 413, "image_too_large")
+    jpeg = encode(photo_like(17, (500, 400)).resize((5000, 4000)), quality=60)
+    body = verified(post(keys.api_key, bank.value, jpeg), keys.api_key)
+    assert (body["hasImage"], body["imageRefused"]) == (True, None)
+    assert ReviewImage.objects.get().width == 512
+
+
+def test_the_request_stores_the_upload_encrypted_and_the_worker_deletes_it(keys, django_capture_on_commit_callbacks):
+    photo = photo_like(18)
+    bank, upload = banked(photo), jpeg_with_exif(photo, orientation=1)
+    fields = {"signalType": "ImagePDQ", "hashValue": bank.value, "contentId": "c", "image": io.BytesIO(upload)}
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        response = Client().post(MATCHES, fields, **bearer(keys.api_key))
+    assert response.status_code == 202 and len(enqueued) == 1  # the task is queued on commit, by id
+    stored = ReviewUpload.objects.get()
+    assert MARKER not in bytes(stored.ciphertext) and image_decrypt(stored.ciphertext) == upload
+    assert MatchReport.objects.get().content_pdq == ""  # nothing decoded in the request
+    report_process.delay(response.json()["id"])
+    assert not ReviewUpload.objects.exists() and ReviewImage.objects.count() == 1
+    assert MatchReport.objects.get().content_pdq != ""
+
+
+def refused_by_worker(body: dict) -> str:  # type: ignore[type-arg]
+    """The worker processed the report without its image, and said why."""
+    assert (body["status"], body["hasImage"], body["claimDistance"]) == ("processed", True, None)
+    report = MatchReport.objects.get()
+    assert not ReviewImage.objects.exists() and not ReviewUpload.objects.exists()
+    assert AuditEvent.objects.filter(action=IMAGE_REFUSED, object_id=str(report.pk)).count() == 1
+    assert ReviewItem.objects.get().content_from_image is False
+    return body["imageRefused"]
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [encode(photo_like(7))[:6000], encode(photo_like(7), "PNG")[:-2000]],
+    ids=["truncated-jpeg", "truncated-png"],
+)
+def test_a_corrupt_image_is_accepted_and_refused_by_the_worker(post, keys, upload):
+    bank = BankHashFactory()
+    assert refused_by_worker(verified(post(keys.api_key, bank.value, upload), keys.api_key)).startswith(
+        "corrupt_image: "
+    )
+
+
+def test_a_bomb_under_the_caps_costs_one_failed_decode_within_the_memory_bound(post, keys, settings):
+    settings.NCII_REVIEW_IMAGE_PIXEL_CAPS = {**settings.NCII_REVIEW_IMAGE_PIXEL_CAPS, "PNG": 100_000_000}
+    settings.NCII_DECODE_MEMORY_BYTES = 300 * 1024 * 1024  # the 88 MP PNG needs 265 MB as RGB alone
+    body = verified(post(keys.api_key, BankHashFactory().value, png_bomb(9400, 9400)), keys.api_key)
+    assert refused_by_worker(body).startswith("decode_memory_limit: ")
+
+
+def test_a_decode_past_the_cpu_bound_is_refused(post, keys, settings):
+    settings.NCII_REVIEW_IMAGE_PIXEL_CAPS = {**settings.NCII_REVIEW_IMAGE_PIXEL_CAPS, "WEBP": 100_000_000}
+    settings.NCII_DECODE_MEMORY_BYTES = 3 * 1024 * 1024 * 1024
+    settings.NCII_DECODE_CPU_SECONDS = 1  # the 88 MP decode, PDQ and derivative need several
+    body = verified(post(keys.api_key, BankHashFactory().value, webp_bomb(9400, 9400)), keys.api_key)
+    assert refused_by_worker(body).startswith("decode_time_limit: ")
+
+
+def test_an_upload_left_behind_is_purged_by_the_sweeper_after_its_max_age(keys, settings):
+    bank = BankHashFactory()
+    fields = {
+        "signalType": "ImagePDQ",
+        "hashValue": bank.value,
+        "contentId": "c",
+        "image": io.BytesIO(encode(photo_like(19))),
+    }
+    Client().post(MATCHES, fields, **bearer(keys.api_key))  # the task never ran (a crash)
+    assert uploads_purge(max_age_seconds=3600) == 0  # not old enough
+    assert uploads_purge(max_age_seconds=-1) == 1
+    report = MatchReport.objects.get()
+    assert not ReviewUpload.objects.exists() and report.image_refused.startswith("upload_expired: ")
+    assert AuditEvent.objects.filter(action=UPLOAD_PURGED, object_id=str(report.pk)).count() == 1
 
 
 def test_an_image_over_the_byte_limit_is_413(post, keys, settings):

@@ -46,9 +46,11 @@ def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_serve
     figure = page.locator("[data-review-image]")
     image = figure.locator("img")
     expect(figure.get_by_role("link", name="Reveal greyscale")).to_be_hidden()  # the no-script links
-    # The whole figure in view first: a click that scrolls the page moves the image from under
-    # the pointer, which is leaving it (and blurs it) before the click lands.
+    # The figure mid-viewport first, while blurred, with room below for the colour button it
+    # shows on reveal: a click that had to scroll would move the figure from under the pointer,
+    # which is leaving it (and blurs it again).
     figure.evaluate("figure => figure.scrollIntoView({block: 'center'})")
+    expect(figure).to_be_in_viewport(ratio=1)
     image.hover()
     assert levels() == []  # hovering reveals nothing
 
@@ -57,6 +59,7 @@ def test_click_reveals_grey_then_colour_and_leaving_blurs_again(page, live_serve
     expect(figure.locator("[data-reveal-state]")).to_have_text("Revealed: greyscale")
     wait_for(lambda: levels() == ["grey"])
     page.screenshot(path=artifact("item-revealed-grey.png"))  # the viewport only: a full-page shot resizes it
+    expect(figure.get_by_role("button", name="Show colour")).to_be_in_viewport(ratio=1)  # no scroll, no leaving
     figure.get_by_role("button", name="Show colour").click()
     expect(figure.locator("[data-reveal-state]")).to_have_text("Revealed: colour")
     expect(figure.get_by_role("button", name="Show colour")).to_be_disabled()
