@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.intake import report_ingest
+from matching.lookup import lookup_answer
 from matching.models import MatchReport
 from matching.schema import HashValueField
-from matching.selectors import bank_matches_many, report_get_for_partner
+from matching.selectors import report_get_for_partner
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 from ncii_site.openapi import error_responses
@@ -44,6 +45,7 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "contentId": report.content_id,
         "distance": report.distance,
         "bankHash": {
+            "bankHashId": str(report.bank_hash.public_id),
             "signalType": report.bank_hash.signal_type,
             "hashValue": report.bank_hash.value,
             "hashStatus": report.bank_hash.status,
@@ -103,6 +105,7 @@ class MatchOutput(serializers.Serializer):
     bankHash = inline_serializer(  # noqa: N815
         "BankHashRef",
         {
+            "bankHashId": serializers.UUIDField(),
             "signalType": serializers.CharField(),
             "hashValue": serializers.CharField(),
             "hashStatus": serializers.CharField(),
@@ -176,9 +179,16 @@ class MatchDetailApi(PartnerApi):
 LOOKUP_MATCH = inline_serializer(
     "LookupMatch",
     {
+        "bankHashId": serializers.UUIDField(help_text="opaque and stable: ignore this hash on your side by it"),
         "hashValue": serializers.CharField(),
         "distance": serializers.IntegerField(),
         "hashStatus": serializers.CharField(),
+        "quarantined": serializers.BooleanField(help_text="a flood of reports: do not act on it automatically"),
+        "verdicts": inline_serializer(
+            "LookupVerdicts", {"blocked": serializers.IntegerField(), "notBlocked": serializers.IntegerField()}
+        ),
+        "hubVerdict": serializers.ChoiceField(choices=["Blocked", "NotBlocked"], allow_null=True),
+        "hubConfirmed": serializers.BooleanField(help_text="the hub's moderators confirmed it"),
     },
     many=True,
 )
@@ -186,7 +196,13 @@ LOOKUP_OUT = inline_serializer(
     "LookupOut",
     {
         "results": inline_serializer(
-            "LookupResult", {"hashValue": serializers.CharField(), "matches": LOOKUP_MATCH}, many=True
+            "LookupResult",
+            {
+                "hashValue": serializers.CharField(),
+                "knownBenign": serializers.BooleanField(help_text="on the hub's negative bank: matches nothing"),
+                "matches": LOOKUP_MATCH,
+            },
+            many=True,
         )
     },
 )
@@ -204,22 +220,13 @@ class LookupApi(PartnerApi):
         operation_id="hash_lookup",
         request=Input,
         responses={200: LOOKUP_OUT},
-        summary="Which active bank hashes match these hashes (PDQ within 31, MD5 exact)",
+        summary="Which active bank hashes match these hashes (PDQ within your threshold, at most 31; MD5 exact)",
     )
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         signal_type, raw = data.validated_data["signalType"], data.validated_data["hashes"]
         values = [hash_normalise(signal_type, v) for v in raw]
-        matches = bank_matches_many(signal_type=signal_type, values=values)
-        results = [
-            {
-                "hashValue": given,
-                "matches": [
-                    {"hashValue": m.bank_hash.value, "distance": m.distance, "hashStatus": m.bank_hash.status}
-                    for m in found
-                ],
-            }
-            for given, found in zip(raw, matches, strict=True)
-        ]
+        partner = request_partner(request)
+        results = lookup_answer(partner=partner, signal_type=signal_type, values=values, given=raw)
         return Response({"results": results})

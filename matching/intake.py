@@ -20,6 +20,7 @@ from matching.crypto import image_encrypt
 from matching.hamming import hamming_distance
 from matching.images import HASH_VERSION, ProcessedImage, review_image_process
 from matching.models import BankHash, IdempotencyRecord, MatchReport, ReviewImage
+from matching.negative_bank import negative_refuse_covered
 from matching.selectors import bank_match_best
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.errors import DomainError
@@ -42,6 +43,11 @@ class IdempotencyInFlight(DomainError):
 
 def _request_digest(**fields: Any) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def partner_radius(partner: Partner) -> int:
+    """The partner's own PDQ threshold, never past the contract's."""
+    return min(partner.max_distance, settings.NCII_PDQ_MATCH_DISTANCE)
 
 
 def report_enqueue(report_id: int) -> None:
@@ -124,9 +130,10 @@ def _ingest(
         if image is not None
         else None
     )
-    match = bank_match_best(signal_type=signal_type, value=value)
+    match = bank_match_best(signal_type=signal_type, value=value, radius=partner_radius(partner))
     if match is None:
-        raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
+        raise NoBankMatch("The hash matches nothing in the bank within your distance threshold; nothing was stored.")
+    negative_refuse_covered(signal_type=signal_type, value=value)
     with transaction.atomic(durable=True):
         report = report_store(
             partner=partner,

@@ -69,6 +69,9 @@ class ReviewItem(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     content_from_image = models.BooleanField(default=False)
     has_hash_mismatch = models.BooleanField(default=False)
+    # A flood of reports quarantined the bank hash: the item heads the senior queue
+    # (moderation.flood); confirming releases the hash, dismissing withdraws it.
+    flood = models.BooleanField(default=False)
 
     class Meta:
         permissions = [

@@ -14,8 +14,10 @@ from matching.audit_events import MATCH_REPORT
 from matching.hamming import hamming_distance
 from matching.intake import report_verify
 from matching.models import MatchReport
+from matching.quarantine import flood_detected
 from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
+from moderation.flood import flood_item_open, flood_priority, item_flood_mark
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
 
 _ITEM_CHOICE_LOCK = 0x5452  # advisory-lock namespace: one triage at a time per bank hash
@@ -37,9 +39,15 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
         return None
     report_verify(report)
     item_choice_lock(bank_hash_id=report.bank_hash_id)
-    item = item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report)) or _item_open(report)
+    item = (
+        flood_item_open(bank_hash_id=report.bank_hash_id)
+        or item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report))
+        or _item_open(report)
+    )
     ReviewItemReport.objects.create(item=item, report=report)
     _item_recount(item, mismatch=report.hash_mismatch)
+    if not item.flood and flood_detected(bank_hash_id=report.bank_hash_id):
+        item_flood_mark(item)
     report_processed(report, outcome=OUTCOME_FOR[ReviewState(item.state)])
     audit_record(
         actor=Actor.system("worker"),
@@ -108,6 +116,7 @@ def _item_recount(item: ReviewItem, *, mismatch: bool) -> None:
         partners=Count("partner", distinct=True), reports=Count("pk"), last=Max("received_at")
     )
     item.partner_count, item.report_count = stats["partners"], stats["reports"]
-    item.priority, item.last_reported_at = stats["partners"], stats["last"]
+    item.last_reported_at = stats["last"]
+    item.priority = flood_priority(item)
     item.has_hash_mismatch = item.has_hash_mismatch or mismatch
     item.save(update_fields=["partner_count", "report_count", "priority", "last_reported_at", "has_hash_mismatch"])

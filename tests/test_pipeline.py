@@ -152,7 +152,12 @@ def test_a_purged_image_is_gone(moderator):
 
 def test_beat_runs_the_sweeper_lease_expiry_and_purge(settings):
     tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert tasks_scheduled == {"matching.reports_sweep", "moderation.claims_expire", "matching.review_images_purge"}
+    assert tasks_scheduled == {
+        "matching.reports_sweep",
+        "moderation.claims_expire",
+        "matching.review_images_purge",
+        "partners.webhooks_sweep",
+    }
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
 
