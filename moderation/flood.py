@@ -27,9 +27,16 @@ def flood_priority(item: ReviewItem) -> int:
     return item.partner_count + (settings.NCII_FLOOD_PRIORITY if item.flood else 0)
 
 
-def item_flood_mark(item: ReviewItem) -> None:
-    """Quarantine the item's bank hash, and escalate the item to the top of the senior queue."""
-    bank_hash_quarantine(bank_hash_id=item.bank_hash_id, actor=WORKER)
+def bank_hash_flood_mark(*, bank_hash_id: int) -> None:
+    """Quarantine the bank hash and put every open item about it at the top of the senior
+    queue (the caller holds triage's item-choice lock for the hash)."""
+    bank_hash_quarantine(bank_hash_id=bank_hash_id, actor=WORKER)
+    items = ReviewItem.objects.select_for_update().filter(bank_hash_id=bank_hash_id, state__in=OPEN_STATES)
+    for item in items.order_by("pk"):
+        _item_flood_mark(item)
+
+
+def _item_flood_mark(item: ReviewItem) -> None:
     before = {"state": item.state, "version": item.version, "priority": item.priority}
     item.flood, item.state = True, ReviewState.ESCALATED
     item.version += 1 if before["state"] != ReviewState.ESCALATED else 0

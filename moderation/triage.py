@@ -17,7 +17,7 @@ from matching.models import MatchReport
 from matching.quarantine import flood_detected
 from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
-from moderation.flood import flood_item_open, flood_priority, item_flood_mark
+from moderation.flood import bank_hash_flood_mark, flood_item_open, flood_priority
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
 
 _ITEM_CHOICE_LOCK = 0x5452  # advisory-lock namespace: one triage at a time per bank hash
@@ -47,7 +47,8 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
     ReviewItemReport.objects.create(item=item, report=report)
     _item_recount(item, mismatch=report.hash_mismatch)
     if not item.flood and flood_detected(bank_hash_id=report.bank_hash_id):
-        item_flood_mark(item)
+        bank_hash_flood_mark(bank_hash_id=report.bank_hash_id)
+        item.refresh_from_db()
     report_processed(report, outcome=OUTCOME_FOR[ReviewState(item.state)])
     audit_record(
         actor=Actor.system("worker"),
