@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import bulk_views, item_views, report_views, views, wellbeing_views
+from moderation import bulk_views, item_views, negative_views, report_views, views, wellbeing_views
 
 app_name = "moderation"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/<int:item_id>/claim/release", item_views.claim_release, name="claim-release"),
     path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
     path("failed/", report_views.failed_reports, name="failed"),
+    path("negative-bank/", negative_views.negative_bank, name="negative-bank"),
     path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
     path("wellbeing/break", wellbeing_views.break_taken, name="wellbeing-break"),
 ]

@@ -32,6 +32,8 @@ from partners.services import (
     partner_create,
     partner_set_status,
 )
+from partners.thresholds import partner_threshold_set
+from partners.webhook_forms import ThresholdForm
 
 LIST_TEMPLATE = "partners/partner_list.html"
 NEW_TEMPLATE = "partners/partner_new.html"
@@ -126,6 +128,7 @@ def _detail_page(
         "issue_form": KeyIssueForm(),
         "rotate_form": KeyRotateForm(),
         "status_form": StatusForm(initial={"status": other}),
+        "threshold_form": ThresholdForm(initial={"max_distance": partner.max_distance}),
         "error": error,
     }
     return render(request, DETAIL_TEMPLATE, context | forms, status=status)
@@ -196,7 +199,17 @@ def _status_set(request: StaffRequest, partner: Partner) -> HttpResponse:
     return redirect(_partner_url(partner, "status"))
 
 
+def _threshold_set(request: StaffRequest, partner: Partner) -> HttpResponse:
+    form = ThresholdForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, partner, status=400, threshold_form=form)
+    partner_threshold_set(partner_id=partner.pk, max_distance=form.cleaned_data["max_distance"], actor=_actor(request))
+    messages.success(request, f"Lookups and reports now match within {form.cleaned_data['max_distance']} bits.")
+    return redirect(_partner_url(partner, "threshold"))
+
+
 PARTNER_ACTIONS: dict[str, Callable[[StaffRequest, Partner], HttpResponse]] = {
+    "threshold": _threshold_set,
     "issue": _key_issue,
     "rotate": _key_rotate,
     "revoke": _key_revoke,

@@ -6,7 +6,6 @@ one delivery per subscribed endpoint and sends them after the commit (partners.w
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from celery import current_app
@@ -170,7 +169,7 @@ def webhook_emit(*, event: str, data: dict[str, Any], partner_ids: list[int] | N
         return 0
     created = WebhookDelivery.objects.bulk_create(rows)
     ids = [d.pk for d in created] if all(d.pk for d in created) else _ids_of(rows)
-    transaction.on_commit(partial(webhooks_enqueue, ids), robust=True)
+    transaction.on_commit(lambda: webhooks_enqueue(ids), robust=True)
     return len(rows)
 
 
