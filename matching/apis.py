@@ -20,12 +20,19 @@ from rest_framework.views import APIView
 from matching.intake import report_ingest
 from matching.lookup import lookup_answer
 from matching.models import MatchReport
+from matching.sandbox import sandbox_lookup, sandbox_report_get, sandbox_report_ingest, sandbox_report_out
 from matching.schema import HashValueField
 from matching.selectors import report_get_for_partner
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 from ncii_site.openapi import error_responses
-from partners.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner
+from partners.auth import (
+    IsActivePartner,
+    PartnerBearerAuthentication,
+    PartnerRateThrottle,
+    request_partner,
+    request_sandbox,
+)
 
 SIGNAL_TYPES = [s.value for s in SignalType]
 
@@ -127,6 +134,7 @@ class MatchOutput(serializers.Serializer):
     decisionNote = serializers.CharField(  # noqa: N815
         required=False, help_text="present only when the moderator shared a note on the outcome with you"
     )
+    sandbox = serializers.BooleanField(required=False, help_text="present (true) on a sandbox key's reports")
 
 
 class MatchCreateApi(PartnerApi):
@@ -155,6 +163,15 @@ class MatchCreateApi(PartnerApi):
         if key is not None and len(key) > 255:
             raise ApiError(code="invalid", detail="Idempotency-Key is at most 255 characters.")
         fields = data.validated_data
+        if request_sandbox(request):
+            value = hash_normalise(fields["signalType"], fields["hashValue"])
+            sandboxed = sandbox_report_ingest(
+                partner=request_partner(request),
+                signal_type=fields["signalType"],
+                value=value,
+                content_id=fields["contentId"],
+            )
+            return Response(sandbox_report_out(sandboxed), status=status.HTTP_202_ACCEPTED)
         report, _ = report_ingest(
             partner=request_partner(request),
             signal_type=fields["signalType"],
@@ -170,6 +187,11 @@ class MatchCreateApi(PartnerApi):
 class MatchDetailApi(PartnerApi):
     @extend_schema(operation_id="match_get", responses={200: MatchOutput}, summary="A report of yours and its outcome")
     def get(self, request: Request, report_id: int) -> Response:
+        if request_sandbox(request):
+            sandboxed = sandbox_report_get(partner=request_partner(request), report_id=report_id)
+            if sandboxed is None:
+                raise ApiError(code="not_found", detail="No such sandbox report of yours.", status_code=404)
+            return Response(sandbox_report_out(sandboxed))
         report = report_get_for_partner(partner=request_partner(request), report_id=report_id)
         if report is None:
             raise ApiError(code="not_found", detail="No such report of yours.", status_code=404)
@@ -228,5 +250,6 @@ class LookupApi(PartnerApi):
         signal_type, raw = data.validated_data["signalType"], data.validated_data["hashes"]
         values = [hash_normalise(signal_type, v) for v in raw]
         partner = request_partner(request)
-        results = lookup_answer(partner=partner, signal_type=signal_type, values=values, given=raw)
+        answer = sandbox_lookup if request_sandbox(request) else lookup_answer
+        results = answer(partner=partner, signal_type=signal_type, values=values, given=raw)
         return Response({"results": results})

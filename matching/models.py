@@ -204,3 +204,16 @@ class NegativeHash(models.Model):
 
     def __str__(self) -> str:
         return f"benign {self.signal_type}:{self.value[:12]}…"
+
+
+from matching.sandbox_models import SandboxReport  # noqa: E402
+
+__all__ = [
+    "BankHash",
+    "HashFeedback",
+    "IdempotencyRecord",
+    "MatchReport",
+    "NegativeHash",
+    "ReviewImage",
+    "SandboxReport",
+]

@@ -31,6 +31,7 @@ from partners.services import (
     key_rotate,
     partner_create,
     partner_set_status,
+    sandbox_keys_issue,
 )
 from partners.thresholds import partner_threshold_set
 from partners.webhook_forms import ThresholdForm
@@ -208,7 +209,15 @@ def _threshold_set(request: StaffRequest, partner: Partner) -> HttpResponse:
     return redirect(_partner_url(partner, "threshold"))
 
 
+def _sandbox_issue(request: StaffRequest, partner: Partner) -> HttpResponse:
+    issued = sandbox_keys_issue(partner=partner, actor=_actor(request))
+    new_keys: list[tuple[str, str]] = [(PartnerKey.Kind.SUBSCRIPTION, issued.subscription_key)]
+    new_keys += [(f"fn:{name}", key) for name, key in issued.function_keys.items()]
+    return _keys_shown(request, partner, [*new_keys, (PartnerKey.Kind.API, issued.api_key)], sandbox=True)
+
+
 PARTNER_ACTIONS: dict[str, Callable[[StaffRequest, Partner], HttpResponse]] = {
+    "sandbox": _sandbox_issue,
     "threshold": _threshold_set,
     "issue": _key_issue,
     "rotate": _key_rotate,

@@ -87,3 +87,13 @@ def test_the_negative_bank_page_adds_an_entry_and_lists_what_it_covers(admin):
     assert NegativeHash.objects.get().added_by == "root"
     bad = admin.post(url, {"signal_type": "ImagePDQ", "value": "zz" * 32, "reason": "x"})
     assert bad.status_code == 400 and NegativeHash.objects.count() == 1
+
+
+def test_an_admin_issues_sandbox_keys_shown_once(admin, acme):
+    from partners.models import PartnerKey
+
+    response = admin.post(reverse("partners:detail", args=[acme.pk]), {"action": "sandbox"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert "Sandbox keys for" in response.content.decode()
+    assert PartnerKey.objects.filter(partner=acme, sandbox=True).count() == 5
+    assert "Sandbox" in admin.get(reverse("partners:detail", args=[acme.pk])).content.decode()
