@@ -130,3 +130,15 @@ def test_dismissing_a_flood_withdraws_the_hash_onto_the_negative_bank(senior):
     assert AuditEvent.objects.filter(action="hash.flood_withdrawn", object_id=str(bank.pk)).exists()
     with pytest.raises(KnownBenign):  # it can never enter the bank again
         case_create(hashes=[HashInput("ImagePDQ", flip_bits(value, 3), 90)], actor=Actor.public())
+
+
+def test_the_senior_queue_and_the_item_page_mark_the_flood(senior_client):
+    from django.urls import reverse
+
+    bank = BankHashFactory()
+    item = flood(bank, reports=6, partners=3)
+    assert item is not None
+    queue = senior_client.get(reverse("moderation:escalations")).content.decode()
+    assert "Flood</span>" in queue
+    page = senior_client.get(reverse("moderation:item", args=[item.pk])).content.decode()
+    assert "A flood of reports quarantined this bank hash" in page
