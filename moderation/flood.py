@@ -29,11 +29,12 @@ def flood_priority(item: ReviewItem) -> int:
 
 def bank_hash_flood_mark(*, bank_hash_id: int) -> None:
     """Quarantine the bank hash and put every open item about it at the top of the senior
-    queue (the caller holds triage's item-choice lock for the hash)."""
-    bank_hash_quarantine(bank_hash_id=bank_hash_id, actor=WORKER)
+    queue (the caller holds triage's item-choice lock for the hash). Items are locked before
+    the bank hash, in the order decisions lock them (item, then hash), so the two never deadlock."""
     items = ReviewItem.objects.select_for_update().filter(bank_hash_id=bank_hash_id, state__in=OPEN_STATES)
-    for item in items.order_by("pk"):
+    for item in list(items.order_by("pk")):
         _item_flood_mark(item)
+    bank_hash_quarantine(bank_hash_id=bank_hash_id, actor=WORKER)
 
 
 def _item_flood_mark(item: ReviewItem) -> None:
