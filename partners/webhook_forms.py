@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from ncii_site.http import MAX_DB_ID
 from partners.forms import ReasonField
 from partners.webhook_models import WebhookEvent
 
@@ -15,7 +16,7 @@ class EndpointCreateForm(forms.Form):
 
 
 class EndpointForm(forms.Form):
-    endpoint = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    endpoint = forms.IntegerField(min_value=1, max_value=MAX_DB_ID, widget=forms.HiddenInput)
 
 
 class EndpointDisableForm(EndpointForm):
@@ -23,7 +24,7 @@ class EndpointDisableForm(EndpointForm):
 
 
 class DeliveryForm(forms.Form):
-    delivery = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    delivery = forms.IntegerField(min_value=1, max_value=MAX_DB_ID, widget=forms.HiddenInput)
 
 
 class ThresholdForm(forms.Form):

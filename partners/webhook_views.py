@@ -32,6 +32,7 @@ from partners.webhooks import (
 TEMPLATE = "partners/webhooks.html"
 SECRET_TEMPLATE = "partners/webhook_secret.html"  # noqa: S105 - a template name
 ROTATION_OVERLAP_SECONDS = 24 * 3600
+ENDPOINTS_SHOWN = 20  # active ones first, then the most recently disabled
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,7 +48,7 @@ def partner_webhooks(request: StaffRequest, partner_id: int) -> HttpResponse:
 
 
 def _page(request: StaffRequest, partner: Partner, *, status: int = 200, **context: object) -> HttpResponse:
-    endpoints = list(partner.webhooks.order_by("-active", "-pk").prefetch_related("secrets"))
+    endpoints = list(partner.webhooks.order_by("-active", "-pk").prefetch_related("secrets")[:ENDPOINTS_SHOWN])
     rows = [(e, webhook_recent(endpoint=e, limit=settings.NCII_WEBHOOK_LIST_LIMIT)) for e in endpoints]
     base = {"partner": partner, "rows": rows, "create_form": EndpointCreateForm()}
     return render(request, TEMPLATE, base | context, status=status)

@@ -97,3 +97,24 @@ def test_an_admin_issues_sandbox_keys_shown_once(admin, acme):
     assert "Sandbox keys for" in response.content.decode()
     assert PartnerKey.objects.filter(partner=acme, sandbox=True).count() == 5
     assert "Sandbox" in admin.get(reverse("partners:detail", args=[acme.pk])).content.decode()
+
+
+@pytest.mark.parametrize("action", ["rotate", "disable", "replay"])
+@pytest.mark.parametrize("raw", ["0", "-1", "²", str(2**63), "abc", ""])
+def test_bad_ids_on_the_webhooks_page_are_a_4xx(admin, acme, action, raw):
+    field = "delivery" if action == "replay" else "endpoint"
+    response = admin.post(reverse("partners:webhooks", args=[acme.pk]), {"action": action, field: raw, "reason": "r"})
+    assert response.status_code in (400, 404)
+
+
+def test_another_partners_endpoint_or_delivery_is_not_found(admin, acme):
+    other = partner_with_keys("other")[0]
+    from audit.services import Actor as _Actor
+    from partners.webhooks import webhook_endpoint_create
+
+    new = webhook_endpoint_create(
+        partner=other, url="https://h.example/x", events=["hash.withdrawn"], actor=_Actor.system()
+    )
+    url = reverse("partners:webhooks", args=[acme.pk])
+    assert admin.post(url, {"action": "rotate", "endpoint": str(new.secret.endpoint_id)}).status_code == 404
+    assert admin.post(url, {"action": "replay", "delivery": "1"}).status_code == 404
