@@ -34,6 +34,10 @@ def flood_detected(*, bank_hash_id: int) -> bool:
     return stats["reports"] > settings.NCII_FLOOD_REPORTS and stats["partners"] >= settings.NCII_FLOOD_PARTNERS
 
 
+def bank_hash_quarantined(*, bank_hash_id: int) -> bool:
+    return BankHash.objects.filter(pk=bank_hash_id, quarantined_at__isnull=False).exists()
+
+
 def bank_hash_quarantine(*, bank_hash_id: int, actor: Actor) -> bool:
     """Quarantine the hash in the caller's transaction; False if it already is."""
     bank_hash = BankHash.objects.select_for_update().get(pk=bank_hash_id)

@@ -9,7 +9,13 @@ from django.contrib.auth.models import User
 
 from audit.services import Actor, audit_record
 from matching.models import MatchReport
-from matching.quarantine import bank_hash_flood_withdraw, bank_hash_quarantine, bank_hash_quarantine_release
+from matching.quarantine import (
+    bank_hash_flood_withdraw,
+    bank_hash_quarantine,
+    bank_hash_quarantine_release,
+    bank_hash_quarantined,
+    flood_detected,
+)
 from matching.services import reports_answer
 from moderation.audit_events import ITEM, ITEM_FLOOD
 from moderation.models import OPEN_STATES, ReviewItem, ReviewState
@@ -27,17 +33,26 @@ def flood_priority(item: ReviewItem) -> int:
     return item.partner_count + (settings.NCII_FLOOD_PRIORITY if item.flood else 0)
 
 
-def bank_hash_flood_mark(*, bank_hash_id: int) -> None:
-    """Quarantine the bank hash and put every open item about it at the top of the senior
-    queue (the caller holds triage's item-choice lock for the hash). Items are locked before
-    the bank hash, in the order decisions lock them (item, then hash), so the two never deadlock."""
+def flood_guard(*, bank_hash_id: int) -> bool:
+    """Is the hash quarantined, now that this report arrived? On the report that makes a
+    flood: quarantine it and put every open item about it at the top of the senior queue.
+
+    Triage calls this before it writes any audit event: the items are locked first, then
+    the audit chain, then the bank hash, the order a decision takes them in (item, its audit
+    event, the hash's feedback), so a flood and a decision never deadlock."""
+    if bank_hash_quarantined(bank_hash_id=bank_hash_id):
+        return True
+    if not flood_detected(bank_hash_id=bank_hash_id):
+        return False
     items = ReviewItem.objects.select_for_update().filter(bank_hash_id=bank_hash_id, state__in=OPEN_STATES)
     for item in list(items.order_by("pk")):
-        _item_flood_mark(item)
+        item_flood_mark(item)
     bank_hash_quarantine(bank_hash_id=bank_hash_id, actor=WORKER)
+    return True
 
 
-def _item_flood_mark(item: ReviewItem) -> None:
+def item_flood_mark(item: ReviewItem) -> None:
+    """Mark one item flood: escalated, at the top of the senior queue (the caller holds its lock)."""
     before = {"state": item.state, "version": item.version, "priority": item.priority}
     item.flood, item.state = True, ReviewState.ESCALATED
     item.version += 1 if before["state"] != ReviewState.ESCALATED else 0

@@ -14,10 +14,9 @@ from matching.audit_events import MATCH_REPORT
 from matching.hamming import hamming_distance
 from matching.intake import report_verify
 from matching.models import MatchReport
-from matching.quarantine import flood_detected
 from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
-from moderation.flood import bank_hash_flood_mark, flood_item_open, flood_priority
+from moderation.flood import flood_guard, flood_item_open, flood_priority, item_flood_mark
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
 
 _ITEM_CHOICE_LOCK = 0x5452  # advisory-lock namespace: one triage at a time per bank hash
@@ -39,16 +38,16 @@ def report_triage(*, report_id: int) -> ReviewItem | None:
         return None
     report_verify(report)
     item_choice_lock(bank_hash_id=report.bank_hash_id)
+    flooded = flood_guard(bank_hash_id=report.bank_hash_id)  # before any audit event: see flood_guard
     item = (
         flood_item_open(bank_hash_id=report.bank_hash_id)
         or item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report))
         or _item_open(report)
     )
     ReviewItemReport.objects.create(item=item, report=report)
+    if flooded and not item.flood:
+        item_flood_mark(item)  # opened just now, about a quarantined hash
     _item_recount(item, mismatch=report.hash_mismatch)
-    if not item.flood and flood_detected(bank_hash_id=report.bank_hash_id):
-        bank_hash_flood_mark(bank_hash_id=report.bank_hash_id)
-        item.refresh_from_db()
     report_processed(report, outcome=OUTCOME_FOR[ReviewState(item.state)])
     audit_record(
         actor=Actor.system("worker"),
