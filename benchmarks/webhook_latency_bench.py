@@ -48,6 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--withdrawals", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="withdrawals per second")
+    parser.add_argument("--concurrency", type=int, default=1, help="worker processes (1: one solo worker)")
     args = parser.parse_args()
     psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
     psql(f"CREATE DATABASE {DB_NAME}")
@@ -59,6 +60,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    pool = ["--pool=solo"] if args.concurrency == 1 else ["--pool=prefork", f"--concurrency={args.concurrency}"]
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -67,7 +69,7 @@ def main() -> None:
             "-A",
             "ncii_site",
             "worker",
-            "--pool=solo",
+            *pool,
             "--without-gossip",
             "--without-mingle",
             "--loglevel=WARNING",
@@ -81,6 +83,7 @@ def main() -> None:
     )
     try:
         run(args.withdrawals, args.rate)
+        print(f"worker: {args.concurrency} process(es)")
     finally:
         worker.terminate()
         worker.wait(timeout=30)
