@@ -18,14 +18,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.intake import report_ingest
+from matching.lookup import lookup_answer
 from matching.models import MatchReport
+from matching.partner_sandbox import sandbox_lookup, sandbox_report_get, sandbox_report_ingest, sandbox_report_out
 from matching.schema import HashValueField
-from matching.selectors import bank_matches_many, report_get_for_partner
+from matching.selectors import report_get_for_partner
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 from ncii_site.json_parser import StrictJSONParser
 from ncii_site.openapi import error_responses
-from partners.auth import IsActivePartner, PartnerBearerAuthentication, PartnerRateThrottle, request_partner
+from partners.auth import (
+    IsActivePartner,
+    PartnerBearerAuthentication,
+    PartnerRateThrottle,
+    request_partner,
+    request_sandbox,
+)
 
 SIGNAL_TYPES = [s.value for s in SignalType]
 
@@ -45,6 +53,7 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "contentId": report.content_id,
         "distance": report.distance,
         "bankHash": {
+            "bankHashId": str(report.bank_hash.public_id),
             "signalType": report.bank_hash.signal_type,
             "hashValue": report.bank_hash.value,
             "hashStatus": report.bank_hash.status,
@@ -105,6 +114,7 @@ class MatchOutput(serializers.Serializer):
     bankHash = inline_serializer(  # noqa: N815
         "BankHashRef",
         {
+            "bankHashId": serializers.UUIDField(),
             "signalType": serializers.CharField(),
             "hashValue": serializers.CharField(),
             "hashStatus": serializers.CharField(),
@@ -129,6 +139,7 @@ class MatchOutput(serializers.Serializer):
     decisionNote = serializers.CharField(  # noqa: N815
         required=False, help_text="present only when the moderator shared a note on the outcome with you"
     )
+    sandbox = serializers.BooleanField(required=False, help_text="present (true) on a sandbox key's reports")
 
 
 class MatchCreateApi(PartnerApi):
@@ -157,6 +168,15 @@ class MatchCreateApi(PartnerApi):
         if key is not None and len(key) > 255:
             raise ApiError(code="invalid", detail="Idempotency-Key is at most 255 characters.")
         fields = data.validated_data
+        if request_sandbox(request):
+            value = hash_normalise(fields["signalType"], fields["hashValue"])
+            sandboxed = sandbox_report_ingest(
+                partner=request_partner(request),
+                signal_type=fields["signalType"],
+                value=value,
+                content_id=fields["contentId"],
+            )
+            return Response(sandbox_report_out(sandboxed), status=status.HTTP_202_ACCEPTED)
         report, _ = report_ingest(
             partner=request_partner(request),
             signal_type=fields["signalType"],
@@ -172,6 +192,11 @@ class MatchCreateApi(PartnerApi):
 class MatchDetailApi(PartnerApi):
     @extend_schema(operation_id="match_get", responses={200: MatchOutput}, summary="A report of yours and its outcome")
     def get(self, request: Request, report_id: int) -> Response:
+        if request_sandbox(request):
+            sandboxed = sandbox_report_get(partner=request_partner(request), report_id=report_id)
+            if sandboxed is None:
+                raise ApiError(code="not_found", detail="No such sandbox report of yours.", status_code=404)
+            return Response(sandbox_report_out(sandboxed))
         report = report_get_for_partner(partner=request_partner(request), report_id=report_id)
         if report is None:
             raise ApiError(code="not_found", detail="No such report of yours.", status_code=404)
@@ -181,9 +206,16 @@ class MatchDetailApi(PartnerApi):
 LOOKUP_MATCH = inline_serializer(
     "LookupMatch",
     {
+        "bankHashId": serializers.UUIDField(help_text="opaque and stable: ignore this hash on your side by it"),
         "hashValue": serializers.CharField(),
         "distance": serializers.IntegerField(),
         "hashStatus": serializers.CharField(),
+        "quarantined": serializers.BooleanField(help_text="a flood of reports: do not act on it automatically"),
+        "verdicts": inline_serializer(
+            "LookupVerdicts", {"blocked": serializers.IntegerField(), "notBlocked": serializers.IntegerField()}
+        ),
+        "hubVerdict": serializers.ChoiceField(choices=["Blocked", "NotBlocked"], allow_null=True),
+        "hubConfirmed": serializers.BooleanField(help_text="the hub's moderators confirmed it"),
     },
     many=True,
 )
@@ -191,7 +223,13 @@ LOOKUP_OUT = inline_serializer(
     "LookupOut",
     {
         "results": inline_serializer(
-            "LookupResult", {"hashValue": serializers.CharField(), "matches": LOOKUP_MATCH}, many=True
+            "LookupResult",
+            {
+                "hashValue": serializers.CharField(),
+                "knownBenign": serializers.BooleanField(help_text="on the hub's negative bank: matches nothing"),
+                "matches": LOOKUP_MATCH,
+            },
+            many=True,
         )
     },
 )
@@ -209,22 +247,14 @@ class LookupApi(PartnerApi):
         operation_id="hash_lookup",
         request=Input,
         responses={200: LOOKUP_OUT},
-        summary="Which active bank hashes match these hashes (PDQ within 31, MD5 exact)",
+        summary="Which active bank hashes match these hashes (PDQ within your threshold, at most 31; MD5 exact)",
     )
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         signal_type, raw = data.validated_data["signalType"], data.validated_data["hashes"]
         values = [hash_normalise(signal_type, v) for v in raw]
-        matches = bank_matches_many(signal_type=signal_type, values=values)
-        results = [
-            {
-                "hashValue": given,
-                "matches": [
-                    {"hashValue": m.bank_hash.value, "distance": m.distance, "hashStatus": m.bank_hash.status}
-                    for m in found
-                ],
-            }
-            for given, found in zip(raw, matches, strict=True)
-        ]
+        partner = request_partner(request)
+        answer = sandbox_lookup if request_sandbox(request) else lookup_answer
+        results = answer(partner=partner, signal_type=signal_type, values=values, given=raw)
         return Response({"results": results})

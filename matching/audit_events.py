@@ -14,3 +14,9 @@ REPORTS_REHASHED = "reports.rehashed"
 IMAGE_PURGED = "image.purged"
 IMAGE_REFUSED = "image.refused"  # the worker could not decode a review image (after: its code)
 UPLOAD_PURGED = "upload.purged"  # an upload no worker decoded, deleted by the sweeper
+
+NEGATIVE_HASH = "matching.negativehash"
+NEGATIVE_ADDED = "negative.added"
+HASH_QUARANTINED = "hash.quarantined"
+HASH_QUARANTINE_RELEASED = "hash.quarantine_released"
+HASH_FLOOD_WITHDRAWN = "hash.flood_withdrawn"

@@ -18,10 +18,17 @@ from matching.exchange_services import (
     signal_type_parse,
 )
 from matching.models import HashFeedback
+from matching.partner_sandbox import sandbox_fetch, sandbox_hashes_known
 from matching.schema import HashValueField
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.openapi import error_responses
-from partners.auth import IsActivePartner, PartnerRateThrottle, StopNCIIKeyAuthentication, request_partner
+from partners.auth import (
+    IsActivePartner,
+    PartnerRateThrottle,
+    StopNCIIKeyAuthentication,
+    request_partner,
+    request_sandbox,
+)
 from partners.models import PartnerKey, PartnerUsage
 from partners.usage import usage_record, usage_record_for_read
 
@@ -93,6 +100,8 @@ class FetchHashesApi(ExchangeApi):
         if size < 1:
             raise ApiError(code="invalid", detail="pageSize must be at least 1.")
         size = min(size, settings.NCII_EXCHANGE_MAX_PAGE_SIZE)
+        if request_sandbox(request):
+            return Response(sandbox_fetch(start=start))
         page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
         usage_record_for_read(partner=request_partner(request), kind=PartnerUsage.Kind.FETCH, records=page.count)
         # The records arrive as JSON text (built by PostgreSQL): sent as they are, not re-encoded.
@@ -162,6 +171,8 @@ class SubmitFeedbackApi(ExchangeApi):
         data.is_valid(raise_exception=True)
         raw = data.validated_data["hashFeedbacks"]
         items = [FeedbackIn(f["hashValue"], f["feedbackValue"], list(f["tags"])) for f in raw]
+        if request_sandbox(request):
+            return Response({"count": sandbox_hashes_known([item.hash_value for item in items])})
         count = exchange_feedback_submit(partner=request_partner(request), items=items)
         usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.FEEDBACK, records=count)
         return Response({"count": count})
@@ -175,6 +186,8 @@ class SubmitHashesApi(ExchangeApi):
         data = SubmitHashesIn(data=request.data)
         data.is_valid(raise_exception=True)
         records = [_record_in(r) for r in data.validated_data["hashRecords"]]
+        if request_sandbox(request):
+            return Response({"count": len(records)})  # accepted and discarded: the sandbox bank is fixed
         count = exchange_hashes_submit(partner=request_partner(request), records=records)
         usage_record(partner=request_partner(request), kind=PartnerUsage.Kind.SUBMIT, records=count)
         return Response({"count": count})

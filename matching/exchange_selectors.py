@@ -14,6 +14,7 @@ from django.db.models import Prefetch, Q
 from matching.exchange_sql import PageJson, page_json
 from matching.horizon import change_horizon
 from matching.models import BankHash, HashFeedback
+from matching.quarantine import QUARANTINE_FEEDBACK
 from matching.selectors import feedback_source_name
 from ncii_site.errors import DomainError
 from ncii_site.http import MAX_DB_ID
@@ -98,8 +99,17 @@ def record_out(bank_hash: BankHash) -> dict[str, Any]:
         "CSPFeedbacks": [
             {"feedbackValue": f.value, "tags": list(f.tags or []), "source": feedback_source_name(f)}
             for f in bank_hash.feedback.all()
-        ],
+        ]
+        + _quarantine_feedback(bank_hash),
     }
+
+
+def _quarantine_feedback(bank_hash: BankHash) -> list[dict[str, Any]]:
+    """A quarantined hash stays Active on the wire; this entry tells partners not to act on
+    it automatically (see matching.quarantine)."""
+    if bank_hash.quarantined_at is None:
+        return []
+    return [{**QUARANTINE_FEEDBACK, "source": settings.NCII_HUB_NAME}]
 
 
 def fetch_page(*, start: int, page_size: int, token: str | None) -> FetchPage:

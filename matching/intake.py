@@ -18,6 +18,7 @@ from audit.services import Actor, audit_record
 from matching.audit_events import MATCH_REPORT, REPORT_FAILED, REPORT_RECEIVED, REPORT_RETRIED
 from matching.hamming import hamming_distance
 from matching.models import BankHash, IdempotencyRecord, MatchReport
+from matching.negative_bank import negative_refuse_covered
 from matching.review_uploads import upload_check, upload_store
 from matching.selectors import bank_match_best
 from matching.signal_types import SignalType, hash_normalise
@@ -41,6 +42,11 @@ class IdempotencyInFlight(DomainError):
 
 def _request_digest(**fields: Any) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def partner_radius(partner: Partner) -> int:
+    """The partner's own PDQ threshold, never past the contract's."""
+    return min(partner.max_distance, settings.NCII_PDQ_MATCH_DISTANCE)
 
 
 def report_enqueue(report_id: int) -> None:
@@ -117,9 +123,10 @@ def _ingest(
     reservation: IdempotencyRecord | None,
 ) -> MatchReport:
     upload = upload_check(image) if image is not None else None  # cheap checks only: 413/415 at once
-    match = bank_match_best(signal_type=signal_type, value=value)
+    match = bank_match_best(signal_type=signal_type, value=value, radius=partner_radius(partner))
     if match is None:
-        raise NoBankMatch("The hash matches nothing in the bank; nothing was stored.")
+        raise NoBankMatch("The hash matches nothing in the bank within your distance threshold; nothing was stored.")
+    negative_refuse_covered(signal_type=signal_type, value=value)
     with transaction.atomic(durable=True):
         report = report_store(
             partner=partner,

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -33,6 +35,10 @@ class BankHash(models.Model):
     cluster = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(db_index=True)
+    # What partners call this hash (lookups, webhooks): opaque, stable, reveals no count.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Set while a flood of reports holds the hash for a senior's decision (matching.quarantine).
+    quarantined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -194,3 +200,41 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}:{self.key} ({self.state})"
+
+
+class NegativeHash(models.Model):
+    """A hash of content known to be benign (a blank frame, a meme): it can never enter the
+    bank again or match a report; PDQ hashes within NCII_NEGATIVE_PDQ_DISTANCE are covered."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Added by an admin"
+        FLOOD = "flood", "A dismissed flood"
+
+    signal_type = models.CharField(max_length=16, choices=SIGNAL_CHOICES)
+    value = models.CharField(max_length=64)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    reason = models.TextField()
+    added_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signal_type", "value"], name="negativehash_unique_value"),
+            models.CheckConstraint(condition=Q(source__in=["admin", "flood"]), name="negativehash_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"benign {self.signal_type}:{self.value[:12]}…"
+
+
+from matching.sandbox_models import SandboxReport  # noqa: E402
+
+__all__ = [
+    "BankHash",
+    "HashFeedback",
+    "IdempotencyRecord",
+    "MatchReport",
+    "NegativeHash",
+    "ReviewImage",
+    "SandboxReport",
+]

@@ -46,15 +46,15 @@ def bank_cluster_members(*, bank_hash: BankHash) -> list[BankMatch]:
     return sorted(found, key=lambda m: (m.distance, m.bank_hash.pk))
 
 
-def bank_match_best(*, signal_type: str, value: str) -> BankMatch | None:
+def bank_match_best(*, signal_type: str, value: str, radius: int | None = None) -> BankMatch | None:
     """The nearest active bank hash, for intake. A miss is checked again against a freshly
     refreshed index: the process's index may lag by NCII_INDEX_REFRESH_SECONDS, and refusing
     a report of a hash banked a moment ago would be wrong. (A hit is already checked against
     the database.)"""
-    matches = bank_matches(signal_type=signal_type, value=value)
+    matches = bank_matches(signal_type=signal_type, value=value, radius=radius)
     if not matches and signal_type == SignalType.PDQ:
         bank_index.refresh(force=True)
-        matches = bank_matches(signal_type=signal_type, value=value)
+        matches = bank_matches(signal_type=signal_type, value=value, radius=radius)
     return matches[0] if matches else None
 
 

@@ -9,10 +9,12 @@ from django.utils.translation import gettext
 
 from audit.services import Actor, audit_record
 from matching.audit_events import BANK_HASH, BANK_IMPORTED, HASH_FEEDBACK
+from matching.bank_events import bank_hash_announce, reports_decided_announce
 from matching.degenerate import pdq_degenerate_check
 from matching.import_copy import bank_hashes_copy
 from matching.importing import ImportRow
 from matching.models import BankHash, HashFeedback, MatchReport
+from matching.negative_bank import negative_covered, negative_exact, negative_refuse_covered
 from matching.selectors import bank_matches
 from matching.signal_types import SignalType, hash_normalise
 from ncii_site.errors import DomainError
@@ -39,18 +41,24 @@ def bank_hash_touch(bank_hash: BankHash) -> None:
 def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) -> None:
     """Set one case's link status on a bank hash and recompute what partners see: the hash is
     Active while any case link is Active or another source (import, partner) contributed it,
-    else Withdrawn. Its modification time moves forward. The caller holds the row lock and saves."""
+    else Withdrawn; a hash on the negative bank stays Withdrawn. Its modification time moves
+    forward; subscribed partners hear of a status change. The caller holds the row lock and saves."""
+    before = bank_hash.status
     bank_hash.case_refs = {**bank_hash.case_refs, reference: str(status)}
     protected = BankHash.Status.ACTIVE in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
+    protected = protected and not negative_exact(signal_type=bank_hash.signal_type, value=bank_hash.value)
     bank_hash.status = BankHash.Status.ACTIVE if protected else BankHash.Status.WITHDRAWN
     bank_hash_touch(bank_hash)
+    if bank_hash.status != before:
+        bank_hash_announce(bank_hash)
 
 
 def bank_hash_upsert(
     *, signal_type: str, value: str, quality: int | None, source: str, source_name: str = ""
 ) -> tuple[BankHash, bool]:
     """The one bank record for a hash, created if new, locked for the caller's transaction.
-    A withdrawn record is made active again."""
+    A withdrawn record is made active again. A hash the negative bank covers is refused."""
+    negative_refuse_covered(signal_type=signal_type, value=value)
     defaults = {
         "quality": quality,
         "source": source,
@@ -60,7 +68,9 @@ def bank_hash_upsert(
     }
     try:
         with transaction.atomic():
-            return BankHash.objects.create(signal_type=signal_type, value=value, **defaults), True
+            created = BankHash.objects.create(signal_type=signal_type, value=value, **defaults)
+        bank_hash_announce(created)
+        return created, True
     except IntegrityError:
         pass  # another request created it first: use theirs
     bank_hash = BankHash.objects.select_for_update().get(signal_type=signal_type, value=value)
@@ -127,20 +137,29 @@ def feedback_record(
 @transaction.atomic(durable=True)
 def bank_import_batch(*, rows: list[ImportRow], source_name: str, actor: Actor) -> tuple[int, int]:
     """Add a batch of imported hashes as one transaction: all of it or none. Returns
-    (added, duplicates); a hash already in the bank, or twice in the batch, is a duplicate."""
+    (added, duplicates); a hash already in the bank, or twice in the batch, is a duplicate. A
+    hash the negative bank covers is left out (counted as ``benign`` in the audit event).
+    Imports send no webhooks: partners see them in the feed."""
+    benign = _negative_keys(sorted({(r.signal_type, r.value) for r in rows}))
+    kept = [r for r in rows if (r.signal_type, r.value) not in benign]
     now = timezone.now()
     if connection.vendor == "postgresql":
-        added = bank_hashes_copy(rows=rows, source_name=source_name, now=now)
+        added = bank_hashes_copy(rows=kept, source_name=source_name, now=now)
     else:
-        added = _bank_hashes_insert(rows=rows, source_name=source_name, now=now)
+        added = _bank_hashes_insert(rows=kept, source_name=source_name, now=now)
     audit_record(
         actor=actor,
         action=BANK_IMPORTED,
         object_type=BANK_HASH,
         object_id="batch",
-        after={"source": source_name, "added": added, "duplicates": len(rows) - added},
+        after={
+            "source": source_name,
+            "added": added,
+            "duplicates": len(kept) - added,
+            "benign": len(rows) - len(kept),
+        },
     )
-    return added, len(rows) - added
+    return added, len(kept) - added
 
 
 def _bank_hashes_insert(*, rows: list[ImportRow], source_name: str, now: datetime) -> int:
@@ -168,6 +187,16 @@ def _bank_hashes_insert(*, rows: list[ImportRow], source_name: str, now: datetim
     return len(new)
 
 
+def _negative_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    benign: set[tuple[str, str]] = set()
+    for kind in {k for k, _ in keys}:
+        values = [v for k, v in keys if k == kind]
+        benign |= {
+            (kind, v) for v, hit in zip(values, negative_covered(signal_type=kind, values=values), strict=True) if hit
+        }
+    return benign
+
+
 # --- match reports --------------------------------------------------------------------------
 
 
@@ -190,3 +219,5 @@ def reports_answer(
     if note:
         shared = reports.filter(partner_id=note_partner_id) if note_partner_id else reports
         shared.update(decision_note=note)
+    if outcome in (MatchReport.Outcome.CONFIRMED, MatchReport.Outcome.DISMISSED):
+        reports_decided_announce(reports=reports.select_related("bank_hash"), outcome=outcome, decided_at=decided_at)

@@ -22,3 +22,4 @@ ITEM_DISMISS = "item.dismiss"
 ITEM_ESCALATE = "item.escalate"
 ITEM_REOPEN = "item.reopen"
 ITEM_DECISION = {"confirm": ITEM_CONFIRM, "dismiss": ITEM_DISMISS, "escalate": ITEM_ESCALATE, "reopen": ITEM_REOPEN}
+ITEM_FLOOD = "item.flood"

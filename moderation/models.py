@@ -72,6 +72,9 @@ class ReviewItem(models.Model):
     # Someone believes the item shows a person under 18: it leaves the ordinary queues for the
     # child-safety team's (moderation/minor_services.py); the reason is in the audit trail.
     possible_minor = models.BooleanField(default=False)
+    # A flood of reports quarantined the bank hash: the item heads the senior queue
+    # (moderation.flood); confirming releases the hash, dismissing withdraws it.
+    flood = models.BooleanField(default=False)
 
     class Meta:
         permissions = [

@@ -18,6 +18,7 @@ from moderation.audit_events import (
     ITEM_CLAIMED,
     ITEM_DECISION,
 )
+from moderation.flood import flood_settle
 from moderation.models import (
     ALLOWED_TRANSITIONS,
     NoteVisibility,
@@ -235,6 +236,7 @@ def review_decide(
         after=after | ({"bulk": True} if bulk else {}),
     )
     _answer_reports(item=item, moderator=moderator, reason=reason)
+    flood_settle(item=item, moderator=moderator, note=reason.note)
     return item
 
 

@@ -17,6 +17,7 @@ from matching.models import MatchReport
 from matching.review_uploads import Decoded, upload_apply
 from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
+from moderation.flood import flood_guard, flood_item_open, flood_priority, item_flood_mark
 from moderation.models import OPEN_STATES, ReviewItem, ReviewItemReport, ReviewState
 
 _ITEM_CHOICE_LOCK = 0x5452  # advisory-lock namespace: one triage at a time per bank hash
@@ -40,8 +41,15 @@ def report_triage(*, report_id: int, decoded: Decoded | None = None) -> ReviewIt
     upload_apply(report, decoded)
     report_verify(report)
     item_choice_lock(bank_hash_id=report.bank_hash_id)
-    item = item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report)) or _item_open(report)
+    flooded = flood_guard(bank_hash_id=report.bank_hash_id)  # before any audit event: see flood_guard
+    item = (
+        flood_item_open(bank_hash_id=report.bank_hash_id)
+        or item_open_matching(bank_hash_id=report.bank_hash_id, key=content_key(report))
+        or _item_open(report)
+    )
     ReviewItemReport.objects.create(item=item, report=report)
+    if flooded and not item.flood:
+        item_flood_mark(item)  # opened just now, about a quarantined hash
     _item_recount(item, mismatch=report.hash_mismatch)
     report_processed(report, outcome=OUTCOME_FOR[ReviewState(item.state)])
     audit_record(
@@ -111,6 +119,7 @@ def _item_recount(item: ReviewItem, *, mismatch: bool) -> None:
         partners=Count("partner", distinct=True), reports=Count("pk"), last=Max("received_at")
     )
     item.partner_count, item.report_count = stats["partners"], stats["reports"]
-    item.priority, item.last_reported_at = stats["partners"], stats["last"]
+    item.last_reported_at = stats["last"]
+    item.priority = flood_priority(item)
     item.has_hash_mismatch = item.has_hash_mismatch or mismatch
     item.save(update_fields=["partner_count", "report_count", "priority", "last_reported_at", "has_hash_mismatch"])

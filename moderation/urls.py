@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import bulk_views, item_views, minor_views, report_views, views, wellbeing_views
+from moderation import bulk_views, item_views, minor_views, negative_views, report_views, views, wellbeing_views
 
 app_name = "moderation"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("child-safety/mark/<int:item_id>", minor_views.item_possible_minor, name="item-minor"),
     path("child-safety/clear/<int:item_id>", minor_views.item_minor_clear, name="item-minor-clear"),
     path("failed/", report_views.failed_reports, name="failed"),
+    path("negative-bank/", negative_views.negative_bank, name="negative-bank"),
     path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
     path("wellbeing/break", wellbeing_views.break_taken, name="wellbeing-break"),
 ]

@@ -327,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("NCII_INDEX_BUILD_EVERY_SECONDS", 300),
         "kwargs": {"if_changed": True},
     },
+    # Webhook deliveries due (first tries missed, retries with backoff, drops after a day).
+    "send-due-webhooks": {
+        "task": "partners.webhooks_sweep",
+        "schedule": float(env_int("NCII_WEBHOOK_SWEEP_SECONDS", 5)),
+    },
 }
 
 
@@ -542,6 +547,33 @@ NCII_MINOR_REASON_MAX_CHARS = env_int("NCII_MINOR_REASON_MAX_CHARS", 2000)
 # === Partners ====================================================================================
 # Rotating a partner key: the old key keeps working this long beside the new one (0 = stops now).
 NCII_KEY_ROTATION_OVERLAP_SECONDS = env_int("NCII_KEY_ROTATION_OVERLAP_SECONDS", 24 * 3600)
+# Partners' trust in the bank: flood quarantine, the negative bank, signed webhooks.
+# A bank hash drawing more than NCII_FLOOD_REPORTS reports from at least NCII_FLOOD_PARTNERS
+# partners within the window is quarantined (a blank frame, a meme) until a senior decides.
+NCII_FLOOD_REPORTS = env_int("NCII_FLOOD_REPORTS", 20)
+NCII_FLOOD_PARTNERS = env_int("NCII_FLOOD_PARTNERS", 3)
+NCII_FLOOD_WINDOW_SECONDS = env_int("NCII_FLOOD_WINDOW_SECONDS", 3600)
+NCII_FLOOD_PRIORITY = 1_000_000  # added to a flood item's priority: it heads the senior queue
+# Negative bank: a PDQ hash within this distance of a known-benign hash is covered by it.
+NCII_NEGATIVE_PDQ_DISTANCE = env_int("NCII_NEGATIVE_PDQ_DISTANCE", 31)
+NCII_NEGATIVE_BANK_MAX = env_int("NCII_NEGATIVE_BANK_MAX", 100_000)  # entries (each check scans them)
+NCII_NEGATIVE_COVERED_LIST_MAX = 500  # covered active hashes listed on the negative bank page
+# Webhooks: secrets are Fernet-encrypted with these keys (comma-separated, newest first;
+# unset: derived from the secret key). Outbound requests go only to public addresses, or to
+# private ones listed here (CIDRs, comma-separated); http:// only to loopback, and only when
+# NCII_WEBHOOK_ALLOW_HTTP_LOOPBACK is on (debug and tests).
+NCII_WEBHOOK_KEYS = os.environ.get("NCII_WEBHOOK_KEYS", "")
+NCII_WEBHOOK_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("NCII_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()
+]
+NCII_WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("NCII_WEBHOOK_ALLOW_HTTP_LOOPBACK", DEBUG)
+NCII_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("NCII_WEBHOOK_TIMEOUT_SECONDS", "5"))
+NCII_WEBHOOK_MAX_RESPONSE_BYTES = env_int("NCII_WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+NCII_WEBHOOK_RETRY_SECONDS = env_int("NCII_WEBHOOK_RETRY_SECONDS", 24 * 3600)  # then dropped
+NCII_WEBHOOK_BACKOFF_SECONDS = (10, 3600)  # first retry after 10 s, doubling, at most an hour apart
+NCII_WEBHOOK_REPLAY_WINDOW_SECONDS = 300  # receivers refuse a signature timestamp older than this
+NCII_WEBHOOK_MAX_ENDPOINTS = env_int("NCII_WEBHOOK_MAX_ENDPOINTS", 5)  # per partner
+NCII_WEBHOOK_LIST_LIMIT = 50  # recent deliveries on a partner's webhooks page
 
 
 # === Metrics =====================================================================================

@@ -5,4 +5,7 @@ class PartnersConfig(AppConfig):
     name = "partners"
 
     def ready(self) -> None:
-        from partners import schema  # noqa: F401  (registers the OpenAPI auth schemes)
+        from partners import (
+            schema,  # noqa: F401  (registers the OpenAPI auth schemes)
+            tasks,  # noqa: F401  (webhook tasks, dispatched by name in every process)
+        )

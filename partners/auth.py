@@ -16,6 +16,7 @@ class PartnerPrincipal:
     """What ``request.user`` is for a partner's API call."""
 
     partner: Partner
+    sandbox: bool = False  # a sandbox key: the APIs answer from the sandbox bank (matching.partner_sandbox)
     is_authenticated: bool = True
     is_staff: bool = False
 
@@ -31,7 +32,7 @@ class PartnerBearerAuthentication(authentication.BaseAuthentication):
         key = partner_key_find(plaintext=token.strip(), kinds={PartnerKey.Kind.API})
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
-        return PartnerPrincipal(key.partner), key
+        return PartnerPrincipal(key.partner, sandbox=key.sandbox), key
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="ncii-hub"'
@@ -51,7 +52,9 @@ class StopNCIIKeyAuthentication(authentication.BaseAuthentication):
         fn_key = partner_key_find(plaintext=function, kinds={kind})
         if sub_key is None or fn_key is None or sub_key.partner_id != fn_key.partner_id:
             raise exceptions.AuthenticationFailed("Unknown or revoked key for this endpoint.")
-        return PartnerPrincipal(sub_key.partner), fn_key
+        if sub_key.sandbox != fn_key.sandbox:
+            raise exceptions.AuthenticationFailed("Use sandbox keys together, or real keys together.")
+        return PartnerPrincipal(sub_key.partner, sandbox=sub_key.sandbox), fn_key
 
     def authenticate_header(self, request: Request) -> str:
         return 'ApiKey realm="ncii-hub"'
@@ -83,3 +86,8 @@ def request_partner(request: Request) -> Partner:
     if not isinstance(request.user, PartnerPrincipal):
         raise exceptions.NotAuthenticated("Partner credentials are required.")
     return request.user.partner
+
+
+def request_sandbox(request: Request) -> bool:
+    """Whether a partner-authenticated call came with a sandbox key."""
+    return isinstance(request.user, PartnerPrincipal) and request.user.sandbox

@@ -17,12 +17,15 @@ class Partner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Moved forward by FetchHashes at most once a minute (partners.usage).
     last_fetch_at = models.DateTimeField(null=True, blank=True)
+    # The largest PDQ distance this partner's lookups and reports accept (at most the contract's 31).
+    max_distance = models.PositiveSmallIntegerField(default=31)
 
     class Meta:
         ordering = ["name"]
         permissions = [("manage_partner", "Can manage partner accounts and keys")]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["active", "suspended"]), name="partner_status_valid")
+            models.CheckConstraint(condition=Q(status__in=["active", "suspended"]), name="partner_status_valid"),
+            models.CheckConstraint(condition=Q(max_distance__lte=31), name="partner_max_distance_valid"),
         ]
 
     def __str__(self) -> str:
@@ -52,6 +55,8 @@ class PartnerKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Set when the key is rotated out: it keeps working until then (the rotation overlap).
     expires_at = models.DateTimeField(null=True, blank=True)
+    # A sandbox key reaches only the sandbox bank (partners.sandbox), never the real one.
+    sandbox = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["partner", "kind"])]
@@ -88,3 +93,8 @@ class PartnerUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.day} {self.kind}: {self.calls}"
+
+
+from partners.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookSecret  # noqa: E402
+
+__all__ = ["Partner", "PartnerKey", "PartnerUsage", "WebhookDelivery", "WebhookEndpoint", "WebhookSecret"]

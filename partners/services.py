@@ -51,24 +51,24 @@ class NewKey:
     plaintext: str
 
 
-def _key_create(*, partner_id: int, kind: str) -> NewKey:
+def _key_create(*, partner_id: int, kind: str, sandbox: bool = False) -> NewKey:
     if kind not in PartnerKey.Kind.values:
         raise KeyRefused(f"Unknown key kind {kind!r}.")
     plaintext = key_generate()
     key = PartnerKey.objects.create(
-        partner_id=partner_id, kind=kind, prefix=plaintext[:12], digest=key_digest(plaintext)
+        partner_id=partner_id, kind=kind, prefix=plaintext[:12], digest=key_digest(plaintext), sandbox=sandbox
     )
     return NewKey(key, plaintext)
 
 
 def _key_facts(key: PartnerKey) -> dict[str, Any]:
     """What the audit trail says about a key: never its plaintext or digest."""
-    return {"kind": key.kind, "key_id": key.pk, "prefix": key.prefix}
+    return {"kind": key.kind, "key_id": key.pk, "prefix": key.prefix} | ({"sandbox": True} if key.sandbox else {})
 
 
 @transaction.atomic
-def key_issue(*, partner: Partner, kind: str, actor: Actor) -> str:
-    new = _key_create(partner_id=partner.pk, kind=kind)
+def key_issue(*, partner: Partner, kind: str, actor: Actor, sandbox: bool = False) -> str:
+    new = _key_create(partner_id=partner.pk, kind=kind, sandbox=sandbox)
     audit_record(actor=actor, action=KEY_ISSUED, object_type=PARTNER, object_id=partner.pk, after=_key_facts(new.key))
     return new.plaintext
 
@@ -85,7 +85,7 @@ def key_rotate(*, key_id: int, actor: Actor, overlap_seconds: int) -> NewKey:
         raise KeyRefused("This key is already revoked, expired or rotated out; nothing was changed.")
     old.expires_at = now + timedelta(seconds=overlap_seconds)
     old.save(update_fields=["expires_at"])
-    new = _key_create(partner_id=old.partner_id, kind=old.kind)
+    new = _key_create(partner_id=old.partner_id, kind=old.kind, sandbox=old.sandbox)
     audit_record(
         actor=actor,
         action=KEY_ROTATED,
@@ -135,6 +135,17 @@ def partner_create(*, name: str, display_name: str = "", actor: Actor) -> tuple[
         api_key=key_issue(partner=partner, kind=PartnerKey.Kind.API, actor=actor),
     )
     return partner, issued
+
+
+@transaction.atomic
+def sandbox_keys_issue(*, partner: Partner, actor: Actor) -> IssuedKeys:
+    """A full set of sandbox keys: the same APIs, answered from the sandbox bank only."""
+    keys = {kind: key_issue(partner=partner, kind=kind, actor=actor, sandbox=True) for kind in STOPNCII_KEY_KINDS}
+    return IssuedKeys(
+        subscription_key=keys.pop(PartnerKey.Kind.SUBSCRIPTION),
+        function_keys={kind.removeprefix("fn:"): key for kind, key in keys.items()},
+        api_key=key_issue(partner=partner, kind=PartnerKey.Kind.API, actor=actor, sandbox=True),
+    )
 
 
 @transaction.atomic(durable=True)

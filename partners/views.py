@@ -31,7 +31,10 @@ from partners.services import (
     key_rotate,
     partner_create,
     partner_set_status,
+    sandbox_keys_issue,
 )
+from partners.thresholds import partner_threshold_set
+from partners.webhook_forms import ThresholdForm
 
 LIST_TEMPLATE = "partners/partner_list.html"
 NEW_TEMPLATE = "partners/partner_new.html"
@@ -126,6 +129,7 @@ def _detail_page(
         "issue_form": KeyIssueForm(),
         "rotate_form": KeyRotateForm(),
         "status_form": StatusForm(initial={"status": other}),
+        "threshold_form": ThresholdForm(initial={"max_distance": partner.max_distance}),
         "error": error,
     }
     return render(request, DETAIL_TEMPLATE, context | forms, status=status)
@@ -196,7 +200,25 @@ def _status_set(request: StaffRequest, partner: Partner) -> HttpResponse:
     return redirect(_partner_url(partner, "status"))
 
 
+def _threshold_set(request: StaffRequest, partner: Partner) -> HttpResponse:
+    form = ThresholdForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, partner, status=400, threshold_form=form)
+    partner_threshold_set(partner_id=partner.pk, max_distance=form.cleaned_data["max_distance"], actor=_actor(request))
+    messages.success(request, f"Lookups and reports now match within {form.cleaned_data['max_distance']} bits.")
+    return redirect(_partner_url(partner, "threshold"))
+
+
+def _sandbox_issue(request: StaffRequest, partner: Partner) -> HttpResponse:
+    issued = sandbox_keys_issue(partner=partner, actor=_actor(request))
+    new_keys: list[tuple[str, str]] = [(PartnerKey.Kind.SUBSCRIPTION, issued.subscription_key)]
+    new_keys += [(f"fn:{name}", key) for name, key in issued.function_keys.items()]
+    return _keys_shown(request, partner, [*new_keys, (PartnerKey.Kind.API, issued.api_key)], sandbox=True)
+
+
 PARTNER_ACTIONS: dict[str, Callable[[StaffRequest, Partner], HttpResponse]] = {
+    "sandbox": _sandbox_issue,
+    "threshold": _threshold_set,
     "issue": _key_issue,
     "rotate": _key_rotate,
     "revoke": _key_revoke,

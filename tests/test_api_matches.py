@@ -73,6 +73,7 @@ def test_report_is_accepted_stored_audited_and_already_in_review(client):
     )
     assert body["distance"] == 0
     assert body["bankHash"] == {
+        "bankHashId": str(report.bank_hash.public_id),
         "signalType": "ImagePDQ",
         "hashValue": bank.value,
         "hashStatus": "Active",

@@ -30,7 +30,7 @@ QUEUE = "ncii"
 SWEEPS = 5
 SWEEP_SCRIPT = (
     "import django; django.setup()\n"
-    "from matching.intake import reports_sweep\n"
+    "from matching.upkeep import reports_sweep\n"
     f"print([reports_sweep(older_than_seconds=60) for _ in range({SWEEPS})])\n"
 )
 
