@@ -3,6 +3,7 @@ record's feedback and writes the page's ``hashRecords`` as JSON text, so no Pyth
 is made per record (the ORM path in matching.exchange made eight, and was 10× slower).
 The record shape is ``matching.exchange.record_out``'s, key for key."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from matching.models import BankHash, HashFeedback
+from matching.quarantine import QUARANTINE_FEEDBACK
 from partners.models import Partner
 
 # ``after`` is an exclusive (modified_at, id) position; the row comparison walks the
@@ -28,14 +30,23 @@ WITH page AS (
         LIMIT %(limit)s
     ) AS rows
 ), feedback AS (
-    SELECT f.bank_hash_id, json_agg(json_build_object(
-               'feedbackValue', f.value,
-               'tags', CASE WHEN jsonb_typeof(f.tags) = 'array' THEN f.tags ELSE '[]'::jsonb END,
-               'source', coalesce(p.display_name, %(hub)s)
-           ) ORDER BY f.id) AS records
-    FROM {feedback} AS f LEFT JOIN {partner} AS p ON p.id = f.partner_id
-    WHERE f.bank_hash_id = ANY(ARRAY(SELECT id FROM page WHERE n <= %(size)s))
-    GROUP BY f.bank_hash_id
+    SELECT bank_hash_id, json_agg(entry ORDER BY position) AS records
+    FROM (
+        SELECT f.bank_hash_id, f.id AS position, json_build_object(
+                   'feedbackValue', f.value,
+                   'tags', CASE WHEN jsonb_typeof(f.tags) = 'array' THEN f.tags ELSE '[]'::jsonb END,
+                   'source', coalesce(p.display_name, %(hub)s)
+               ) AS entry
+        FROM {feedback} AS f LEFT JOIN {partner} AS p ON p.id = f.partner_id
+        WHERE f.bank_hash_id = ANY(ARRAY(SELECT id FROM page WHERE n <= %(size)s))
+        UNION ALL  -- a quarantined hash's entry telling partners not to act on it automatically, last
+        SELECT b.id, 9223372036854775807, json_build_object(
+                   'feedbackValue', %(quarantine_value)s, 'tags', %(quarantine_tags)s::json, 'source', %(hub)s
+               )
+        FROM {bank} AS b
+        WHERE b.id = ANY(ARRAY(SELECT id FROM page WHERE n <= %(size)s)) AND b.quarantined_at IS NOT NULL
+    ) AS entries
+    GROUP BY bank_hash_id
 )
 SELECT count(*) FILTER (WHERE n <= %(size)s),
        coalesce(max(n) > %(size)s, false),
@@ -77,6 +88,8 @@ def page_json(*, horizon: datetime, after_at: datetime, after_id: int, size: int
         "limit": size + 1,
         "size": size,
         "hub": settings.NCII_HUB_NAME,
+        "quarantine_value": QUARANTINE_FEEDBACK["feedbackValue"],
+        "quarantine_tags": json.dumps(QUARANTINE_FEEDBACK["tags"]),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -23,8 +23,11 @@ _CREATE_STAGING = f"""
 
 # The staged rows are distinct and sorted by value, which keeps the unique index's inserts local.
 _MERGE = """
-    INSERT INTO {bank} (signal_type, value, quality, status, source, source_name, case_refs, created_at, modified_at)
-    SELECT signal_type, value, quality, %(status)s, %(source)s, %(source_name)s, '{{}}'::jsonb, %(now)s, %(now)s
+    INSERT INTO {bank} (
+        signal_type, value, quality, status, source, source_name, case_refs, created_at, modified_at, public_id
+    )
+    SELECT signal_type, value, quality, %(status)s, %(source)s, %(source_name)s, '{{}}'::jsonb, %(now)s, %(now)s,
+        gen_random_uuid()
     FROM {staging}
     ON CONFLICT (signal_type, value) DO NOTHING
 """
