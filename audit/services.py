@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -85,3 +86,18 @@ def audit_record(
 def audit_record_atomic(**kwargs: Any) -> AuditEvent:
     with transaction.atomic():
         return audit_record(**kwargs)
+
+
+RETENTION_ERASED = "retention.erased"
+
+
+def audit_retention_batch(*, kind: str, object_type: str, ids: list[Any], cutoff: datetime) -> AuditEvent:
+    """One retention batch, inside its transaction: which rows (ids only, never their content)
+    lost what, and the cutoff they had passed."""
+    return audit_record(
+        actor=Actor.system("retention"),
+        action=RETENTION_ERASED,
+        object_type=object_type,
+        object_id=f"batch:{kind}",
+        after={"kind": kind, "count": len(ids), "ids": ids, "cutoff": cutoff.isoformat()},
+    )

@@ -3,6 +3,7 @@ from datetime import UTC
 from celery import shared_task
 from django.utils import timezone
 
+from hub.retention import retention_purge
 from hub.rollups import metrics_rollup_build, rollup_cutoff
 
 
@@ -13,3 +14,9 @@ def metrics_rollup_task() -> int:
     if rollup_cutoff() == timezone.now().astimezone(UTC).date():
         return 0
     return metrics_rollup_build()
+
+
+@shared_task(name="hub.retention_purge")
+def retention_purge_task() -> dict[str, int]:
+    """Beat, every NCII_RETENTION_EVERY_SECONDS: erase what passed its retention period."""
+    return retention_purge()
