@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
-from audit.models import ActorType
-from audit.services import Actor, audit_record, audit_retention_batch
+from audit.models import ActorType, AuditEvent
+from audit.services import Actor, audit_reasons_erase, audit_record, audit_retention_batch
 from cases.audit_events import (
     CASE,
     CASE_CREATED,
@@ -201,7 +201,8 @@ def case_view_record(*, case_id: int, viewer: User) -> None:
 def case_erase(*, case_id: int, actor: Actor, reason: str) -> Case:
     """Erase what a withdrawn case still holds (GDPR Art. 17, or its retention period): its
     hash links, its caseworkers' notes, its number and PIN digest, and its reference on the bank
-    hashes. The bank hashes themselves stay, Withdrawn unless another case or source protects
+    hashes, and the reason text of the case's earlier audit events (withdrawal reasons, which may
+    name the person). The bank hashes themselves stay, Withdrawn unless another case or source protects
     them, so partners keep learning to delete them. The case keeps its status, source, dates
     and opaque reference (the metrics count it); the audit event records counts and ids."""
     reason = reason.strip()
@@ -219,6 +220,7 @@ def case_erase(*, case_id: int, actor: Actor, reason: str) -> Case:
     note_ids = sorted(case.notes.values_list("pk", flat=True))
     case.notes.all().delete()
     case.hash_links.all().delete()
+    reasons_erased = audit_reasons_erase(AuditEvent.objects.filter(object_type=CASE, object_id=str(case.pk)))
     case.number, case.pin_hash, case.erased_at = f"erased-{case.pk}", "!", timezone.now()
     case.save(update_fields=["number", "pin_hash", "erased_at"])
     audit_record(
@@ -227,7 +229,13 @@ def case_erase(*, case_id: int, actor: Actor, reason: str) -> Case:
         object_type=CASE,
         object_id=case.pk,
         reason=reason,
-        after={"bank_hashes": bank_ids, "links": len(bank_ids), "note_ids": note_ids, "notes": len(note_ids)},
+        after={
+            "bank_hashes": bank_ids,
+            "links": len(bank_ids),
+            "note_ids": note_ids,
+            "notes": len(note_ids),
+            "reasons_erased": reasons_erased,
+        },
     )
     return case
 

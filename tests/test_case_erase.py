@@ -9,7 +9,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from audit.selectors import audit_chain_verify
 from audit.services import Actor
-from cases.audit_events import CASE_ERASED, CASE_VIEWED
+from cases.audit_events import CASE_ERASED, CASE_VIEWED, CASE_WITHDRAWN
 from cases.models import Case, CaseHash, CaseNote
 from cases.services import HashInput, case_authenticate, case_create, case_note_add, case_withdraw
 from matching.models import BankHash
@@ -33,7 +33,7 @@ def withdrawn(db, caseworker):  # type: ignore[no-untyped-def]
     new_case(shared)
     case, pin = new_case(shared, own)
     case_note_add(case_id=case.pk, author=caseworker, body="Her new address is 12 Elm Street.")
-    case_withdraw(case_id=case.pk, actor=Actor.public())
+    case_withdraw(case_id=case.pk, actor=Actor.user(caseworker), reason="She rang from her sister Ann's phone.")
     case.refresh_from_db()
     return case, pin, shared, own
 
@@ -67,8 +67,18 @@ def test_erasing_a_withdrawn_case_removes_links_notes_number_and_pin(cw_client, 
     [event] = AuditEvent.objects.filter(action=CASE_ERASED)
     assert (event.actor_user, event.object_id) == (caseworker, str(case.pk))
     assert event.reason == "The person asked by phone on 28 November."
-    assert event.after == {"bank_hashes": bank_ids, "links": 2, "note_ids": [note_id], "notes": 1}
-    assert not AuditEvent.objects.filter(reason__contains="Elm Street").exists()
+    withdrawal = AuditEvent.objects.get(action=CASE_WITHDRAWN)
+    assert event.after == {
+        "bank_hashes": bank_ids,
+        "links": 2,
+        "note_ids": [note_id],
+        "notes": 1,
+        "reasons_erased": [withdrawal.seq],
+    }
+    # The withdrawal's facts stay; its reason's text is gone, its digest is still chained.
+    assert (withdrawal.actor_user, withdrawal.after, withdrawal.reason) == (caseworker, {"status": "withdrawn"}, "")
+    assert withdrawal.reason_sha256 and withdrawal.reason_erased_at is not None
+    assert not AuditEvent.objects.filter(reason__contains="Ann").exists()
     assert "Elm Street" not in str(list(AuditEvent.objects.values_list("before", "after")))
     assert audit_chain_verify()[1] is None
     call_command("verify_audit")
