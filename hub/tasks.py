@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from hub.retention import retention_purge
 from hub.rollups import metrics_rollup_build, rollup_cutoff
+from hub.transparency import figures_reset
 
 
 @shared_task(name="hub.metrics_rollup")
@@ -13,7 +14,9 @@ def metrics_rollup_task() -> int:
     hourly. A missed run only lengthens the live tail the page counts."""
     if rollup_cutoff() == timezone.now().astimezone(UTC).date():
         return 0
-    return metrics_rollup_build()
+    rows = metrics_rollup_build()
+    figures_reset()
+    return rows
 
 
 @shared_task(name="hub.retention_purge")

@@ -584,6 +584,10 @@ NCII_WEBHOOK_LIST_LIMIT = 50  # recent deliveries on a partner's webhooks page
 # === Metrics =====================================================================================
 # The metrics page's figures are computed at most this often per process (0 = every request).
 NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)
+# The public transparency page (/transparency/): counts under this are shown as "fewer than N"
+# (and shares or medians over them withheld); its figures are cached this long.
+NCII_TRANSPARENCY_MIN_COUNT = env_int("NCII_TRANSPARENCY_MIN_COUNT", 10)
+NCII_TRANSPARENCY_CACHE_SECONDS = env_int("NCII_TRANSPARENCY_CACHE_SECONDS", 3600)
 
 
 # === Retention and erasure =======================================================================
