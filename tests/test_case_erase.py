@@ -84,6 +84,7 @@ def test_erasing_a_withdrawn_case_removes_links_notes_number_and_pin(cw_client, 
     call_command("verify_audit")
     page = cw_client.get(response.url).content.decode()
     assert "Elm Street" not in page and "Erased" in page and "Erase the case" not in page
+    assert "Ann" not in page and "(erased " in page  # the withdrawal's row says its reason was erased
 
 
 def test_erasure_needs_a_reason_and_the_confirmation(cw_client, withdrawn):
