@@ -180,6 +180,8 @@ def case_note_add(*, case_id: int, author: User, body: str) -> CaseNote:
     if not body or len(body) > NOTE_MAX_CHARS:
         raise NoteInvalid(f"A note is 1 to {NOTE_MAX_CHARS} characters.")
     case = Case.objects.get(pk=case_id)
+    if case.erased_at is not None:  # retention would never come back for it
+        raise NoteInvalid("This case's data was erased; it takes no more notes.")
     note = CaseNote.objects.create(case=case, author=author, body=body)
     audit_record(  # the note may hold sensitive details: its id and length only
         actor=Actor.user(author),

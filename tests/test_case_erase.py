@@ -132,3 +132,15 @@ def test_other_roles_cannot_erase(db, moderator, withdrawn):
 
     assert response.status_code == 403
     assert CaseNote.objects.filter(case=case).exists()
+
+
+def test_an_erased_case_takes_no_more_notes(cw_client, withdrawn):
+    case = withdrawn[0]
+    erase(cw_client, case)
+
+    page = cw_client.get(reverse("casework:case", args=[case.pk])).content.decode()
+    response = cw_client.post(reverse("casework:case", args=[case.pk]), {"action": "note", "body": "Late note."})
+
+    assert "Add note" not in page
+    assert response.status_code == 400 and "takes no more notes" in response.content.decode()
+    assert not CaseNote.objects.filter(case=case).exists()
