@@ -41,8 +41,13 @@ class Quarter:
     cells: dict[str, Cell]
 
     @property
+    def number(self) -> int:
+        return (self.start.month - 1) // 3 + 1
+
+    @property
     def label(self) -> str:
-        return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        """The CSV's label; the page translates its own."""
+        return f"{self.start.year} Q{self.number}"
 
 
 @dataclass(frozen=True)

@@ -107,8 +107,8 @@ def test_the_page_is_in_every_public_language_and_in_the_footer(client, figures_
         arabic = client.get("/ar/transparency/").content.decode()
         home = client.get("/").content.decode()
 
-    assert 'lang="es"' in spanish and "menos de 10" in spanish
-    assert 'dir="rtl"' in arabic
+    assert 'lang="es"' in spanish and "menos de 10" in spanish and "2026 T3" in spanish
+    assert 'dir="rtl"' in arabic and "الربع 3 من 2026" in arabic
     assert 'href="/transparency/"' in home
 
 
