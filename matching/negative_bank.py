@@ -34,7 +34,7 @@ def negative_covered(*, signal_type: str, values: list[str]) -> list[bool]:
     stored = list(NegativeHash.objects.filter(signal_type=signal_type).values_list("value", flat=True))
     if not stored:
         return [False] * len(values)
-    if signal_type == SignalType.MD5:
+    if signal_type != SignalType.PDQ:  # MD5 and VideoPDQ keys: exact
         benign = set(stored)
         return [v in benign for v in values]
     negatives, covered = hexes_to_words(stored), []

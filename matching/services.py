@@ -17,6 +17,7 @@ from matching.models import BankHash, HashFeedback, MatchReport
 from matching.negative_bank import negative_covered, negative_exact, negative_refuse_covered
 from matching.selectors import bank_matches
 from matching.signal_types import SignalType, hash_normalise
+from matching.video import VideoInput, video_frames_store
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -54,10 +55,17 @@ def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) 
 
 
 def bank_hash_upsert(
-    *, signal_type: str, value: str, quality: int | None, source: str, source_name: str = ""
+    *,
+    signal_type: str,
+    value: str,
+    quality: int | None,
+    source: str,
+    source_name: str = "",
+    video: VideoInput | None = None,
 ) -> tuple[BankHash, bool]:
     """The one bank record for a hash, created if new, locked for the caller's transaction.
-    A withdrawn record is made active again. A hash the negative bank covers is refused."""
+    A withdrawn record is made active again. A hash the negative bank covers is refused.
+    A VideoPDQ comes with its checked ``video`` (``value`` is its key); its frames are stored."""
     negative_refuse_covered(signal_type=signal_type, value=value)
     defaults = {
         "quality": quality,
@@ -65,10 +73,13 @@ def bank_hash_upsert(
         "source_name": source_name,
         "modified_at": timezone.now(),
         "cluster_id": _cluster_for(signal_type, value),
+        "video": video.canonical if video else "",
     }
     try:
         with transaction.atomic():
             created = BankHash.objects.create(signal_type=signal_type, value=value, **defaults)
+            if video is not None:
+                video_frames_store(created, video.frames)
         bank_hash_announce(created)
         return created, True
     except IntegrityError:
