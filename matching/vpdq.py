@@ -75,8 +75,9 @@ def vpdq_parse(value: object, *, max_frames: int) -> list[Frame]:
 
 
 def vpdq_serialise(frames: Sequence[Frame]) -> str:
-    """The canonical text: the reference's serialisation, compact JSON, in the given order."""
-    return json.dumps([str(f) for f in frames], separators=(",", ":"))
+    """The canonical text: exactly the reference's ``vpdq_to_json`` (its separators, its
+    three-significant-digit timestamps), frames in the given order."""
+    return json.dumps([str(f) for f in frames])
 
 
 def vpdq_key(canonical: str) -> str:
