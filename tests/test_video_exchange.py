@@ -5,11 +5,14 @@ import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from threatexchange.exchanges.clients.stopncii.api import StopNCIIAPI, StopNCIIEndpoint
 
+from audit.models import AuditEvent
 from matching.models import BankHash, VideoFrame
 from tests.api_helpers import FETCH, assert_error, post_json
-from tests.factories import partner_with_keys, random_pdq, video_frames
+from tests.factories import UserFactory, partner_with_keys, random_pdq, video_frames
+from tests.staff_helpers import signed_in
 from tests.test_video_pdq import bank_video
 
 SUBMIT, FEEDBACK = "/v1/SubmitHashes", "/v1/SubmitFeedback"
@@ -91,3 +94,18 @@ def test_the_stock_client_walks_a_bank_with_videos_when_not_opted_in(live_server
     bank_video(video_frames(2))
     pages = list(client.fetch_hashes_iter(start_timestamp=StopNCIIAPI.DEFAULT_START_TIME))
     assert sum(p.count for p in pages) == 0
+
+
+@pytest.mark.django_db
+def test_an_admin_opts_a_partner_in_to_videos_and_the_change_is_audited(partner):
+    partner_row, _ = partner
+    admin = signed_in(UserFactory(username="root", role="admin"))
+    url = reverse("partners:detail", args=[partner_row.pk])
+    assert "<strong>does not receive</strong> VideoPDQ" in admin.get(url).content.decode()
+    assert admin.post(url, {"action": "video_pdq", "receives_video_pdq": "on"}).status_code == 302
+    assert "<strong>receives</strong> VideoPDQ" in admin.get(url).content.decode()
+    assert admin.post(url, {"action": "video_pdq"}).status_code == 302
+    partner_row.refresh_from_db()
+    assert partner_row.receives_video_pdq is False
+    events = AuditEvent.objects.filter(action="partner.video_pdq_set").order_by("seq")
+    assert [e.after for e in events] == [{"receives_video_pdq": True}, {"receives_video_pdq": False}]
