@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 HASH_PATTERN = r"^\s*([0-9a-fA-F]{32}|[0-9a-fA-F]{64})\s*$"
+HEX_MAX = 64
 HEX_HASH = {"type": "string", "pattern": HASH_PATTERN}
 VIDEO_PDQ = {
     "type": "string",
@@ -26,12 +27,22 @@ class HashValueField(serializers.Field):
     strings. Its format is checked by ``hash_normalise`` (or ``video_input_validate``), which
     answer ``invalid_hash``; only the schema says what it looks like."""
 
-    default_error_messages = {"invalid": "A hash value is a string (or, for VideoPDQ, an array of strings)."}
+    default_error_messages = {
+        "invalid": "A hash value is a string (or, for VideoPDQ, an array of strings).",
+        "max_length": "Ensure this field has no more than 64 characters.",
+        "blank": "This field may not be blank.",
+    }
 
     def to_internal_value(self, data: Any) -> str | list[Any]:
-        if isinstance(data, str) or (isinstance(data, list) and all(isinstance(f, str) for f in data)):
+        if isinstance(data, list) and all(isinstance(f, str) for f in data):
             return data
-        self.fail("invalid")
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not data.strip():
+            self.fail("blank")
+        if len(data) > HEX_MAX and not data.lstrip().startswith("["):  # only a vPDQ's JSON text is longer
+            self.fail("max_length")
+        return data
 
     def to_representation(self, value: Any) -> Any:
         return value
