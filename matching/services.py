@@ -16,7 +16,7 @@ from matching.importing import ImportRow
 from matching.models import BankHash, HashFeedback, MatchReport
 from matching.negative_bank import negative_covered, negative_exact, negative_refuse_covered
 from matching.selectors import bank_matches
-from matching.signal_types import SignalType, hash_normalise
+from matching.signal_types import HashFormatError, SignalType, hash_normalise
 from matching.video import VideoInput, video_frames_store
 from ncii_site.errors import DomainError
 from partners.models import Partner
@@ -100,7 +100,10 @@ def _cluster_for(signal_type: str, value: str) -> int | None:
 
 
 def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[str, int | None]:
-    """Normalised value and quality of a hash offered for the bank, or an error."""
+    """Normalised value and quality of a hash offered for the bank, or an error. (A VideoPDQ
+    goes through ``matching.video.video_input_validate``: it needs its frames.)"""
+    if signal_type == SignalType.VPDQ:
+        raise HashFormatError("A VideoPDQ value is its frames; it cannot be banked by its key alone.")
     normal = hash_normalise(signal_type, value)
     if signal_type == SignalType.MD5:
         return normal, None

@@ -10,6 +10,7 @@ from django.test import Client
 from audit.services import Actor
 from cases.services import HashInput, case_create, case_withdraw
 from matching.models import BankHash, MatchReport, VideoFrame
+from matching.signal_types import HashFormatError
 from matching.video import video_input_validate, video_matches
 from matching.vpdq import vpdq_compare
 from tests.api_helpers import CASES, MATCHES, assert_error, bearer, post_json, row_counts
@@ -185,3 +186,10 @@ def test_a_video_banked_after_the_index_was_read_is_found():
 
 def test_flip_bits_keeps_frames_real_looking():
     assert len(flip_bits(random_pdq(), 31)) == 64
+
+
+def test_a_video_cannot_be_banked_by_its_key_alone():
+    from matching.services import hash_input_validate
+
+    with pytest.raises(HashFormatError, match="its frames"):
+        hash_input_validate(signal_type="VideoPDQ", value=random_pdq(), quality=None)

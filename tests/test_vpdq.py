@@ -77,3 +77,10 @@ def test_percentages_equal_the_reference_brute_matcher(seed, n_query, n_target):
     target = base[:n_target]
     result = vpdq_compare(query, target, radius=31)
     assert (result.query_pct, result.target_pct) == reference(query, target, 31)
+
+
+def test_a_hash_list_cannot_import_a_video_by_its_key():
+    from matching.importing import _parse
+
+    with pytest.raises(HashFormatError, match="VideoPDQ is not imported"):
+        _parse(1, ["VideoPDQ", PDQ])
