@@ -83,7 +83,7 @@ def negative_add(*, signal_type: str, value: str, reason: str, source: str, acto
 
 def negative_covered_active(*, entry: NegativeHash, limit: int) -> list[BankMatch]:
     """The active bank hashes this entry covers, nearest first: for staff to review."""
-    if entry.signal_type == SignalType.MD5:
+    if entry.signal_type != SignalType.PDQ:
         found = BankHash.objects.filter(signal_type=entry.signal_type, value=entry.value, status="Active")
         return [BankMatch(b, 0) for b in found[:limit]]
     radius = settings.NCII_NEGATIVE_PDQ_DISTANCE

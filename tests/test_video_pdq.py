@@ -193,3 +193,16 @@ def test_a_video_cannot_be_banked_by_its_key_alone():
 
     with pytest.raises(HashFormatError, match="its frames"):
         hash_input_validate(signal_type="VideoPDQ", value=random_pdq(), quality=None)
+
+
+def test_a_video_on_the_negative_bank_is_known_benign_and_cannot_be_banked(api, client):
+    from matching.negative_bank import negative_add
+
+    frames = video_frames(3)
+    bank_video(frames)
+    key = video_input_validate(frames).key
+    negative_add(signal_type="VideoPDQ", value=key, reason="a meme", source="admin", actor=Actor.system("test"))
+    [result] = api(LOOKUP, {"signalType": "VideoPDQ", "hashes": [frames]}).json()["results"]
+    assert (result["knownBenign"], result["matches"]) == (True, [])
+    response = post_json(client, CASES, {"hashes": [{"signalType": "VideoPDQ", "hashValue": frames}]})
+    assert_error(response, 400, "known_benign")
