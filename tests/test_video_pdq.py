@@ -205,4 +205,4 @@ def test_a_video_on_the_negative_bank_is_known_benign_and_cannot_be_banked(api, 
     [result] = api(LOOKUP, {"signalType": "VideoPDQ", "hashes": [frames]}).json()["results"]
     assert (result["knownBenign"], result["matches"]) == (True, [])
     response = post_json(client, CASES, {"hashes": [{"signalType": "VideoPDQ", "hashValue": frames}]})
-    assert_error(response, 400, "known_benign")
+    assert_error(response, 422, "known_benign")
