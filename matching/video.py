@@ -8,19 +8,23 @@ index's delta: by the bank's modification times (a change to a video touches its
 A query's kept frames are looked up in one batch; every bank video with a frame near one of
 them is then compared exactly, from the database, so a stale index can never invent a match."""
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 from django.conf import settings
 
 from matching.degenerate import DegenerateHash, pdq_degenerate_reason
-from matching.hamming import HammingIndex
+from matching.hamming import HammingIndex, hexes_to_words
 from matching.horizon import change_horizon
 from matching.models import BankHash, VideoFrame
 from matching.signal_types import SignalType
 from matching.vpdq import Frame, frames_kept, vpdq_compare, vpdq_key, vpdq_parse, vpdq_serialise
+
+logger = logging.getLogger(__name__)
 
 UNMATCHABLE = "VideoPDQ with no frame that can be matched (all blank, trivial or below the quality threshold)"
 
@@ -102,12 +106,24 @@ class VideoFrameIndex:
             frames = VideoFrame.objects.filter(
                 bank_hash_id__in=active, indexed=True, quality__gte=settings.NCII_VPDQ_QUALITY_MIN
             ).values_list("id", "bank_hash_id", "pdq")
-            rows = list(frames)
-            self._index.upsert((frame_id, pdq) for frame_id, _, pdq in rows)
+            rows = list(frames.iterator(chunk_size=10_000))
+            if len(self._index) == 0 and rows:  # the first fill: one bulk build, no delta
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                self._index = HammingIndex.build(ids, hexes_to_words([r[2] for r in rows]))
+            else:
+                self._index.upsert((frame_id, pdq) for frame_id, _, pdq in rows)
             for frame_id, video_id, _ in rows:
                 self._video_of[frame_id] = video_id
                 self._frames_of.setdefault(video_id, []).append(frame_id)
             self._watermark = horizon
+
+    def warm_up(self) -> None:
+        """At process start, before taking traffic (as the image index's snapshot is mapped),
+        so no request fills it. Never raises: a failure leaves it to the first lookup."""
+        try:
+            self.refresh(force=True)
+        except Exception:
+            logger.exception("could not fill the video frame index at start")
 
     def videos_near(self, pdqs: list[str], radius: int) -> set[int]:
         """Ids of bank videos with a frame within ``radius`` of any of ``pdqs`` (one batch)."""
