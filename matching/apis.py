@@ -136,7 +136,8 @@ class MatchOutput(serializers.Serializer):
         allow_null=True, help_text="why the worker could not decode your image ('code: sentence'), else null"
     )
     claimDistance = serializers.IntegerField(  # noqa: N815
-        allow_null=True, help_text="your hash vs the PDQ the hub recomputed from the image"
+        allow_null=True,
+        help_text="your hash (VideoPDQ: its nearest frame) vs the PDQ the hub recomputed from the image",
     )
     hashMismatch = serializers.BooleanField(  # noqa: N815
         allow_null=True, help_text="claimDistance > 31: your hash does not fit the image"

@@ -215,11 +215,16 @@ def report_from_feedback(*, partner: Partner, bank_hash: BankHash) -> MatchRepor
 def report_verify(report: MatchReport) -> None:
     """Compare the partner's claimed hash with the PDQ the hub recomputed from the review
     image (in the caller's transaction; the caller saves). A claim far from its own image is
-    flagged, not trusted; so is an image too plain to hash reliably."""
+    flagged, not trusted; so is an image too plain to hash reliably. A video report's image
+    is a keyframe: it must be within the distance of some frame the partner claimed."""
     if not report.content_pdq:
         return
     if report.signal_type == SignalType.PDQ:
         report.claim_distance = hamming_distance(report.hash_value, report.content_pdq)
+    elif report.signal_type == SignalType.VPDQ and report.video:
+        claimed = {frame.split(",", 1)[0] for frame in json.loads(report.video)}
+        report.claim_distance = min(hamming_distance(pdq, report.content_pdq) for pdq in claimed)
+    if report.claim_distance is not None:
         report.hash_mismatch = report.claim_distance > settings.NCII_PDQ_MATCH_DISTANCE
     report.low_quality = (report.content_quality or 0) < settings.NCII_MIN_PDQ_QUALITY
 
