@@ -39,8 +39,9 @@ class BankHash(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Set while a flood of reports holds the hash for a senior's decision (matching.quarantine).
     quarantined_at = models.DateTimeField(null=True, blank=True)
-    # A VideoPDQ's canonical vPDQ serialisation (its ``value`` is this text's SHA-256); else blank.
-    video = models.TextField(blank=True)
+    # A VideoPDQ's canonical vPDQ serialisation (its ``value`` is this text's SHA-256); else blank
+    # (also in the database's own default, for the raw COPY of import_hashes).
+    video = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -162,7 +163,7 @@ class MatchReport(models.Model):
     image_refused = models.CharField(max_length=300, blank=True)
     # A VideoPDQ report: its canonical vPDQ (``hash_value`` is its SHA-256) and the share of
     # its frames and of the bank video's frames that matched.
-    video = models.TextField(blank=True)
+    video = models.TextField(blank=True, default="", db_default="")
     video_query_pct = models.FloatField(null=True, blank=True)
     video_target_pct = models.FloatField(null=True, blank=True)
 
