@@ -109,3 +109,17 @@ def test_an_admin_opts_a_partner_in_to_videos_and_the_change_is_audited(partner)
     assert partner_row.receives_video_pdq is False
     events = AuditEvent.objects.filter(action="partner.video_pdq_set").order_by("seq")
     assert [e.after for e in events] == [{"receives_video_pdq": True}, {"receives_video_pdq": False}]
+
+
+@pytest.mark.django_db
+def test_webhooks_announce_a_video_only_to_partners_who_opted_in(partner):
+    from partners.webhook_models import WebhookDelivery, WebhookEndpoint
+
+    opted, _ = partner
+    opted.receives_video_pdq = True
+    opted.save()
+    other, _ = partner_with_keys("images-only")
+    for row in (opted, other):
+        WebhookEndpoint.objects.create(partner=row, url=f"https://{row.name}.example/hook", events=["hash.activated"])
+    bank_video(video_frames(3))
+    assert set(WebhookDelivery.objects.values_list("endpoint__partner__name", flat=True)) == {"clips"}
