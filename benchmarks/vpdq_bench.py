@@ -12,6 +12,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,7 +80,11 @@ def main() -> None:
     print(f"bank: {args.videos} videos x {args.frames} frames = {args.videos * args.frames} frames")
     hour = [f"{balanced(rng)},90,{float(s):.3}" for s in range(3600)]
     timed("check a 3600-frame value (parse, canonical, degenerate)", lambda: video_input_validate(hour), 3)
-    timed("fill the frame index from the bank (first lookup)", lambda: (video_index.reset(), video_index.refresh()), 1)
+    before = tracemalloc.start() or tracemalloc.get_traced_memory()[0]
+    timed("fill the frame index from the bank (at process start)", lambda: video_index.refresh(force=True), 1)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    print(f"  frame index held: {held / 2**20:.1f} MiB, {held / (args.videos * args.frames):.0f} bytes a frame")
     clip = video_input_validate([f"{near(h, rng)},90,{float(s):.3}" for s, h in enumerate(bank[7][:60])])
     found = timed("lookup: 60 frames of a banked video", lambda: video_matches(clip))
     assert found and found[0].query_pct == 100.0
