@@ -101,7 +101,10 @@ class VideoFrameIndex:
             changed = BankHash.objects.filter(signal_type=SignalType.VPDQ, modified_at__gte=self._watermark)
             statuses = dict(changed.values_list("id", "status"))
             for video_id in statuses:
-                self._index.remove(self._frames_of.pop(video_id, []))
+                gone = self._frames_of.pop(video_id, [])
+                self._index.remove(gone)
+                for frame_id in gone:
+                    del self._video_of[frame_id]
             active = [pk for pk, status in statuses.items() if status == BankHash.Status.ACTIVE]
             frames = VideoFrame.objects.filter(
                 bank_hash_id__in=active, indexed=True, quality__gte=settings.NCII_VPDQ_QUALITY_MIN
