@@ -88,7 +88,7 @@ class VideoFrameIndex:
         with self._lock:
             self._index = HammingIndex()
             self._video_of: dict[int, int] = {}
-            self._frames_of: dict[int, list[int]] = {}
+            self._frames_of: dict[int, set[int]] = {}
             self._watermark = datetime(1970, 1, 1, tzinfo=UTC)
             self._checked_at = 0.0
 
@@ -101,13 +101,17 @@ class VideoFrameIndex:
             changed = BankHash.objects.filter(signal_type=SignalType.VPDQ, modified_at__gte=self._watermark)
             statuses = dict(changed.values_list("id", "status"))
             for video_id in statuses:
-                gone = self._frames_of.pop(video_id, [])
+                gone = self._frames_of.pop(video_id, set())
                 self._index.remove(gone)
                 for frame_id in gone:
-                    del self._video_of[frame_id]
-            active = [pk for pk, status in statuses.items() if status == BankHash.Status.ACTIVE]
+                    self._video_of.pop(frame_id, None)
+            # A join, not the ids (a first fill may name more videos than SQLite takes variables).
             frames = VideoFrame.objects.filter(
-                bank_hash_id__in=active, indexed=True, quality__gte=settings.NCII_VPDQ_QUALITY_MIN
+                bank_hash__signal_type=SignalType.VPDQ,
+                bank_hash__status=BankHash.Status.ACTIVE,
+                bank_hash__modified_at__gte=self._watermark,
+                indexed=True,
+                quality__gte=settings.NCII_VPDQ_QUALITY_MIN,
             ).values_list("id", "bank_hash_id", "pdq")
             rows = list(frames.iterator(chunk_size=10_000))
             if len(self._index) == 0 and rows:  # the first fill: one bulk build, no delta
@@ -117,7 +121,7 @@ class VideoFrameIndex:
                 self._index.upsert((frame_id, pdq) for frame_id, _, pdq in rows)
             for frame_id, video_id, _ in rows:
                 self._video_of[frame_id] = video_id
-                self._frames_of.setdefault(video_id, []).append(frame_id)
+                self._frames_of.setdefault(video_id, set()).add(frame_id)
             self._watermark = horizon
 
     def warm_up(self) -> None:
