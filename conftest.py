@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from matching.index import bank_index
+from matching.video import video_index
 from ncii_site.cache_fallback import throttle_cache
 from ncii_site.celery import app as celery_app
 
@@ -65,8 +66,10 @@ def _fresh_process_state(request, settings, tmp_path_factory):  # type: ignore[n
     cache.clear()
     throttle_cache.clear()
     bank_index.reset()
+    video_index.reset()
     yield
     bank_index.reset()
+    video_index.reset()
     celery_app.conf.task_always_eager = previous
 
 

@@ -23,6 +23,7 @@ from matching.degenerate import DegenerateHash
 from matching.schema import HashValueField
 from matching.services import hash_input_validate
 from matching.signal_types import SignalType
+from matching.video import video_input_validate
 from ncii_site.api import ApiError, StrictCharField, StrictIntegerField, StrictSerializer
 from ncii_site.cache_fallback import throttle_cache
 from ncii_site.errors import DomainError
@@ -56,10 +57,15 @@ def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
     """Every hash checked; all degenerate ones are named together (nothing is written)."""
     out, seen, degenerate = [], set(), []
     for i, item in enumerate(raw):
+        video = None
         try:
-            value, quality = hash_input_validate(
-                signal_type=item["signalType"], value=item["hashValue"], quality=item.get("quality")
-            )
+            if item["signalType"] == SignalType.VPDQ:
+                video = video_input_validate(item["hashValue"])
+                value, quality = video.key, None
+            else:
+                value, quality = hash_input_validate(
+                    signal_type=item["signalType"], value=item["hashValue"], quality=item.get("quality")
+                )
         except DegenerateHash as exc:  # all of them are named together
             degenerate.append(f"hashes.{i}: {exc}")
             continue
@@ -68,7 +74,7 @@ def _hashes_validate(raw: list[dict[str, Any]]) -> list[HashInput]:
         if (item["signalType"], value) in seen:
             raise ApiError(code="duplicate_hash", detail=f"hashes.{i}: " + gettext("the same hash is listed twice."))
         seen.add((item["signalType"], value))
-        out.append(HashInput(item["signalType"], value, quality))
+        out.append(HashInput(item["signalType"], value, quality, video))
     if degenerate:
         raise DegenerateHash(" ".join(degenerate), reason="degenerate")
     return out

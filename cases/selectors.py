@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from audit.selectors import audit_list_for
@@ -71,6 +71,12 @@ class CaseHashRow:
     def bank_hash(self) -> BankHash:
         return self.link.bank_hash
 
+    @property
+    def video(self) -> tuple[int, float] | None:
+        """A VideoPDQ's frame count and length in seconds (annotated by ``case_hash_rows``)."""
+        frames = getattr(self.link, "video_frames", 0)
+        return (frames, getattr(self.link, "video_seconds", None) or 0.0) if frames else None
+
     def _count(self, feedback: str) -> int:
         return sum(v.feedback == feedback for v in self.verdicts)
 
@@ -110,6 +116,8 @@ def case_hash_rows(*, case: Case) -> list[CaseHashRow]:
     feedback = HashFeedback.objects.select_related("partner").order_by("pk")
     links = list(
         case.hash_links.select_related("bank_hash")
+        # a VideoPDQ's frames and length (its last frame's time), for the page; 0 and None otherwise
+        .annotate(video_frames=Count("bank_hash__frames"), video_seconds=Max("bank_hash__frames__timestamp"))
         .prefetch_related(Prefetch("bank_hash__feedback", queryset=feedback), "bank_hash__review_items")
         .order_by("created_at", "pk")
     )

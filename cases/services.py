@@ -23,6 +23,7 @@ from cases.codes import case_number_generate, case_reference_generate, pin_gener
 from cases.models import NOTE_MAX_CHARS, Case, CaseHash, CaseNote
 from matching.models import BankHash
 from matching.services import bank_hash_case_ref_drop, bank_hash_case_ref_set, bank_hash_upsert
+from matching.video import VideoInput
 from ncii_site.errors import DomainError, ReasonRequired
 
 # A fixed hash to check wrong case numbers against, so "no such case" costs the same time
@@ -35,6 +36,7 @@ class HashInput:
     signal_type: str
     value: str
     quality: int | None
+    video: VideoInput | None = None  # a VideoPDQ's checked frames (``value`` is its key)
 
 
 class CaseAccessDenied(DomainError):
@@ -77,7 +79,11 @@ def case_create(*, hashes: list[HashInput], source: str = Case.Source.SELF, acto
     _bank_hashes_lock(hashes)
     for item in sorted(hashes, key=lambda h: (h.signal_type, h.value)):
         bank_hash, _ = bank_hash_upsert(
-            signal_type=item.signal_type, value=item.value, quality=item.quality, source=BankHash.Source.CASE
+            signal_type=item.signal_type,
+            value=item.value,
+            quality=item.quality,
+            source=BankHash.Source.CASE,
+            video=item.video,
         )
         CaseHash.objects.create(case=case, bank_hash=bank_hash)
         bank_hash_case_ref_set(bank_hash, reference=case.reference, status=BankHash.Status.ACTIVE)

@@ -52,7 +52,8 @@ class CaseFacts:
 
 def _case_facts(case: Case) -> CaseFacts:
     counts = case_protected_counts(case=case)
-    images, videos = counts.get(SignalType.PDQ, 0), counts.get(SignalType.MD5, 0)
+    images = counts.get(SignalType.PDQ, 0)
+    videos = counts.get(SignalType.MD5, 0) + counts.get(SignalType.VPDQ, 0)
     return CaseFacts(
         number=case.number,
         status=case.status,

@@ -18,12 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.intake import report_ingest
-from matching.lookup import lookup_answer
+from matching.lookup import lookup_answer, video_lookup_answer
 from matching.models import MatchReport
 from matching.partner_sandbox import sandbox_lookup, sandbox_report_get, sandbox_report_ingest, sandbox_report_out
 from matching.schema import HashValueField
 from matching.selectors import report_get_for_partner
 from matching.signal_types import SignalType, hash_normalise
+from matching.video import video_input_validate
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
 from ncii_site.json_parser import StrictJSONParser
 from ncii_site.openapi import error_responses
@@ -65,7 +66,14 @@ def report_out(report: MatchReport) -> dict[str, Any]:
         "imageRefused": report.image_refused or None,
         **_verification(report),
         **({"decisionNote": report.decision_note} if report.decision_note else {}),
+        **_video_figures(report),
     }
+
+
+def _video_figures(report: MatchReport) -> dict[str, Any]:
+    if report.signal_type != SignalType.VPDQ or report.video_query_pct is None:
+        return {}
+    return {"queryMatchPercent": report.video_query_pct, "targetMatchPercent": report.video_target_pct}
 
 
 def _verification(report: MatchReport) -> dict[str, Any]:
@@ -128,7 +136,8 @@ class MatchOutput(serializers.Serializer):
         allow_null=True, help_text="why the worker could not decode your image ('code: sentence'), else null"
     )
     claimDistance = serializers.IntegerField(  # noqa: N815
-        allow_null=True, help_text="your hash vs the PDQ the hub recomputed from the image"
+        allow_null=True,
+        help_text="your hash (VideoPDQ: its nearest frame) vs the PDQ the hub recomputed from the image",
     )
     hashMismatch = serializers.BooleanField(  # noqa: N815
         allow_null=True, help_text="claimDistance > 31: your hash does not fit the image"
@@ -140,6 +149,12 @@ class MatchOutput(serializers.Serializer):
         required=False, help_text="present only when the moderator shared a note on the outcome with you"
     )
     sandbox = serializers.BooleanField(required=False, help_text="present (true) on a sandbox key's reports")
+    queryMatchPercent = serializers.FloatField(  # noqa: N815
+        required=False, help_text="VideoPDQ: share of your video's kept frames that matched the bank video"
+    )
+    targetMatchPercent = serializers.FloatField(  # noqa: N815
+        required=False, help_text="VideoPDQ: share of the bank video's kept frames that matched yours"
+    )
 
 
 class MatchCreateApi(PartnerApi):
@@ -169,7 +184,7 @@ class MatchCreateApi(PartnerApi):
             raise ApiError(code="invalid", detail="Idempotency-Key is at most 255 characters.")
         fields = data.validated_data
         if request_sandbox(request):
-            value = hash_normalise(fields["signalType"], fields["hashValue"])
+            value = _hash_key(fields["signalType"], fields["hashValue"])
             sandboxed = sandbox_report_ingest(
                 partner=request_partner(request),
                 signal_type=fields["signalType"],
@@ -187,6 +202,12 @@ class MatchCreateApi(PartnerApi):
             idempotency_key=key,
         )
         return Response(report_out(report), status=status.HTTP_202_ACCEPTED)
+
+
+def _hash_key(signal_type: str, raw: Any) -> str:
+    """A normalised hash; a VideoPDQ checked and given as its key (the sandbox bank holds no
+    videos, so it matches nothing there)."""
+    return video_input_validate(raw).key if signal_type == SignalType.VPDQ else hash_normalise(signal_type, raw)
 
 
 class MatchDetailApi(PartnerApi):
@@ -216,6 +237,12 @@ LOOKUP_MATCH = inline_serializer(
         ),
         "hubVerdict": serializers.ChoiceField(choices=["Blocked", "NotBlocked"], allow_null=True),
         "hubConfirmed": serializers.BooleanField(help_text="the hub's moderators confirmed it"),
+        "queryMatchPercent": serializers.FloatField(
+            required=False, help_text="VideoPDQ: share of your video's kept frames that matched this bank video"
+        ),
+        "targetMatchPercent": serializers.FloatField(
+            required=False, help_text="VideoPDQ: share of the bank video's kept frames that matched yours"
+        ),
     },
     many=True,
 )
@@ -225,7 +252,7 @@ LOOKUP_OUT = inline_serializer(
         "results": inline_serializer(
             "LookupResult",
             {
-                "hashValue": serializers.CharField(),
+                "hashValue": HashValueField(help_text="as you sent it"),
                 "knownBenign": serializers.BooleanField(help_text="on the hub's negative bank: matches nothing"),
                 "matches": LOOKUP_MATCH,
             },
@@ -253,7 +280,9 @@ class LookupApi(PartnerApi):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         signal_type, raw = data.validated_data["signalType"], data.validated_data["hashes"]
-        values = [hash_normalise(signal_type, v) for v in raw]
+        if signal_type == SignalType.VPDQ and not request_sandbox(request):
+            return Response({"results": video_lookup_answer(raw=raw)})
+        values = [_hash_key(signal_type, v) for v in raw]
         partner = request_partner(request)
         answer = sandbox_lookup if request_sandbox(request) else lookup_answer
         results = answer(partner=partner, signal_type=signal_type, values=values, given=raw)

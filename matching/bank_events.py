@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from matching.models import BankHash, MatchReport
+from matching.signal_types import SignalType
+from partners.models import Partner
 from partners.webhook_models import WebhookEvent
 from partners.webhooks import webhook_emit
 
@@ -27,8 +29,13 @@ def bank_hash_data(bank_hash: BankHash) -> dict[str, Any]:
 
 
 def bank_hash_announce(bank_hash: BankHash, *, event: str | None = None) -> None:
-    """``event`` defaults to the one for the hash's current status."""
-    webhook_emit(event=event or STATUS_EVENT[BankHash.Status(bank_hash.status)], data=bank_hash_data(bank_hash))
+    """``event`` defaults to the one for the hash's current status. A VideoPDQ is announced
+    only to partners who opted in to videos, as the exchange serves it."""
+    partner_ids = None
+    if bank_hash.signal_type == SignalType.VPDQ:
+        partner_ids = list(Partner.objects.filter(receives_video_pdq=True).values_list("pk", flat=True))
+    event = event or STATUS_EVENT[BankHash.Status(bank_hash.status)]
+    webhook_emit(event=event, data=bank_hash_data(bank_hash), partner_ids=partner_ids)
 
 
 def reports_decided_announce(*, reports: Iterable[MatchReport], outcome: str, decided_at: datetime | None) -> None:

@@ -43,7 +43,9 @@ class FeedbackOut(serializers.Serializer):
 
 class HashRecordOut(serializers.Serializer):
     lastModtimestamp = serializers.IntegerField()  # noqa: N815
-    signalType = serializers.ChoiceField(choices=["ImagePDQ", "VideoMD5"])  # noqa: N815
+    signalType = serializers.ChoiceField(  # noqa: N815
+        choices=["ImagePDQ", "VideoMD5", "VideoPDQ"], help_text="VideoPDQ only for partners who opted in"
+    )
     hashValue = serializers.CharField()  # noqa: N815
     hashStatus = serializers.ChoiceField(choices=["Active", "Withdrawn"])  # noqa: N815
     caseNumbers = serializers.DictField(child=serializers.CharField())  # noqa: N815
@@ -102,8 +104,10 @@ class FetchHashesApi(ExchangeApi):
         size = min(size, settings.NCII_EXCHANGE_MAX_PAGE_SIZE)
         if request_sandbox(request):
             return Response(sandbox_fetch(start=start))
-        page = fetch_page(start=start, page_size=size, token=request.query_params.get("nextPageToken") or None)
-        usage_record_for_read(partner=request_partner(request), kind=PartnerUsage.Kind.FETCH, records=page.count)
+        partner = request_partner(request)
+        token = request.query_params.get("nextPageToken") or None
+        page = fetch_page(start=start, page_size=size, token=token, videos=partner.receives_video_pdq)
+        usage_record_for_read(partner=partner, kind=PartnerUsage.Kind.FETCH, records=page.count)
         # The records arrive as JSON text (built by PostgreSQL): sent as they are, not re-encoded.
         return HttpResponse(page_body(page), content_type="application/json")
 

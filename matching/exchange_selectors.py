@@ -16,6 +16,7 @@ from matching.horizon import change_horizon
 from matching.models import BankHash, HashFeedback
 from matching.quarantine import QUARANTINE_FEEDBACK
 from matching.selectors import feedback_source_name
+from matching.signal_types import SignalType
 from ncii_site.errors import DomainError
 from ncii_site.http import MAX_DB_ID
 
@@ -93,7 +94,7 @@ def record_out(bank_hash: BankHash) -> dict[str, Any]:
     return {
         "lastModtimestamp": epoch_seconds(bank_hash.modified_at),
         "signalType": bank_hash.signal_type,
-        "hashValue": bank_hash.value,
+        "hashValue": bank_hash.video if bank_hash.signal_type == SignalType.VPDQ else bank_hash.value,
         "hashStatus": bank_hash.status,
         "caseNumbers": dict(bank_hash.case_refs),
         "CSPFeedbacks": [
@@ -112,17 +113,19 @@ def _quarantine_feedback(bank_hash: BankHash) -> list[dict[str, Any]]:
     return [{**QUARANTINE_FEEDBACK, "source": settings.NCII_HUB_NAME}]
 
 
-def fetch_page(*, start: int, page_size: int, token: str | None) -> FetchPage:
+def fetch_page(*, start: int, page_size: int, token: str | None, videos: bool = False) -> FetchPage:
     """One page of the bank ordered by (modified_at, id), up to the horizon: a change not
     yet visible can only get a later time than anything returned, so it is seen by this walk
     or the next and ``next_set_timestamp`` is always a checkpoint that loses nothing.
     PostgreSQL writes the page's JSON itself (matching.exchange_sql); SQLite goes through
-    the ORM."""
+    the ORM. VideoPDQ records go only to partners who opted in (``videos``)."""
     horizon = change_horizon()
     # No token: from startTimestamp inclusive, i.e. after (start, id 0).
     after = page_token_decode(token, start=start) if token else Position(start * 1_000_000, 0)
     pager = page_json if connection.vendor == "postgresql" else page_json_orm
-    page = pager(horizon=horizon, after_at=_from_us(after.modified_us), after_id=after.pk, size=page_size)
+    page = pager(
+        horizon=horizon, after_at=_from_us(after.modified_us), after_id=after.pk, size=page_size, videos=videos
+    )
     if page.more and page.last_at is not None and page.last_id is not None:
         token_out = page_token_encode(start=start, position=Position(_to_us(page.last_at), page.last_id))
         next_set = epoch_seconds(page.last_at)
@@ -131,7 +134,7 @@ def fetch_page(*, start: int, page_size: int, token: str | None) -> FetchPage:
     return FetchPage(page.count, page.records_json, token_out, max(start, next_set))
 
 
-def page_json_orm(*, horizon: datetime, after_at: datetime, after_id: int, size: int) -> PageJson:
+def page_json_orm(*, horizon: datetime, after_at: datetime, after_id: int, size: int, videos: bool = False) -> PageJson:
     """``exchange_sql.page_json`` through the ORM: a query, a prefetch and a dict per record."""
     # Equal to (modified_at, pk) > (at, pk) with the range on modified_at spelt out:
     # with only the OR, SQLite gathered and sorted every later row, so each page cost
@@ -139,6 +142,8 @@ def page_json_orm(*, horizon: datetime, after_at: datetime, after_id: int, size:
     rows = BankHash.objects.filter(
         Q(modified_at__lt=horizon), Q(modified_at__gte=after_at), Q(modified_at__gt=after_at) | Q(pk__gt=after_id)
     )
+    if not videos:
+        rows = rows.exclude(signal_type=SignalType.VPDQ)
     feedback = Prefetch("feedback", queryset=HashFeedback.objects.select_related("partner").order_by("pk"))
     page = list(rows.order_by("modified_at", "pk").prefetch_related(feedback)[: size + 1])
     more, page = len(page) > size, page[:size]

@@ -13,6 +13,7 @@ from matching.intake import report_from_feedback
 from matching.models import BankHash, HashFeedback
 from matching.services import bank_hash_upsert, feedback_record
 from matching.signal_types import HashFormatError, SignalType, hash_normalise, signal_type_for_length
+from matching.video import VideoInput, video_input_validate
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -24,7 +25,7 @@ class UnknownHash(DomainError, LookupError):
 
 @dataclass(frozen=True)
 class FeedbackIn:
-    hash_value: str
+    hash_value: str | list[str]
     value: str
     tags: list[str]
 
@@ -32,7 +33,7 @@ class FeedbackIn:
 @dataclass(frozen=True)
 class HashRecordIn:
     signal_type: str
-    hash_value: str
+    hash_value: str | list[str]
     feedback: list[FeedbackIn]
 
 
@@ -42,15 +43,24 @@ def signal_type_parse(raw: str) -> str:
     try:
         return SignalType(name).value
     except ValueError:
-        raise HashFormatError(f"Unknown signalType {raw!r}; use ImagePDQ or VideoMD5.") from None
+        raise HashFormatError(f"Unknown signalType {raw!r}; use ImagePDQ, VideoMD5 or VideoPDQ.") from None
 
 
-def _bank_hash_by_value(raw: str, position: int) -> BankHash:
-    value = raw.strip().lower() if isinstance(raw, str) else ""
+def _bank_hash_by_value(raw: str | list[str], position: int) -> BankHash:
+    if isinstance(raw, list) or raw.lstrip().startswith("["):  # a VideoPDQ, by its frames
+        try:
+            key = video_input_validate(raw).key
+        except HashFormatError as exc:
+            raise HashFormatError(f"hashFeedbacks.{position}: {exc}") from None
+        return _bank_hash_get(SignalType.VPDQ, key, position)
+    value = raw.strip().lower()
     kind = signal_type_for_length(value)
     if kind is None:
         raise HashFormatError(f"hashFeedbacks.{position}: a hash is 64 (PDQ) or 32 (MD5) hex digits.")
-    value = hash_normalise(kind, value)
+    return _bank_hash_get(kind, hash_normalise(kind, value), position)
+
+
+def _bank_hash_get(kind: str, value: str, position: int) -> BankHash:
     bank_hash = BankHash.objects.filter(signal_type=kind, value=value).first()
     if bank_hash is None:
         raise UnknownHash(f"hashFeedbacks.{position}: no such hash in the bank; nothing was recorded.")
@@ -73,14 +83,28 @@ def _feedback_apply(*, bank_hash: BankHash, partner: Partner, item: FeedbackIn, 
         report_from_feedback(partner=partner, bank_hash=bank_hash)
 
 
-def _bank_value(record: HashRecordIn, position: int) -> str:
-    value = hash_normalise(record.signal_type, record.hash_value)
-    if record.signal_type == SignalType.PDQ:
-        try:
+class VideoNotOptedIn(DomainError):
+    code = "video_pdq_not_enabled"
+    status = 403
+
+
+def _bank_value(record: HashRecordIn, position: int, partner: Partner) -> tuple[str, VideoInput | None]:
+    if record.signal_type == SignalType.VPDQ and not partner.receives_video_pdq:
+        raise VideoNotOptedIn(
+            f"hashRecords.{position}: VideoPDQ is not enabled for your partnership; nothing was stored."
+        )
+    try:
+        if record.signal_type == SignalType.VPDQ:
+            video = video_input_validate(record.hash_value)
+            return video.key, video
+        value = hash_normalise(record.signal_type, record.hash_value)
+        if record.signal_type == SignalType.PDQ:
             pdq_degenerate_check(value)
-        except DegenerateHash as exc:
-            raise DegenerateHash(f"hashRecords.{position}: {exc}", reason=exc.reason) from None
-    return value
+        return value, None
+    except DegenerateHash as exc:
+        raise DegenerateHash(f"hashRecords.{position}: {exc}", reason=exc.reason) from None
+    except HashFormatError as exc:
+        raise HashFormatError(f"hashRecords.{position}: {exc}") from None
 
 
 @transaction.atomic(durable=True)
@@ -89,16 +113,17 @@ def exchange_hashes_submit(*, partner: Partner, records: list[HashRecordIn]) -> 
     and record the partner's feedback that came with each, PendingReview queueing review as
     in SubmitFeedback. The records are stamped modified again just before the commit: a long
     batch must not commit changes dated before the exchange's horizon has passed them."""
-    normal = [(r, _bank_value(r, i)) for i, r in enumerate(records)]
+    normal = [(r, *_bank_value(r, i, partner)) for i, r in enumerate(records)]
     actor = Actor.partner(partner_id=partner.pk, name=partner.name)
     touched: list[int] = []
-    for record, value in normal:
+    for record, value, video in normal:
         bank_hash, created = bank_hash_upsert(
             signal_type=record.signal_type,
             value=value,
             quality=None,
             source=BankHash.Source.PARTNER,
             source_name=partner.name,
+            video=video,
         )
         audit_record(
             actor=actor,

@@ -23,9 +23,11 @@ WITH page AS (
     SELECT id, modified_at, signal_type, value, status, case_refs,
            row_number() OVER (ORDER BY modified_at, id) AS n
     FROM (
-        SELECT id, modified_at, signal_type, value, status, case_refs
+        SELECT id, modified_at, signal_type,
+               CASE WHEN signal_type = 'VideoPDQ' THEN video ELSE value END AS value, status, case_refs
         FROM {bank}
         WHERE modified_at < %(horizon)s AND (modified_at, id) > (%(after_at)s, %(after_id)s)
+          AND (%(videos)s OR signal_type <> 'VideoPDQ')  -- VideoPDQ only for partners who opted in
         ORDER BY modified_at, id
         LIMIT %(limit)s
     ) AS rows
@@ -73,8 +75,9 @@ class PageJson:
     records_json: str
 
 
-def page_json(*, horizon: datetime, after_at: datetime, after_id: int, size: int) -> PageJson:
-    """Up to ``size`` records after the position and before the horizon, as a JSON array."""
+def page_json(*, horizon: datetime, after_at: datetime, after_id: int, size: int, videos: bool = False) -> PageJson:
+    """Up to ``size`` records after the position and before the horizon, as a JSON array;
+    VideoPDQ records (their vPDQ text as ``hashValue``) only with ``videos``."""
     quote = connection.ops.quote_name
     sql = _PAGE_SQL.format(
         bank=quote(BankHash._meta.db_table),
@@ -87,6 +90,7 @@ def page_json(*, horizon: datetime, after_at: datetime, after_id: int, size: int
         "after_id": after_id,
         "limit": size + 1,
         "size": size,
+        "videos": videos,
         "hub": settings.NCII_HUB_NAME,
         "quarantine_value": QUARANTINE_FEEDBACK["feedbackValue"],
         "quarantine_tags": json.dumps(QUARANTINE_FEEDBACK["tags"]),

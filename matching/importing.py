@@ -44,6 +44,8 @@ def _parse_fields(line_no: int, fields: list[str]) -> ImportRow:
     if len(fields) not in (2, 3):
         raise HashFormatError("expected signalType,hashValue[,quality]")
     kind = fields[0].removeprefix("StopNCIISignalType.")
+    if kind == SignalType.VPDQ:  # a line cannot hold its frames
+        raise HashFormatError("VideoPDQ is not imported from hash lists; send it by SubmitHashes or the case API")
     value = hash_normalise(kind, fields[1])
     quality = _quality(fields[2]) if len(fields) == 3 and fields[2] else None
     if kind == SignalType.PDQ and quality is not None and quality < settings.NCII_MIN_PDQ_QUALITY:

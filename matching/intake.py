@@ -22,6 +22,7 @@ from matching.negative_bank import negative_refuse_covered
 from matching.review_uploads import upload_check, upload_store
 from matching.selectors import bank_match_best
 from matching.signal_types import SignalType, hash_normalise
+from matching.video import VideoInput, video_input_validate, video_match_best
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -96,8 +97,10 @@ def report_ingest(
     idempotency_key: str | None = None,
 ) -> tuple[MatchReport, bool]:
     """Store a partner's match report (and its review image's derivative) and queue it for
-    review. Returns (report, created); a repeated Idempotency-Key returns the first report."""
-    value = hash_normalise(signal_type, hash_value)
+    review. Returns (report, created); a repeated Idempotency-Key returns the first report.
+    A VideoPDQ's ``hash_value`` is its vPDQ frames; the report keeps them and its key."""
+    video = video_input_validate(hash_value) if signal_type == SignalType.VPDQ else None
+    value = video.key if video else hash_normalise(signal_type, hash_value)
     image_digest = hashlib.sha256(image).hexdigest() if image is not None else None
     digest = _request_digest(
         signal_type=signal_type, hash_value=value, content_id=content_id, context=context, image=image_digest
@@ -106,7 +109,7 @@ def report_ingest(
     if isinstance(reservation, MatchReport):
         return reservation, False
     try:
-        return _ingest(partner, signal_type, value, content_id, context, image, reservation), True
+        return _ingest(partner, signal_type, value, video, content_id, context, image, reservation), True
     except Exception:
         if reservation is not None:
             reservation.delete()  # refused or failed: the key may be used again
@@ -117,31 +120,49 @@ def _ingest(
     partner: Partner,
     signal_type: str,
     value: str,
+    video: VideoInput | None,
     content_id: str,
     context: str,
     image: bytes | None,
     reservation: IdempotencyRecord | None,
 ) -> MatchReport:
     upload = upload_check(image) if image is not None else None  # cheap checks only: 413/415 at once
-    match = bank_match_best(signal_type=signal_type, value=value, radius=partner_radius(partner))
-    if match is None:
-        raise NoBankMatch("The hash matches nothing in the bank within your distance threshold; nothing was stored.")
+    bank_hash, distance, extra = _bank_match(partner, signal_type, value, video)
     negative_refuse_covered(signal_type=signal_type, value=value)
     with transaction.atomic(durable=True):
         report = report_store(
             partner=partner,
-            bank_hash=match.bank_hash,
+            bank_hash=bank_hash,
             hash_value=value,
-            distance=match.distance,
+            distance=distance,
             content_id=content_id,
             context=context,
             image_sent=upload is not None,
+            **extra,
         )
         if image is not None and upload is not None:
             upload_store(report=report, data=image, info=upload)
         if reservation is not None:
             IdempotencyRecord.objects.filter(pk=reservation.pk).update(state="done", report=report)
     return report
+
+
+def _bank_match(
+    partner: Partner, signal_type: str, value: str, video: VideoInput | None
+) -> tuple[BankHash, int, dict[str, Any]]:
+    """The bank hash a report is about, its distance, and a video's match figures."""
+    if video is None:
+        match = bank_match_best(signal_type=signal_type, value=value, radius=partner_radius(partner))
+        if match is None:
+            raise NoBankMatch(
+                "The hash matches nothing in the bank within your distance threshold; nothing was stored."
+            )
+        return match.bank_hash, match.distance, {}
+    found = video_match_best(video)
+    if found is None:
+        raise NoBankMatch("The video matches no bank video at the hub's VideoPDQ thresholds; nothing was stored.")
+    figures = {"video": video.canonical, "video_query_pct": found.query_pct, "video_target_pct": found.target_pct}
+    return found.bank_hash, 0, figures
 
 
 def report_store(
@@ -194,11 +215,16 @@ def report_from_feedback(*, partner: Partner, bank_hash: BankHash) -> MatchRepor
 def report_verify(report: MatchReport) -> None:
     """Compare the partner's claimed hash with the PDQ the hub recomputed from the review
     image (in the caller's transaction; the caller saves). A claim far from its own image is
-    flagged, not trusted; so is an image too plain to hash reliably."""
+    flagged, not trusted; so is an image too plain to hash reliably. A video report's image
+    is a keyframe: it must be within the distance of some frame the partner claimed."""
     if not report.content_pdq:
         return
     if report.signal_type == SignalType.PDQ:
         report.claim_distance = hamming_distance(report.hash_value, report.content_pdq)
+    elif report.signal_type == SignalType.VPDQ and report.video:
+        claimed = {frame.split(",", 1)[0] for frame in json.loads(report.video)}
+        report.claim_distance = min(hamming_distance(pdq, report.content_pdq) for pdq in claimed)
+    if report.claim_distance is not None:
         report.hash_mismatch = report.claim_distance > settings.NCII_PDQ_MATCH_DISTANCE
     report.low_quality = (report.content_quality or 0) < settings.NCII_MIN_PDQ_QUALITY
 

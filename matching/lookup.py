@@ -7,10 +7,13 @@ nothing."""
 from collections import defaultdict
 from typing import Any
 
+from matching.degenerate import DegenerateHash
 from matching.intake import partner_radius
 from matching.models import HashFeedback
 from matching.negative_bank import negative_covered
 from matching.selectors import BankMatch, bank_matches_many
+from matching.signal_types import HashFormatError, SignalType
+from matching.video import VideoBankMatch, video_input_validate, video_matches
 from partners.models import Partner
 
 
@@ -58,4 +61,34 @@ def lookup_answer(*, partner: Partner, signal_type: str, values: list[str], give
             "matches": [_match_out(m, verdicts[m.bank_hash.pk]) for m in matches],
         }
         for raw, matches, covered in zip(given, found, benign, strict=True)
+    ]
+
+
+def _video_match_out(match: VideoBankMatch, verdict: dict[str, Any]) -> dict[str, Any]:
+    out = _match_out(BankMatch(match.bank_hash, 0), verdict)
+    return {**out, "queryMatchPercent": round(match.query_pct, 2), "targetMatchPercent": round(match.target_pct, 2)}
+
+
+def video_lookup_answer(*, raw: list[Any]) -> list[dict[str, Any]]:
+    """``lookup_answer`` for VideoPDQ values: per video, the bank videos it matches at the
+    hub's thresholds, each with its share of query and bank frames that matched. A value
+    is named by its position when malformed (nothing is answered)."""
+    videos = []
+    for i, value in enumerate(raw):
+        try:
+            videos.append(video_input_validate(value))
+        except DegenerateHash as exc:
+            raise DegenerateHash(f"hashes.{i}: {exc}", reason=exc.reason) from None
+        except HashFormatError as exc:
+            raise HashFormatError(f"hashes.{i}: {exc}") from None
+    benign = negative_covered(signal_type=SignalType.VPDQ, values=[v.key for v in videos])
+    found = [[] if covered else video_matches(v) for v, covered in zip(videos, benign, strict=True)]
+    verdicts = bank_verdicts({m.bank_hash.pk for matches in found for m in matches})
+    return [
+        {
+            "hashValue": given,
+            "knownBenign": covered,
+            "matches": [_video_match_out(m, verdicts[m.bank_hash.pk]) for m in matches],
+        }
+        for given, matches, covered in zip(raw, found, benign, strict=True)
     ]

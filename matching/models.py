@@ -43,12 +43,17 @@ class BankHash(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Set while a flood of reports holds the hash for a senior's decision (matching.quarantine).
     quarantined_at = models.DateTimeField(null=True, blank=True)
+    # A VideoPDQ's canonical vPDQ serialisation (its ``value`` is this text's SHA-256); else blank
+    # (also in the database's own default, for the raw COPY of import_hashes).
+    video = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["signal_type", "value"], name="bankhash_unique_value"),
             models.CheckConstraint(condition=Q(status__in=["Active", "Withdrawn"]), name="bankhash_status_valid"),
-            models.CheckConstraint(condition=Q(signal_type__in=["ImagePDQ", "VideoMD5"]), name="bankhash_signal_valid"),
+            models.CheckConstraint(
+                condition=Q(signal_type__in=["ImagePDQ", "VideoMD5", "VideoPDQ"]), name="bankhash_signal_valid"
+            ),
         ]
         indexes = [
             # The feed's keyset walk, and every "changed since" read (the index's delta, the
@@ -62,6 +67,26 @@ class BankHash(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_type}:{self.value[:12]}…"
+
+
+class VideoFrame(models.Model):
+    """One sampled frame of a VideoPDQ bank hash. ``indexed``: its hash is in the frame index
+    (not a repeat of an earlier frame's hash, not degenerate); matching also drops frames below
+    NCII_VPDQ_QUALITY_MIN, at query time."""
+
+    bank_hash = models.ForeignKey(BankHash, on_delete=models.CASCADE, related_name="frames")
+    position = models.PositiveIntegerField()
+    pdq = models.CharField(max_length=64)
+    quality = models.PositiveSmallIntegerField()
+    timestamp = models.FloatField()
+    indexed = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bank_hash", "position"], name="videoframe_position")]
+        indexes = [models.Index(fields=["bank_hash"], condition=Q(indexed=True), name="videoframe_indexed")]
+
+    def __str__(self) -> str:
+        return f"frame {self.position} of {self.bank_hash_id}"
 
 
 class HashFeedback(models.Model):
@@ -144,6 +169,11 @@ class MatchReport(models.Model):
     image_sent = models.BooleanField(default=False, help_text="the partner sent a review image")
     # Why the worker could not decode the review image ("code: sentence"); blank when it could.
     image_refused = models.CharField(max_length=300, blank=True)
+    # A VideoPDQ report: its canonical vPDQ (``hash_value`` is its SHA-256) and the share of
+    # its frames and of the bank video's frames that matched.
+    video = models.TextField(blank=True, default="", db_default="")
+    video_query_pct = models.FloatField(null=True, blank=True)
+    video_target_pct = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -245,4 +275,5 @@ __all__ = [
     "NegativeHash",
     "ReviewImage",
     "SandboxReport",
+    "VideoFrame",
 ]

@@ -34,7 +34,7 @@ def negative_covered(*, signal_type: str, values: list[str]) -> list[bool]:
     stored = list(NegativeHash.objects.filter(signal_type=signal_type).values_list("value", flat=True))
     if not stored:
         return [False] * len(values)
-    if signal_type == SignalType.MD5:
+    if signal_type != SignalType.PDQ:  # MD5 and VideoPDQ keys: exact
         benign = set(stored)
         return [v in benign for v in values]
     negatives, covered = hexes_to_words(stored), []
@@ -83,7 +83,7 @@ def negative_add(*, signal_type: str, value: str, reason: str, source: str, acto
 
 def negative_covered_active(*, entry: NegativeHash, limit: int) -> list[BankMatch]:
     """The active bank hashes this entry covers, nearest first: for staff to review."""
-    if entry.signal_type == SignalType.MD5:
+    if entry.signal_type != SignalType.PDQ:
         found = BankHash.objects.filter(signal_type=entry.signal_type, value=entry.value, status="Active")
         return [BankMatch(b, 0) for b in found[:limit]]
     radius = settings.NCII_NEGATIVE_PDQ_DISTANCE

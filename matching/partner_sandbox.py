@@ -138,10 +138,10 @@ def sandbox_fetch(*, start: int) -> dict[str, Any]:
     }
 
 
-def sandbox_hashes_known(values: list[str]) -> int:
+def sandbox_hashes_known(values: list[str | list[str]]) -> int:
     """Sandbox SubmitFeedback: every hash must be a sandbox one; nothing is recorded."""
     known = {h.value for h in SANDBOX_BANK}
     for position, value in enumerate(values):
-        if value.strip().lower() not in known:
+        if not isinstance(value, str) or value.strip().lower() not in known:
             raise UnknownHash(f"hashFeedbacks.{position}: no such hash in the sandbox bank; nothing was recorded.")
     return len(values)

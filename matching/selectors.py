@@ -18,9 +18,9 @@ class BankMatch:
 
 def bank_matches_many(*, signal_type: str, values: list[str], radius: int | None = None) -> list[list[BankMatch]]:
     """For each normalised hash, the active bank hashes matching it: PDQ within ``radius``
-    (default: the contract's 31), MD5 exactly. Nearest first, ties by id; one query a batch."""
+    (default: the contract's 31), MD5 (and a VideoPDQ's key) exactly. Nearest first, ties by id; one query a batch."""
     active = BankHash.objects.filter(signal_type=signal_type, status=BankHash.Status.ACTIVE)
-    if signal_type == SignalType.MD5:
+    if signal_type != SignalType.PDQ:  # MD5, and a VideoPDQ by its key: exact
         rows = {row.value: row for row in active.filter(value__in=set(values))}
         return [[BankMatch(rows[v], 0)] if v in rows else [] for v in values]
     limit = settings.NCII_PDQ_MATCH_DISTANCE if radius is None else radius

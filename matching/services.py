@@ -16,7 +16,8 @@ from matching.importing import ImportRow
 from matching.models import BankHash, HashFeedback, MatchReport
 from matching.negative_bank import negative_covered, negative_exact, negative_refuse_covered
 from matching.selectors import bank_matches
-from matching.signal_types import SignalType, hash_normalise
+from matching.signal_types import HashFormatError, SignalType, hash_normalise
+from matching.video import VideoInput, video_frames_store
 from ncii_site.errors import DomainError
 from partners.models import Partner
 
@@ -65,10 +66,17 @@ def _bank_hash_status_recompute(bank_hash: BankHash) -> None:
 
 
 def bank_hash_upsert(
-    *, signal_type: str, value: str, quality: int | None, source: str, source_name: str = ""
+    *,
+    signal_type: str,
+    value: str,
+    quality: int | None,
+    source: str,
+    source_name: str = "",
+    video: VideoInput | None = None,
 ) -> tuple[BankHash, bool]:
     """The one bank record for a hash, created if new, locked for the caller's transaction.
-    A withdrawn record is made active again. A hash the negative bank covers is refused."""
+    A withdrawn record is made active again. A hash the negative bank covers is refused.
+    A VideoPDQ comes with its checked ``video`` (``value`` is its key); its frames are stored."""
     negative_refuse_covered(signal_type=signal_type, value=value)
     defaults = {
         "quality": quality,
@@ -76,10 +84,13 @@ def bank_hash_upsert(
         "source_name": source_name,
         "modified_at": timezone.now(),
         "cluster_id": _cluster_for(signal_type, value),
+        "video": video.canonical if video else "",
     }
     try:
         with transaction.atomic():
             created = BankHash.objects.create(signal_type=signal_type, value=value, **defaults)
+            if video is not None:
+                video_frames_store(created, video.frames)
         bank_hash_announce(created)
         return created, True
     except IntegrityError:
@@ -100,7 +111,10 @@ def _cluster_for(signal_type: str, value: str) -> int | None:
 
 
 def hash_input_validate(*, signal_type: str, value: Any, quality: Any) -> tuple[str, int | None]:
-    """Normalised value and quality of a hash offered for the bank, or an error."""
+    """Normalised value and quality of a hash offered for the bank, or an error. (A VideoPDQ
+    goes through ``matching.video.video_input_validate``: it needs its frames.)"""
+    if signal_type == SignalType.VPDQ:
+        raise HashFormatError("A VideoPDQ value is its frames; it cannot be banked by its key alone.")
     normal = hash_normalise(signal_type, value)
     if signal_type == SignalType.MD5:
         return normal, None

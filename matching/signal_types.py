@@ -9,9 +9,14 @@ from ncii_site.errors import DomainError
 class SignalType(StrEnum):
     PDQ = "ImagePDQ"
     MD5 = "VideoMD5"
+    VPDQ = "VideoPDQ"
 
 
-HEX_LENGTH = {SignalType.PDQ: 64, SignalType.MD5: 32}
+HEX_LENGTH = {
+    SignalType.PDQ: 64,
+    SignalType.MD5: 32,
+    SignalType.VPDQ: 64,
+}  # VideoPDQ: its key, a SHA-256 (matching.vpdq)
 _HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -31,7 +36,7 @@ def hash_normalise(signal_type: str, value: object) -> str:
     try:
         kind = SignalType(signal_type)
     except ValueError:
-        raise HashFormatError(f"Unknown signal type {signal_type!r}; use ImagePDQ or VideoMD5.") from None
+        raise HashFormatError(f"Unknown signal type {signal_type!r}; use ImagePDQ, VideoMD5 or VideoPDQ.") from None
     if not isinstance(value, str):
         raise HashFormatError("A hash value must be a string of hex digits.")
     normal = value.strip().lower()

@@ -420,6 +420,13 @@ NCII_READYZ_CACHE_SECONDS = float(os.environ.get("NCII_READYZ_CACHE_SECONDS", "1
 NCII_LOOKUP_MAX_HASHES = 1000
 NCII_EXCHANGE_MAX_PAGE_SIZE = env_int("NCII_EXCHANGE_MAX_PAGE_SIZE", 5000)
 NCII_EXCHANGE_TOKEN_MAX_AGE = env_int("NCII_EXCHANGE_TOKEN_MAX_AGE", 24 * 3600)  # seconds a page token lives
+# Videos (vPDQ, matching.vpdq): frames sampled once a second, as python-threatexchange hashes
+# them. Defaults are the reference's: quality 50, query 80 %, target 0 %. 3600 frames (an
+# hour) of about 80 bytes each stay well inside NCII_MAX_BODY_BYTES.
+NCII_VPDQ_MAX_FRAMES = env_int("NCII_VPDQ_MAX_FRAMES", 3600)
+NCII_VPDQ_QUALITY_MIN = env_int("NCII_VPDQ_QUALITY_MIN", 50)
+NCII_VPDQ_QUERY_MATCH_PCT = float(os.environ.get("NCII_VPDQ_QUERY_MATCH_PCT", "80.0"))
+NCII_VPDQ_TARGET_MATCH_PCT = float(os.environ.get("NCII_VPDQ_TARGET_MATCH_PCT", "0.0"))
 # Changes younger than this are held back from FetchHashes so that a transaction that
 # commits a moment late is never skipped by a partner's checkpoint.
 NCII_EXCHANGE_SETTLE_SECONDS = env_int("NCII_EXCHANGE_SETTLE_SECONDS", 2)

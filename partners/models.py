@@ -19,6 +19,9 @@ class Partner(models.Model):
     last_fetch_at = models.DateTimeField(null=True, blank=True)
     # The largest PDQ distance this partner's lookups and reports accept (at most the contract's 31).
     max_distance = models.PositiveSmallIntegerField(default=31)
+    # Opted in to VideoPDQ (vPDQ) records in FetchHashes and SubmitHashes; a stock client
+    # that knows only ImagePDQ and VideoMD5 would choke on them.
+    receives_video_pdq = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

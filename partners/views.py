@@ -33,8 +33,8 @@ from partners.services import (
     partner_set_status,
     sandbox_keys_issue,
 )
-from partners.thresholds import partner_threshold_set
-from partners.webhook_forms import ThresholdForm
+from partners.thresholds import partner_threshold_set, partner_video_pdq_set
+from partners.webhook_forms import ThresholdForm, VideoPdqForm
 
 LIST_TEMPLATE = "partners/partner_list.html"
 NEW_TEMPLATE = "partners/partner_new.html"
@@ -130,6 +130,7 @@ def _detail_page(
         "rotate_form": KeyRotateForm(),
         "status_form": StatusForm(initial={"status": other}),
         "threshold_form": ThresholdForm(initial={"max_distance": partner.max_distance}),
+        "video_form": VideoPdqForm(initial={"receives_video_pdq": partner.receives_video_pdq}),
         "error": error,
     }
     return render(request, DETAIL_TEMPLATE, context | forms, status=status)
@@ -209,6 +210,16 @@ def _threshold_set(request: StaffRequest, partner: Partner) -> HttpResponse:
     return redirect(_partner_url(partner, "threshold"))
 
 
+def _video_pdq_set(request: StaffRequest, partner: Partner) -> HttpResponse:
+    form = VideoPdqForm(request.POST)
+    form.is_valid()  # a checkbox: absent is off
+    enabled = bool(form.cleaned_data.get("receives_video_pdq"))
+    partner_video_pdq_set(partner_id=partner.pk, enabled=enabled, actor=_actor(request))
+    said = "now exchanged" if enabled else "no longer exchanged"
+    messages.success(request, f"VideoPDQ records are {said} with {partner.display_name}.")
+    return redirect(_partner_url(partner, "video-pdq"))
+
+
 def _sandbox_issue(request: StaffRequest, partner: Partner) -> HttpResponse:
     issued = sandbox_keys_issue(partner=partner, actor=_actor(request))
     new_keys: list[tuple[str, str]] = [(PartnerKey.Kind.SUBSCRIPTION, issued.subscription_key)]
@@ -219,6 +230,7 @@ def _sandbox_issue(request: StaffRequest, partner: Partner) -> HttpResponse:
 PARTNER_ACTIONS: dict[str, Callable[[StaffRequest, Partner], HttpResponse]] = {
     "sandbox": _sandbox_issue,
     "threshold": _threshold_set,
+    "video_pdq": _video_pdq_set,
     "issue": _key_issue,
     "rotate": _key_rotate,
     "revoke": _key_revoke,

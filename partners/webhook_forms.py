@@ -34,3 +34,11 @@ class ThresholdForm(forms.Form):
         max_value=settings.NCII_PDQ_MATCH_DISTANCE,
         help_text="The partner's lookups and reports match bank hashes at most this far (0–31).",
     )
+
+
+class VideoPdqForm(forms.Form):
+    receives_video_pdq = forms.BooleanField(
+        label="Exchange VideoPDQ (vPDQ) records",
+        required=False,
+        help_text="Only for partners whose client reads VideoPDQ; Meta's stock StopNCII client does not.",
+    )

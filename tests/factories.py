@@ -99,3 +99,27 @@ def item_open(*partners: Partner, bank_hash: BankHash | None = None) -> ReviewIt
     assert item is not None, "item_open needs at least one partner"
     item.refresh_from_db()
     return item
+
+
+def video_frames(count: int, *, quality: int = 90) -> list[str]:
+    """A vPDQ value's frames as python-threatexchange writes them, one a second, each a
+    real-looking PDQ hash."""
+    return [f"{random_pdq()},{quality},{float(second):.3}" for second in range(count)]
+
+
+def frames_near(frames: list[str], distance: int) -> list[str]:
+    """The same frames, each hash ``distance`` bits away (a re-encoded copy of the video),
+    still about half its bits set as a real picture's (not refused as degenerate)."""
+    out = []
+    for frame in frames:
+        pdq, quality, seconds = frame.split(",")
+        out.append(f"{flip_balanced(pdq, distance)},{quality},{seconds}")
+    return out
+
+
+def flip_balanced(hex_value: str, count: int) -> str:
+    """``count`` bits flipped, half of them set bits and half unset ones (lowest first)."""
+    value = int(hex_value, 16)
+    ones = [b for b in range(256) if value >> b & 1][: count // 2]
+    zeros = [b for b in range(256) if not value >> b & 1][: count - count // 2]
+    return format(value ^ sum(1 << b for b in ones + zeros), "064x")

@@ -92,4 +92,6 @@ def test_a_lookup_result_lists_its_matches(schema):
 
 def test_hash_values_document_their_format(schema):
     body = schema["components"]["schemas"]["MatchReportInputRequest"]["properties"]["hashValue"]
-    assert body["pattern"] == r"^\s*([0-9a-fA-F]{32}|[0-9a-fA-F]{64})\s*$"
+    hex_hash, video_text, video_array = body["anyOf"]
+    assert hex_hash["pattern"] == r"^\s*([0-9a-fA-F]{32}|[0-9a-fA-F]{64})\s*$"
+    assert "vPDQ" in video_text["description"] and video_array["type"] == "array"

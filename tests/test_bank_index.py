@@ -145,3 +145,24 @@ def test_a_request_never_waits_for_a_load_a_background_thread_swaps_it_in(settin
         assert time.monotonic() < deadline, "the loader thread never swapped the snapshot in"
         time.sleep(0.05)
     assert bank_index.candidates(banked.value, 0) == [banked.pk]
+
+
+def test_video_frames_never_answer_image_lookups_on_any_path(settings):
+    """Frames near the anchor are banked as a VideoPDQ: the database path, the snapshot and
+    its delta still give exactly the ImagePDQ hashes, and the frame index only the video."""
+    from matching.video import video_input_validate, video_matches
+    from tests.test_video_pdq import bank_video
+
+    anchor = random_pdq()
+    values = _bank(20, anchor)
+    frames = [f"{flip_bits(anchor, d)},90,{d}.0" for d in (0, 3, 9)]
+    frames = [f for f in frames if video_input_validate([f]).kept]  # drop any unbalanced by the flip
+    video = bank_video(frames)
+    assert [sorted(ids) for ids in bank_scan_candidates([anchor], 31)] == [_brute(values, anchor, 31)]
+    assert index_build().status == "published" and bank_index.load_latest()
+    late = bank_video([f"{flip_bits(anchor, 1)},90,0.0"])
+    assert sorted(bank_index.candidates(anchor, 31)) == _brute(values, anchor, 31)
+    image_hits = {m.bank_hash.signal_type for m in bank_matches(signal_type="ImagePDQ", value=anchor)}
+    assert image_hits <= {"ImagePDQ"}
+    found = {m.bank_hash.pk for m in video_matches(video_input_validate([f"{anchor},90,0.0"]))}
+    assert found == {video.pk, late.pk}

@@ -12,7 +12,7 @@ from django.utils import timezone
 from matching.exchange_selectors import Position, _from_us, _to_us, fetch_page, page_body, page_json_orm
 from matching.exchange_sql import page_json
 from matching.models import BankHash, HashFeedback
-from tests.factories import BankHashFactory, PartnerFactory, random_pdq
+from tests.factories import BankHashFactory, PartnerFactory, random_pdq, video_frames
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,11 @@ def varied_bank() -> None:
     base = timezone.now().replace(microsecond=999_999) - timedelta(hours=3)
     partners = [PartnerFactory(display_name=name) for name in ("Zed & Co", 'Quote "Q"', "Ünïcode")]
     for i in range(57):
+        video = i % 6 == 1  # a VideoPDQ: its key as value, its vPDQ text in ``video``
         bank_hash = BankHashFactory(
-            signal_type="VideoMD5" if i % 7 == 0 else "ImagePDQ",
+            signal_type="VideoMD5" if i % 7 == 0 else "VideoPDQ" if video else "ImagePDQ",
             value=random_pdq()[:32] if i % 7 == 0 else random_pdq(),
+            video=json.dumps(video_frames(3)) if video and i % 7 else "",
             quality=None if i % 7 == 0 else 90,
             status="Withdrawn" if i % 11 == 0 else "Active",
             case_refs={f"ref-{i}": "Active", f"ref-{i}b": "Withdrawn"} if i % 3 == 0 else {},
@@ -41,13 +43,20 @@ def varied_bank() -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("size", [1, 5, 56, 57, 100])
-def test_postgres_pages_equal_the_orm_pages_all_the_way(size):
+@pytest.mark.parametrize("videos", [False, True])
+def test_postgres_pages_equal_the_orm_pages_all_the_way(size, videos):
     varied_bank()
     horizon = timezone.now()
     after = Position(0, 0)
-    pages = 0
+    pages, total = 0, 0
     while True:
-        args = {"horizon": horizon, "after_at": _from_us(after.modified_us), "after_id": after.pk, "size": size}
+        args = {
+            "horizon": horizon,
+            "after_at": _from_us(after.modified_us),
+            "after_id": after.pk,
+            "size": size,
+            "videos": videos,
+        }
         in_sql, in_orm = page_json(**args), page_json_orm(**args)
         assert (in_sql.count, in_sql.more, in_sql.last_at, in_sql.last_id) == (
             in_orm.count,
@@ -56,11 +65,15 @@ def test_postgres_pages_equal_the_orm_pages_all_the_way(size):
             in_orm.last_id,
         )
         assert json.loads(in_sql.records_json) == json.loads(in_orm.records_json)
+        kinds = {r["signalType"] for r in json.loads(in_sql.records_json)}
+        assert videos or "VideoPDQ" not in kinds
+        total += in_sql.count
         pages += 1
         if not in_sql.more:
             break
         after = Position(_to_us(in_sql.last_at), in_sql.last_id)
-    assert pages == -(-57 // size)
+    expected = BankHash.objects.count() if videos else BankHash.objects.exclude(signal_type="VideoPDQ").count()
+    assert total == expected and pages == max(1, -(-expected // size))
 
 
 @pytest.mark.postgres

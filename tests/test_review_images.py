@@ -2,6 +2,7 @@
 
 import base64
 import io
+import json
 
 import pytest
 from django.test import Client
@@ -306,3 +307,23 @@ def test_a_refused_request_frees_its_key(post, keys):
     assert post(keys.api_key, bank.value, b"garbage", HTTP_IDEMPOTENCY_KEY="k-4").status_code == 415
     assert post(keys.api_key, bank.value, b"garbage", HTTP_IDEMPOTENCY_KEY="k-4").status_code == 415
     assert post(keys.api_key, bank.value, encode(photo), HTTP_IDEMPOTENCY_KEY="k-4").status_code == 202
+
+
+def test_a_video_reports_image_is_a_keyframe_checked_against_the_claimed_frames(
+    django_capture_on_commit_callbacks, keys
+):
+    from tests.factories import video_frames
+    from tests.test_video_pdq import bank_video
+
+    keyframe, elsewhere = photo_like(5), photo_like(6)
+    frames = [*video_frames(3), f"{pdq_hex(keyframe)[0]},90,3.0"]
+    bank_video(frames)
+    bodies = []
+    for image in (keyframe, elsewhere):
+        fields = {"signalType": "VideoPDQ", "hashValue": json.dumps(frames), "contentId": "clip"}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client().post(MATCHES, {**fields, "image": io.BytesIO(encode(image))}, **bearer(keys.api_key))
+        bodies.append(verified(response, keys.api_key))
+    (fits, claimed_distance), (other, far) = [(b["hashMismatch"], b["claimDistance"]) for b in bodies]
+    assert (fits, other) == (False, True)
+    assert claimed_distance <= 6 and far > 31

@@ -177,3 +177,10 @@ def test_demo_moderator_can_log_in_and_is_asked_to_set_up_two_factor(seeded, db)
     )
     assert response.redirect_chain[-1][0].startswith("/accounts/2fa/setup/")
     assert "Set up two-factor sign-in" in response.content.decode()
+
+
+def test_the_demo_has_a_protected_video_and_a_pending_video_report(seeded, db):
+    report = MatchReport.objects.get(signal_type="VideoPDQ")
+    assert (report.partner.name, report.outcome) == ("cliphub", "pending")
+    assert report.video_query_pct is not None and report.video_query_pct >= 80.0
+    assert Partner.objects.get(name="cliphub").receives_video_pdq

@@ -12,6 +12,7 @@ from hub.demo.cast import Cast, cast_create, partner_admin_schedule, usage_backf
 from hub.demo.clock import demo_clock, demo_pin_hashing, quiet_task_log, sqlite_unsynced
 from hub.demo.imagery import Imagery
 from hub.demo.review import Decisions, Reports
+from hub.demo.videos import videos_schedule
 from matching.upkeep import review_images_purge
 from moderation.services import review_claim_next
 
@@ -38,6 +39,7 @@ def history_seed(*, now: datetime | None = None, seed: int = 2026) -> Seeded:
             decisions = Decisions(clock, cast, rng, now=now)
             Reports(decisions, bank, start=start).schedule()
             Imagery(decisions).schedule()
+            videos_schedule(clock, cast, random.Random(seed + 13), now=now)  # its own stream: the rest unchanged
             clock.run_until(now)
         clock.move_to(now)
         usage_backfill_demo(cast, rng, start=start, now=now)

@@ -103,3 +103,30 @@ def test_reported_match_becomes_a_review_item_and_the_decision_reaches_the_partn
     body = client.get(f"/api/v1/matches/{first}", HTTP_AUTHORIZATION=f"Bearer {keys_a.api_key}").json()
     assert (body["status"], body["outcome"]) == ("processed", "confirmed")
     assert audit_chain_verify()[1] is None
+
+
+def test_a_video_report_is_reviewed_through_the_worker_and_answered_with_its_percentages(worker):
+    from matching.video import video_input_validate
+    from tests.factories import frames_near, video_frames
+
+    frames = video_frames(8)
+    video = video_input_validate(frames)
+    case_create(hashes=[HashInput("VideoPDQ", video.key, None, video)], actor=Actor.public())
+    _, keys = partner_with_keys("cliphub")
+    client = Client()
+    body = {"signalType": "VideoPDQ", "hashValue": frames_near(frames, 6), "contentId": "clip-9"}
+    response = client.post("/api/v1/matches", body, content_type="application/json", **_bearer(keys.api_key))
+    assert response.status_code == 202, response.content
+    report_id = response.json()["id"]
+    wait_for(lambda: MatchReport.objects.get(pk=report_id).status == "processed")
+    item = ReviewItem.objects.get()
+    review_decide(
+        moderator=UserFactory(role="moderator"), item_id=item.pk, decision="confirm", reason_code="matches_bank"
+    )
+    answer = client.get(f"/api/v1/matches/{report_id}", **_bearer(keys.api_key)).json()
+    assert (answer["outcome"], answer["signalType"]) == ("confirmed", "VideoPDQ")
+    assert (answer["queryMatchPercent"], answer["targetMatchPercent"]) == (100.0, 100.0)
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
