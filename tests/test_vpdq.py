@@ -80,7 +80,7 @@ def test_percentages_equal_the_reference_brute_matcher(seed, n_query, n_target):
 
 
 def test_a_hash_list_cannot_import_a_video_by_its_key():
-    from matching.importing import _parse
+    from matching.importing import _parse_fields
 
     with pytest.raises(HashFormatError, match="VideoPDQ is not imported"):
-        _parse(1, ["VideoPDQ", PDQ])
+        _parse_fields(1, ["VideoPDQ", PDQ])
