@@ -29,6 +29,7 @@ SORTS = {
     "oldest": ("opened_at", "pk"),
     "newest": ("-opened_at", "-pk"),
     "partners": ("-partner_count", "opened_at", "pk"),
+    "deadline": ("opened_at", "pk"),  # every item has the same time to its deadline
 }
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 

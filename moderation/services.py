@@ -25,6 +25,7 @@ from moderation.models import (
     ReviewItem,
     ReviewState,
 )
+from moderation.qa_sampling import qa_sample
 from moderation.scope import staff_scope
 from moderation.selectors import (
     QUEUE_ORDER,
@@ -237,6 +238,7 @@ def review_decide(
     )
     _answer_reports(item=item, moderator=moderator, reason=reason)
     flood_settle(item=item, moderator=moderator, note=reason.note)
+    qa_sample(item=item, moderator=moderator)
     return item
 
 
@@ -252,6 +254,8 @@ def _check_decision(*, moderator: User, item: ReviewItem, target: str, expected_
         raise DecisionRefused("Another moderator is reviewing this item; nothing was saved.")
     if target == ReviewState.PENDING:
         _reopen_check(item)
+    elif item.reopened_decider_id == moderator.pk:
+        raise NotPermitted("You made the decision that was reopened; another moderator must decide it now.")
 
 
 def _reopen_check(item: ReviewItem) -> None:
@@ -267,6 +271,7 @@ def _reopen_check(item: ReviewItem) -> None:
 
 def _apply(*, item: ReviewItem, moderator: User, target: str, reason: DecisionReason) -> None:
     reopening = target == ReviewState.PENDING
+    item.reopened_decider = item.decided_by if reopening else None
     item.state, item.version = target, item.version + 1
     item.claimed_by, item.claim_expires_at = None, None
     item.decided_by = None if reopening else moderator
