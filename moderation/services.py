@@ -132,6 +132,7 @@ def review_claim_next(
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
     queue = item_visible_to(staff_scope(moderator)).filter(state=state).order_by(*QUEUE_ORDER)
+    queue = queue.exclude(reopened_decider=moderator)  # four eyes: not theirs to decide again
     if exclude is not None:
         queue = queue.exclude(pk=exclude)
     held = queue.filter(claimed_by=moderator, claim_expires_at__gte=now).select_for_update().first()
