@@ -1,15 +1,15 @@
 """Decision deadlines and the on-call digest. Every open item should be decided within
 NCII_DECISION_DEADLINE_SECONDS of its first report; beat asks every few minutes, and when
 items are within NCII_DEADLINE_WARN_SECONDS of it or past it, mails the on-call list one
-digest, at most once per NCII_ALERT_EVERY_SECONDS. The last send is a database row, so the
-spacing holds across processes and does not depend on the cache."""
+digest, at most once per NCII_ALERT_EVERY_SECONDS. The last send is a database row (unique per
+interval), so the spacing holds across processes and does not depend on the cache."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -50,17 +50,23 @@ def deadline_alerts_send(now: datetime | None = None) -> DeadlineDigest | None:
     """Mail the digest if anything is near or past its deadline, nobody was mailed within
     NCII_ALERT_EVERY_SECONDS and there is an on-call list. Returns the digest sent, if any."""
     now = now or timezone.now()
+    every = settings.NCII_ALERT_EVERY_SECONDS
     recipients = settings.NCII_ONCALL_EMAILS
-    last = DeadlineDigest.objects.select_for_update().order_by("-sent_at").first()
-    if not recipients or (last and last.sent_at > now - timedelta(seconds=settings.NCII_ALERT_EVERY_SECONDS)):
+    last = DeadlineDigest.objects.order_by("-sent_at").first()
+    if not recipients or (last and last.sent_at > now - timedelta(seconds=every)):
         return None
     summary = deadline_summary(now)
     if not (summary.overdue_count or summary.approaching_count):
         return None
-    digest = DeadlineDigest.objects.create(
-        sent_at=now, overdue=summary.overdue_count, approaching=summary.approaching_count
-    )
-    send_mail(_subject(summary), _body(summary), None, recipients)
+    slot = int(now.timestamp()) // max(1, every)
+    try:
+        with transaction.atomic():  # another process took this slot: it sends, not us
+            digest = DeadlineDigest.objects.create(
+                sent_at=now, slot=slot, overdue=summary.overdue_count, approaching=summary.approaching_count
+            )
+    except IntegrityError:
+        return None
+    send_mail(_subject(summary), _body(summary), None, recipients)  # failing, it undoes the row
     return digest
 
 

@@ -204,6 +204,9 @@ class DeadlineDigest(models.Model):
     says when the next may go (NCII_ALERT_EVERY_SECONDS), for every process alike."""
 
     sent_at = models.DateTimeField(db_index=True)
+    # sent_at // NCII_ALERT_EVERY_SECONDS: unique, so two processes deciding at once cannot
+    # both send (the database refuses the second row).
+    slot = models.BigIntegerField(unique=True)
     approaching = models.PositiveIntegerField()
     overdue = models.PositiveIntegerField()
 

@@ -127,3 +127,15 @@ def test_summary_counts_past_the_listed_links(oncall):
         _opened_at(T0 - timedelta(hours=hours))
     summary = deadline_summary(T0)
     assert (summary.overdue_count, summary.approaching_count, len(summary.overdue)) == (3, 0, 3)
+
+
+def test_two_processes_in_the_same_interval_send_one_digest(oncall, settings):
+    """Another process's row for this interval, written after our check: the database refuses
+    our row (unique slot), and we send nothing."""
+    _opened_at(T0 - timedelta(hours=50))
+    slot = int(T0.timestamp()) // settings.NCII_ALERT_EVERY_SECONDS
+    settings.NCII_ALERT_EVERY_SECONDS = 3600
+    with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
+        DeadlineDigest.objects.create(sent_at=T0 - timedelta(hours=2), slot=slot, overdue=1, approaching=0)
+        assert deadline_alerts_send() is None
+    assert not mail.outbox
