@@ -28,8 +28,9 @@ def qa_draw(*, item_id: int, version: int) -> float:
 
 def qa_sample(*, item: ReviewItem, moderator: User) -> QaReview | None:
     """Called inside the decision's transaction: queue a blind second review if this decision
-    is sampled. Possible minors stay with the child-safety team."""
-    if item.state not in SAMPLED_STATES or item.possible_minor:
+    is sampled. Possible minors stay with the child-safety team; a flood item's decision
+    releases or withdraws its hash, which a later overturn must not undo."""
+    if item.state not in SAMPLED_STATES or item.possible_minor or item.flood:
         return None
     if qa_draw(item_id=item.pk, version=item.version) >= qa_rate(item.decision_code):
         return None

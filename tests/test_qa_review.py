@@ -9,7 +9,7 @@ import pytest
 from audit.models import AuditEvent
 from matching.models import HashFeedback, MatchReport
 from moderation.audit_events import ITEM_QA_OVERTURN, QA_RESOLVED, QA_SAMPLED, QA_SECOND
-from moderation.models import QaReview, QaState
+from moderation.models import QaReview, QaState, ReviewItem
 from moderation.qa_sampling import qa_draw
 from moderation.qa_selectors import qa_agreement
 from moderation.qa_services import QaNotFound, qa_resolve, qa_second_decide
@@ -53,6 +53,13 @@ def test_per_reason_rate_overrides_the_overall_one(settings, moderator):
     review = QaReview.objects.get()
     assert (review.first_by, review.first_state, review.first_code) == (moderator, "dismissed", "not_intimate")
     assert AuditEvent.objects.filter(action=QA_SAMPLED, object_id=str(review.pk)).exists()
+
+
+def test_flood_items_are_not_sampled(sample_all, senior):
+    item = item_open(PartnerFactory())
+    ReviewItem.objects.filter(pk=item.pk).update(flood=True)
+    review_decide(moderator=senior, item_id=item.pk, decision="confirm", reason_code="matches_bank")
+    assert not QaReview.objects.exists()
 
 
 def test_escalations_and_reopens_are_not_sampled(sample_all, moderator, senior):

@@ -195,7 +195,13 @@ class Reports:
         return True
 
     def _redecide_step(self, item_id: int) -> Step:
-        return lambda: self.decisions.decide_as(self.cast.staff["senior"], item_id, "dismiss")
+        return lambda: self.decisions.decide_as(self._not_the_first_decider(item_id), item_id, "dismiss")
+
+    def _not_the_first_decider(self, item_id: int) -> User:
+        """Four eyes: the reopened decision's maker may not decide the item again."""
+        senior = self.cast.staff["senior"]
+        first = ReviewItem.objects.values_list("reopened_decider_id", flat=True).get(pk=item_id)
+        return self.cast.staff["moderator"] if first == senior.pk else senior
 
     def _failed_step(self) -> None:
         """A report the worker gave up on after its retries, for the Failed reports page."""
