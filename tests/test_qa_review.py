@@ -15,7 +15,7 @@ from moderation.qa_selectors import qa_agreement
 from moderation.qa_services import QaNotFound, qa_resolve, qa_second_decide
 from moderation.services import NotPermitted, review_decide
 from tests.factories import PartnerFactory, UserFactory, item_open
-from tests.staff_helpers import signed_in
+from tests.staff_helpers import query_count, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,21 @@ def test_per_moderator_agreement_is_for_seniors_and_admins(sample_all, moderator
     assert "by_moderator" not in qa_agreement(per_moderator=False)
     admin_page = signed_in(UserFactory(role="admin")).get("/dashboard/metrics/").content.decode()
     assert "Moderator:" in admin_page or "Second-review agreement" in admin_page
+
+
+def test_the_queue_page_makes_the_same_queries_for_more_reviews(sample_all, moderator, senior):
+    client = signed_in(senior)
+
+    def disputed_review() -> None:
+        _decided(moderator)
+        review = QaReview.objects.latest("pk")
+        qa_second_decide(
+            moderator=UserFactory(role="moderator"), qa_id=review.pk, decision="dismiss", reason_code="different_image"
+        )
+        _decided(moderator)  # and one waiting
+
+    disputed_review()
+    few = query_count(lambda: client.get("/dashboard/qa/"))
+    for _ in range(4):
+        disputed_review()
+    assert query_count(lambda: client.get("/dashboard/qa/")) == few
