@@ -28,6 +28,15 @@ def env_json(name: str, default: Any) -> Any:
     return json.loads(raw) if raw else default
 
 
+def env_rates(name: str) -> dict[str, float]:
+    """ "code=0.2,other=1" as {code: rate}; a rate outside 0..1 is refused at start-up."""
+    pairs = (item.partition("=") for item in os.environ.get(name, "").split(",") if item.strip())
+    rates = {key.strip(): float(value) for key, _, value in pairs}
+    if any(not 0 <= rate <= 1 for rate in rates.values()):
+        raise ValueError(f"{name}: every rate must be between 0 and 1")
+    return rates
+
+
 # === The deployment: debug, secret key, hosts ====================================================
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -496,12 +505,7 @@ NCII_REPORT_TASK = "moderation.report_process"
 # to a QA queue, chosen by a keyed hash of the item and its version (deterministic, no
 # random()); per reason code as "code=rate,code=rate" overrides the overall rate.
 NCII_QA_SAMPLE_RATE = float(os.environ.get("NCII_QA_SAMPLE_RATE", "0.05"))
-NCII_QA_SAMPLE_RATE_BY_REASON: dict[str, float] = {
-    code.strip(): float(rate)
-    for code, _, rate in (
-        pair.partition("=") for pair in os.environ.get("NCII_QA_SAMPLE_RATE_BY_REASON", "").split(",") if "=" in pair
-    )
-}
+NCII_QA_SAMPLE_RATE_BY_REASON = env_rates("NCII_QA_SAMPLE_RATE_BY_REASON")
 # Every item should be decided within this long of its first report (queue and item pages);
 # the on-call list gets a digest of items within WARN of it or past it, at most once per EVERY.
 NCII_DECISION_DEADLINE_SECONDS = env_int("NCII_DECISION_DEADLINE_SECONDS", 48 * 3600)

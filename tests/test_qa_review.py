@@ -14,6 +14,7 @@ from moderation.qa_sampling import qa_draw
 from moderation.qa_selectors import qa_agreement
 from moderation.qa_services import QaNotFound, qa_resolve, qa_second_decide
 from moderation.services import NotPermitted, review_decide
+from ncii_site.settings import env_rates
 from tests.factories import PartnerFactory, UserFactory, item_open
 from tests.staff_helpers import query_count, signed_in
 
@@ -217,3 +218,13 @@ def test_the_queue_page_makes_the_same_queries_for_more_reviews(sample_all, mode
     for _ in range(4):
         disputed_review()
     assert query_count(lambda: client.get("/dashboard/qa/")) == few
+
+
+def test_per_reason_rates_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("NCII_QA_SAMPLE_RATE_BY_REASON", " not_intimate=1, other=0.25 ")
+    assert env_rates("NCII_QA_SAMPLE_RATE_BY_REASON") == {"not_intimate": 1.0, "other": 0.25}
+    monkeypatch.setenv("NCII_QA_SAMPLE_RATE_BY_REASON", "")
+    assert env_rates("NCII_QA_SAMPLE_RATE_BY_REASON") == {}
+    monkeypatch.setenv("NCII_QA_SAMPLE_RATE_BY_REASON", "other=2")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        env_rates("NCII_QA_SAMPLE_RATE_BY_REASON")
