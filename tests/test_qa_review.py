@@ -228,3 +228,17 @@ def test_per_reason_rates_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("NCII_QA_SAMPLE_RATE_BY_REASON", "other=2")
     with pytest.raises(ValueError, match="between 0 and 1"):
         env_rates("NCII_QA_SAMPLE_RATE_BY_REASON")
+
+
+def test_a_possible_second_reviewer_is_sent_from_the_item_page_to_the_blind_one(sample_all, moderator, senior):
+    item = _decided(moderator)
+    review = QaReview.objects.get()
+    other = signed_in(UserFactory(role="moderator"))
+    response = other.get(f"/dashboard/items/{item.pk}/")
+    assert response.status_code == 302 and response.url == f"/dashboard/qa/{review.pk}/"
+    assert signed_in(moderator).get(f"/dashboard/items/{item.pk}/").status_code == 200  # the first decider
+    assert signed_in(senior).get(f"/dashboard/items/{item.pk}/").status_code == 200
+    qa_second_decide(
+        moderator=UserFactory(role="moderator"), qa_id=review.pk, decision="confirm", reason_code="matches_bank"
+    )
+    assert other.get(f"/dashboard/items/{item.pk}/").status_code == 200  # reviewed: nothing left to hide
