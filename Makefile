@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint worker bench bench-intake bench-drift bench-snapshot bench-builder clean messages compilemessages
+.PHONY: run test install lint worker bench bench-intake bench-drift bench-snapshot bench-builder bench-lookup clean messages compilemessages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ bench-intake: install
 bench-snapshot: install
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python -m benchmarks.snapshot_bench $(BENCH_ARGS)
+
+# POST /api/v1/lookup end to end through gunicorn (gunicorn.conf.py) on a 10M-hash snapshot: single-hash
+# and 1,000-hash requests, exact against brute force (PostgreSQL at BENCH_PG, a database of its own; the
+# Redis cache at BENCH_CACHE_URL). BENCH_ARGS="--size 1000000" for a quicker run.
+bench-lookup: install
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks.lookup_bench $(BENCH_ARGS)
 
 # `manage.py index_build` on a PostgreSQL bank of 1M hashes, and the database path meanwhile
 # (a database of its own: BENCH_BUILDER_DB, created if missing).

@@ -12,8 +12,9 @@ class ActorType(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    """One append-only, hash-chained entry. ``digest`` covers every other field and the
-    predecessor's digest, so editing, deleting or reordering any row breaks the chain."""
+    """One append-only, hash-chained entry. ``digest`` covers every other field (the reason by
+    its SHA-256) and the predecessor's digest, so editing, deleting or reordering any row breaks
+    the chain. The one change allowed is blanking a reason's text (audit.services.audit_reasons_erase)."""
 
     seq = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()
@@ -27,6 +28,10 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     reason = models.TextField(blank=True)
+    # Events since audit 0003: the chain covers the reason's SHA-256, not its text, so
+    # retention or erasure may blank the text (reason_erased_at) and the chain still verifies.
+    reason_sha256 = models.CharField(max_length=64, blank=True)
+    reason_erased_at = models.DateTimeField(null=True, blank=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     prev_digest = models.CharField(max_length=64)

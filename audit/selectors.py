@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
-from audit.chain import GENESIS, event_digest
+from audit.chain import GENESIS, event_digest, reason_chained, reason_sha256
 from audit.models import AuditEvent
 
 
@@ -36,7 +36,7 @@ def _recompute(event: AuditEvent, prev_digest: str) -> str:
         action=event.action,
         object_type=event.object_type,
         object_id=event.object_id,
-        reason=event.reason,
+        reason=reason_chained(reason=event.reason, sha256=event.reason_sha256),
         before=event.before,
         after=event.after,
     )
@@ -50,10 +50,15 @@ def audit_chain_verify(*, batch_size: int = 5000) -> tuple[int, ChainBreak | Non
             return checked, ChainBreak(expected_seq, _missing(expected_seq, event.seq - 1))
         if event.prev_digest != expected_prev:
             return checked, ChainBreak(event.seq, "does not link to its predecessor")
-        if _recompute(event, expected_prev) != event.digest:
+        if _recompute(event, expected_prev) != event.digest or not _reason_intact(event):
             return checked, ChainBreak(event.seq, "content does not match its digest (edited)")
         expected_prev, expected_seq, checked = event.digest, event.seq + 1, checked + 1
     return checked, None
+
+
+def _reason_intact(event: AuditEvent) -> bool:
+    """A reason covered by its digest is either its text or erased (blank), nothing else."""
+    return not event.reason_sha256 or not event.reason or reason_sha256(event.reason) == event.reason_sha256
 
 
 def _missing(first: int, last: int) -> str:

@@ -1,11 +1,13 @@
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from audit.chain import GENESIS, event_digest
+from audit.chain import GENESIS, event_digest, reason_chained, reason_sha256
 from audit.models import ActorType, AuditEvent
 from audit.selectors import chain_key
 
@@ -78,10 +80,36 @@ def audit_record(
         "before": before or {},
         "after": after or {},
     }
-    digest = event_digest(key=chain_key(), prev_digest=prev_digest, **fields)
-    return AuditEvent.objects.create(prev_digest=prev_digest, digest=digest, **fields)
+    sha256 = reason_sha256(reason)
+    chained = fields | {"reason": reason_chained(reason=reason, sha256=sha256)}
+    digest = event_digest(key=chain_key(), prev_digest=prev_digest, **chained)
+    return AuditEvent.objects.create(prev_digest=prev_digest, digest=digest, reason_sha256=sha256, **fields)
 
 
 def audit_record_atomic(**kwargs: Any) -> AuditEvent:
     with transaction.atomic():
         return audit_record(**kwargs)
+
+
+RETENTION_ERASED = "retention.erased"
+
+
+def audit_retention_batch(*, kind: str, object_type: str, ids: list[Any], cutoff: datetime, **more: Any) -> AuditEvent:
+    """One retention batch, inside its transaction: which rows (ids only, never their content)
+    lost what, and the cutoff they had passed."""
+    return audit_record(
+        actor=Actor.system("retention"),
+        action=RETENTION_ERASED,
+        object_type=object_type,
+        object_id=f"batch:{kind}",
+        after={"kind": kind, "count": len(ids), "ids": ids, "cutoff": cutoff.isoformat()} | more,
+    )
+
+
+def audit_reasons_erase(events: QuerySet[AuditEvent]) -> list[int]:
+    """Blank the reason text of ``events`` whose chain covers only its digest (inside the
+    caller's transaction); the facts and the digest stay. Returns the erased events' seqs."""
+    due = events.exclude(reason="").exclude(reason_sha256="")
+    seqs = sorted(due.values_list("seq", flat=True))
+    AuditEvent.objects.filter(seq__in=seqs).update(reason="", reason_erased_at=timezone.now())
+    return seqs

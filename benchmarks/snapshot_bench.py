@@ -231,7 +231,7 @@ def django_figures(data: Path, query: str, expected: list[int]) -> dict:
 # --- orchestration ------------------------------------------------------------------------
 
 
-def _run_worker(kind: str, data: Path) -> dict:
+def run_worker(kind: str, data: Path) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.snapshot_bench", "--worker", kind, "--data", str(data)]
     subprocess.run(cmd, cwd=ROOT, check=True)
     return json.loads((data / f"{kind}.json").read_text())
@@ -323,9 +323,9 @@ def main(argv: list[str] | None = None) -> int:
         expected = np.flatnonzero(np.bitwise_count(bank ^ qwords).sum(axis=1) <= RADIUS).tolist()
         del bank
         print(f"[{args.size:,}] data ready in {time.perf_counter() - started:.0f} s", flush=True)
-        build = _run_worker("build", data)
+        build = run_worker("build", data)
         print(f"[{args.size:,}] snapshot built", flush=True)
-        lookup = _run_worker("lookup", data)
+        lookup = run_worker("lookup", data)
         print(f"[{args.size:,}] lookups done", flush=True)
         django = django_figures(data, query, expected)
         report(args.size, build, lookup, django)

@@ -47,3 +47,20 @@ class ReasonForm(forms.Form):
 
 class HashWithdrawForm(ReasonForm):
     bank_hash = forms.IntegerField(min_value=1, max_value=MAX_DB_ID, widget=forms.HiddenInput)
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (required)",
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give a reason for the erasure (say, the person's request and its date)."},
+    )
+    confirm = forms.BooleanField(
+        label="I understand this erases the case's links, notes, number and PIN for good.",
+        error_messages={"required": "Tick the box to confirm the erasure."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "erase-%s")
+        super().__init__(*args, **kwargs)

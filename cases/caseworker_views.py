@@ -18,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Actor
-from cases.caseworker_forms import CaseSearchForm, HashWithdrawForm, NoteForm, ReasonForm
+from cases.caseworker_forms import CaseSearchForm, EraseForm, HashWithdrawForm, NoteForm, ReasonForm
 from cases.models import Case, CaseHash
 from cases.selectors import (
     CASE_AUDIT_LIMIT,
@@ -30,6 +30,7 @@ from cases.selectors import (
     disputed_hash_list,
 )
 from cases.services import (
+    case_erase,
     case_hash_withdraw,
     case_note_add,
     case_view_record,
@@ -96,6 +97,7 @@ def _case_page(request: StaffRequest, case: Case, *, status: int = 200, **forms:
         "audit_limit": CASE_AUDIT_LIMIT,
         "note_form": NoteForm(),
         "withdraw_form": ReasonForm(),
+        "erase_form": EraseForm(),
     }
     return render(request, CASE_TEMPLATE, context | forms, status=status)
 
@@ -164,7 +166,20 @@ def _hash_withdraw(request: StaffRequest, case: Case) -> HttpResponse:
     return redirect(_case_url(case, f"hash-{data['bank_hash']}"))
 
 
+def _case_erase(request: StaffRequest, case: Case) -> HttpResponse:
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, status=400, erase_form=form)
+    try:
+        case_erase(case_id=case.pk, actor=Actor.user(_user(request)), reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        return _case_page(request, case, status=exc.status, error=str(exc))
+    messages.success(request, "The case's data is erased. Its audit trail keeps what was done, not what was erased.")
+    return redirect(_case_url(case))
+
+
 CASE_ACTIONS: dict[str, Callable[[StaffRequest, Case], HttpResponse]] = {
+    "erase": _case_erase,
     "note": _note_add,
     "withdraw": _case_withdraw,
     "withdraw-hash": _hash_withdraw,

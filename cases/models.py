@@ -23,6 +23,9 @@ class Case(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.SELF)
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Set when a withdrawn case's remaining data was erased (cases.services.case_erase): only
+    # the facts the metrics count stay (status, source, dates, the opaque reference).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         permissions = [("work_case", "Can find and work victims' cases")]

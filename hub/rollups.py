@@ -30,6 +30,8 @@ from moderation.audit_events import IMAGE_REVEALED
 from moderation.models import ReviewItem
 
 BUILT = "rollup.built"  # one row: its day is the cutoff
+# The transparency page (hub.transparency) reads eight quarters back: two years and the current one.
+TRANSPARENCY_DAYS = 2 * 366 + 92
 BUCKETS_PER_E = 50  # decision-time buckets: 50 per factor e, each about 2% wide
 
 
@@ -48,17 +50,22 @@ SERIES = [
     # A hash's modification time is never before its creation: the keyset index finds the new ones.
     Series("bank.added", lambda: BankHash.objects.all(), "created_at", None, None, lambda t: Q(modified_at__gte=t)),
     Series("bank.withdrawn", lambda: BankHash.objects.filter(status="Withdrawn"), "modified_at", None, None),
-    Series("cases.created", lambda: Case.objects.all(), "created_at", None, 7 * (metrics.YEAR_WEEKS + 1)),
+    Series("cases.created", lambda: Case.objects.all(), "created_at", None, TRANSPARENCY_DAYS),
+    Series("cases.withdrawn", lambda: Case.objects.all(), "withdrawn_at", None, TRANSPARENCY_DAYS),
     Series(
         "reports.received",
         lambda: MatchReport.objects.all(),
         "received_at",
         "partner_id",
-        7 * 13,
+        TRANSPARENCY_DAYS,
         lambda t: Q(status__in=MatchReport.Status.values),  # the (status, received_at) index
     ),
     Series(
-        "items.decided", lambda: ReviewItem.objects.filter(state__in=metrics.DECIDED), "decided_at", "state", 7 * 13
+        "items.decided",
+        lambda: ReviewItem.objects.filter(state__in=metrics.DECIDED),
+        "decided_at",
+        "state",
+        TRANSPARENCY_DAYS,
     ),
     Series(
         "reveals",
@@ -68,7 +75,7 @@ SERIES = [
         metrics.REVEAL_DAYS + 1,
     ),
 ]
-DECISIONS = Series("decisions.bucket", lambda: ReviewItem.objects.none(), "decided_at", None, 7 * 13)
+DECISIONS = Series("decisions.bucket", lambda: ReviewItem.objects.none(), "decided_at", None, TRANSPARENCY_DAYS)
 
 
 def _as_date(value: date | datetime) -> date:

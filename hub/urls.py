@@ -16,6 +16,8 @@ handler500 = "hub.views.handler500"
 urlpatterns = i18n_patterns(
     path("", views.home, name="home"),
     path("cases/", include("cases.urls_public")),
+    path("transparency/", views.transparency, name="transparency"),
+    path("transparency/figures.csv", views.transparency_csv, name="transparency-csv"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=False,
 )

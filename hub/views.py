@@ -3,6 +3,7 @@ page (Chart.js charts from static/js/metrics.js, with the same numbers in tables
 and senior moderators, refused to staff tied to one partner since the figures cover every
 partner)."""
 
+import csv
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 from rest_framework import status
 
 from hub.metrics import metrics_get
+from hub.transparency import COUNTS, Figures, transparency_figures
 from moderation.qa_selectors import Agreement, may_see_moderator_agreement, qa_agreement
 from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
@@ -27,6 +29,44 @@ def home(request: HttpRequest) -> HttpResponse:
     """The public landing page; signed-in staff go to the first tool their role has."""
     start = staff_start_page(request.user) if request.user.is_authenticated else None
     return redirect(start) if start else render(request, "home.html", {"language_offer": language_offer(request)})
+
+
+@require_GET
+def transparency(request: HttpRequest) -> HttpResponse:
+    """The public transparency figures, by quarter, small counts suppressed (hub.transparency)."""
+    return render(request, "hub/transparency.html", {"figures": transparency_figures()})
+
+
+CSV_COLUMNS = ("quarter", *COUNTS, "confirmed_share", "dismissed_share", "median_hours")
+
+
+@require_GET
+def transparency_csv(request: HttpRequest) -> HttpResponse:
+    """The same figures as CSV: a suppressed cell reads "fewer than N" (a count) or "withheld"."""
+    figures = transparency_figures()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ncii-hub-transparency.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in _csv_rows(figures):
+        writer.writerow(row)
+    return response
+
+
+def _csv_rows(figures: Figures) -> list[list[str]]:
+    rows = []
+    for quarter in figures.quarters:
+        row = [quarter.label]
+        for name in CSV_COLUMNS[1:]:
+            cell = quarter.cells.get(name)
+            if cell is None or figures.up_to is None:
+                row.append("")
+            elif cell.suppressed:
+                row.append(f"fewer than {figures.min_count}" if name in COUNTS else "withheld")
+            else:
+                row.append(f"{cell.value:g}")
+        rows.append(row)
+    return rows
 
 
 @require_GET

@@ -1,3 +1,6 @@
+import os
+import sys
+import threading
 from typing import Any
 
 from django.apps import AppConfig
@@ -10,6 +13,15 @@ class MatchingConfig(AppConfig):
         from celery.signals import worker_process_init
 
         worker_process_init.connect(_map_index_snapshot, weak=False)
+        if _is_dev_server_child():
+            # gunicorn and Celery map the snapshot before taking traffic; the dev server has no such
+            # hook, so its serving process maps it beside the first requests (`/readyz` says when).
+            threading.Thread(target=_map_in_background, name="index-warm-up", daemon=True).start()
+
+
+def _is_dev_server_child() -> bool:
+    """The process `manage.py runserver` serves from (its autoreloader's child)."""
+    return os.environ.get("RUN_MAIN") == "true" and "runserver" in sys.argv[1:2]
 
 
 def _map_index_snapshot(**kwargs: Any) -> None:
@@ -17,3 +29,12 @@ def _map_index_snapshot(**kwargs: Any) -> None:
     from matching.index import bank_index
 
     bank_index.warm_up()
+
+
+def _map_in_background() -> None:
+    from django.db import connections
+
+    try:
+        _map_index_snapshot()
+    finally:
+        connections.close_all()

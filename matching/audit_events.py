@@ -3,6 +3,7 @@ names."""
 
 BANK_HASH = "matching.bankhash"
 MATCH_REPORT = "matching.matchreport"
+IDEMPOTENCY_RECORD = "matching.idempotencyrecord"
 
 BANK_IMPORTED = "bank.imported"
 HASH_SUBMITTED = "hash.submitted"

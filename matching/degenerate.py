@@ -51,6 +51,15 @@ class DenyList:
         best = int(distances.argmin())
         return int(distances[best]), self.labels[best]
 
+    def any_within(self, words: np.ndarray, radius: int) -> np.ndarray:
+        """Per row of ``words`` (n, 4): whether some deny-listed hash is within ``radius``."""
+        if not self.labels:
+            return np.zeros(len(words), dtype=bool)
+        distances = np.zeros((len(words), len(self.labels)), dtype=np.uint16)
+        for word in range(words.shape[1]):  # a word at a time: 6x faster than one (n, N, 4) array
+            distances += np.bitwise_count(words[:, word, None] ^ self.words[None, :, word])
+        return distances.min(axis=1) <= radius
+
 
 def denylist_read(path: Path) -> tuple[list[str], list[str]]:
     values, labels = [], []
@@ -84,6 +93,18 @@ def pdq_degenerate_check(value: str) -> None:
     if nearest is not None and nearest[0] <= settings.NCII_PDQ_MATCH_DISTANCE:
         detail = f"it is {nearest[0]} bits from the hash of a trivial picture ({nearest[1]})"
         raise DegenerateHash(f"Refused: {detail}, so it would match such pictures everywhere.", reason=TRIVIAL)
+
+
+def pdq_degenerate_reasons(values: list[str]) -> list[str | None]:
+    """``pdq_degenerate_reason`` of many normalised PDQ hexes in one numpy pass (a bulk import
+    checked one row at a time spent half its own CPU here)."""
+    if not values:
+        return []
+    words = hexes_to_words(values)
+    bits = np.bitwise_count(words).sum(axis=1).astype(np.int64)
+    unbalanced = np.abs(bits - BALANCED) > settings.NCII_PDQ_BIT_COUNT_TOLERANCE
+    trivial = denylist().any_within(words, settings.NCII_PDQ_MATCH_DISTANCE)
+    return [UNBALANCED if u else TRIVIAL if t else None for u, t in zip(unbalanced, trivial, strict=True)]
 
 
 def pdq_degenerate_reason(value: str) -> str | None:

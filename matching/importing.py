@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from matching.degenerate import pdq_degenerate_reason
+from matching.degenerate import pdq_degenerate_reasons
 from matching.signal_types import HashFormatError, SignalType, hash_normalise, signal_type_for_length
+
+CHECK_CHUNK = 1000  # rows checked for degenerate PDQ values in one numpy pass
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,6 @@ class ImportSummary:
     def reject(self, line: int, reason: str) -> None:
         self.rejected[reason] += 1
         self.examples.setdefault(reason, line)
-
-
-def _parse(line_no: int, fields: list[str]) -> ImportRow:
-    row = _parse_fields(line_no, [f.strip() for f in fields])
-    reason = pdq_degenerate_reason(row.value) if row.signal_type == SignalType.PDQ else None
-    if reason:
-        raise HashFormatError(reason)
-    return row
 
 
 def _parse_fields(line_no: int, fields: list[str]) -> ImportRow:
@@ -64,13 +58,35 @@ def _quality(raw: str) -> int:
 
 
 def rows_parse(lines: Iterable[str], summary: ImportSummary) -> Iterator[ImportRow]:
-    """Valid rows in file order; invalid ones are counted in the summary with a reason."""
+    """Valid rows in file order; invalid ones are counted in the summary with a reason. PDQ
+    hashes are checked for degenerate values ``CHECK_CHUNK`` rows at a time."""
+    chunk: list[ImportRow] = []
+    for row in _rows_well_formed(lines, summary):
+        chunk.append(row)
+        if len(chunk) == CHECK_CHUNK:
+            yield from _not_degenerate(chunk, summary)
+            chunk = []
+    yield from _not_degenerate(chunk, summary)
+
+
+def _rows_well_formed(lines: Iterable[str], summary: ImportSummary) -> Iterator[ImportRow]:
     for line_no, fields in enumerate(csv.reader(lines), start=1):
         if not fields or not "".join(fields).strip():
             continue
         if line_no == 1 and fields[0].strip().lower() == "signaltype":
             continue
         try:
-            yield _parse(line_no, fields)
+            yield _parse_fields(line_no, [f.strip() for f in fields])
         except HashFormatError as exc:
             summary.reject(line_no, str(exc).rstrip("."))
+
+
+def _not_degenerate(rows: list[ImportRow], summary: ImportSummary) -> Iterator[ImportRow]:
+    pdq = [row for row in rows if row.signal_type == SignalType.PDQ]
+    reasons = dict(zip((row.line for row in pdq), pdq_degenerate_reasons([row.value for row in pdq]), strict=True))
+    for row in rows:
+        reason = reasons.get(row.line)
+        if reason:
+            summary.reject(row.line, reason)
+        else:
+            yield row

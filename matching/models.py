@@ -32,9 +32,13 @@ class BankHash(models.Model):
     case_refs = models.JSONField(default=dict, blank=True)
     # Near-duplicate hashes from different cases share a cluster (the id of its first hash), so
     # moderators see related cases. Identical hashes are one record, not a cluster.
-    cluster = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Its index is partial (bankhash_cluster): most hashes join no cluster, and an index entry for
+    # each NULL would be written by every import for no query.
+    cluster = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(db_index=True)
+    modified_at = models.DateTimeField()  # indexed by bankhash_keyset, which leads with it
     # What partners call this hash (lookups, webhooks): opaque, stable, reveals no count.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Set while a flood of reports holds the hash for a senior's decision (matching.quarantine).
@@ -47,7 +51,11 @@ class BankHash(models.Model):
             models.CheckConstraint(condition=Q(signal_type__in=["ImagePDQ", "VideoMD5"]), name="bankhash_signal_valid"),
         ]
         indexes = [
+            # The feed's keyset walk, and every "changed since" read (the index's delta, the
+            # builder's if-changed check, rollups): no index on modified_at alone is needed.
             models.Index(fields=["modified_at", "id"], name="bankhash_keyset"),
+            # Cluster members (moderation) and SET_NULL when a cluster's first hash is deleted.
+            models.Index(fields=["cluster"], condition=Q(cluster__isnull=False), name="bankhash_cluster"),
             # Metrics: withdrawals per week (a few percent of the bank).
             models.Index(fields=["modified_at"], condition=Q(status="Withdrawn"), name="bankhash_withdrawn"),
         ]

@@ -43,8 +43,19 @@ def bank_hash_case_ref_set(bank_hash: BankHash, *, reference: str, status: str) 
     Active while any case link is Active or another source (import, partner) contributed it,
     else Withdrawn; a hash on the negative bank stays Withdrawn. Its modification time moves
     forward; subscribed partners hear of a status change. The caller holds the row lock and saves."""
-    before = bank_hash.status
     bank_hash.case_refs = {**bank_hash.case_refs, reference: str(status)}
+    _bank_hash_status_recompute(bank_hash)
+
+
+def bank_hash_case_ref_drop(bank_hash: BankHash, *, reference: str) -> None:
+    """Forget an erased case's reference on a bank hash (its link was already Withdrawn, so
+    the status stays as it was). The caller holds the row lock and saves."""
+    bank_hash.case_refs = {ref: status for ref, status in bank_hash.case_refs.items() if ref != reference}
+    _bank_hash_status_recompute(bank_hash)
+
+
+def _bank_hash_status_recompute(bank_hash: BankHash) -> None:
+    before = bank_hash.status
     protected = BankHash.Status.ACTIVE in bank_hash.case_refs.values() or bank_hash.source != BankHash.Source.CASE
     protected = protected and not negative_exact(signal_type=bank_hash.signal_type, value=bank_hash.value)
     bank_hash.status = BankHash.Status.ACTIVE if protected else BankHash.Status.WITHDRAWN

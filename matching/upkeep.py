@@ -1,19 +1,20 @@
 """Upkeep that beat runs on the report pipeline: re-enqueue reports still owed to triage,
-delete review derivatives past their grace period, and re-hash stored derivatives after a
-hashing upgrade."""
+delete review derivatives past their grace period, erase report contexts and idempotency
+records past their retention, and re-hash stored derivatives after a hashing upgrade."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.retention import retention_batch
 from audit.services import Actor, audit_record, audit_record_atomic
-from matching.audit_events import IMAGE_PURGED, MATCH_REPORT, REPORTS_REHASHED
+from matching.audit_events import IDEMPOTENCY_RECORD, IMAGE_PURGED, MATCH_REPORT, REPORTS_REHASHED
 from matching.crypto import image_decrypt
 from matching.images import HASH_VERSION, derivative_hashes
 from matching.intake import report_enqueue
-from matching.models import MatchReport, ReviewImage
+from matching.models import IdempotencyRecord, MatchReport, ReviewImage
 
 
 def reports_sweep(*, older_than_seconds: int, limit: int = 1000) -> int:
@@ -90,3 +91,41 @@ def reports_needing_rehash(*, everything: bool = False) -> list[int]:
     if not everything:
         reports = reports.filter(hash_version__lt=HASH_VERSION)
     return list(reports.order_by("pk").values_list("pk", flat=True))
+
+
+def report_contexts_erase(*, cutoff: datetime, limit: int) -> int:
+    """Blank the free-text context partners sent with reports decided before ``cutoff``."""
+    due = MatchReport.objects.filter(decided_at__lt=cutoff).exclude(context="")
+    return retention_batch(
+        due=due,
+        erase=lambda rows: rows.update(context=""),
+        kind="report_context",
+        object_type=MATCH_REPORT,
+        cutoff=cutoff,
+        limit=limit,
+    )
+
+
+def report_decision_notes_erase(*, cutoff: datetime, limit: int) -> int:
+    """Blank the decision notes shared with partners on reports decided before ``cutoff``."""
+    due = MatchReport.objects.filter(decided_at__lt=cutoff).exclude(decision_note="")
+    return retention_batch(
+        due=due,
+        erase=lambda rows: rows.update(decision_note=""),
+        kind="report_decision_note",
+        object_type=MATCH_REPORT,
+        cutoff=cutoff,
+        limit=limit,
+    )
+
+
+def idempotency_records_purge(*, cutoff: datetime, limit: int) -> int:
+    """Delete Idempotency-Key records made before ``cutoff`` (a retry that late is a new report)."""
+    return retention_batch(
+        due=IdempotencyRecord.objects.filter(created_at__lt=cutoff),
+        erase=lambda rows: rows.delete(),
+        kind="idempotency_record",
+        object_type=IDEMPOTENCY_RECORD,
+        cutoff=cutoff,
+        limit=limit,
+    )

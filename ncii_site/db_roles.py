@@ -1,8 +1,9 @@
 """Two database roles on PostgreSQL: the owner, which migrations run as (DATABASE_MIGRATE_URL),
 and the runtime role the app runs as (DATABASE_URL), which may read and write the app's tables
-but not alter the schema, and may only INSERT and SELECT audit events: no UPDATE, DELETE or
-TRUNCATE, whatever a bug or an intruder in the app tries. (The owner is still refused by the
-audit table's triggers; what it could do anyway, the keyed chain and checkpoints reveal.)"""
+but not alter the schema, and may only INSERT and SELECT audit events (and blank a reason's
+text): no other UPDATE, no DELETE or TRUNCATE, whatever a bug or an intruder in the app tries.
+(The owner is still refused by the audit table's triggers; what it could do anyway, the keyed
+chain and checkpoints reveal.)"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,8 +11,10 @@ from contextlib import contextmanager
 import dj_database_url
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# Tables the runtime role may only append to and read.
+# Tables the runtime role may only append to and read; and the columns it may still update
+# there (erasing a reason's text, which the chain covers by its digest: audit 0003).
 APPEND_ONLY = {"audit_auditevent"}
+ERASABLE_COLUMNS = {"audit_auditevent": ("reason", "reason_erased_at")}
 
 
 class RoleConfigError(ValueError):
@@ -48,6 +51,9 @@ def runtime_role_grant(connection: BaseDatabaseWrapper, *, role: str) -> list[st
             f"REVOKE ALL ON {quote(table)} FROM {quote(role)}",
             f"GRANT {rights} ON {quote(table)} TO {quote(role)}",
         ]
+        if columns := ERASABLE_COLUMNS.get(table):
+            names = ", ".join(quote(c) for c in columns)
+            statements.append(f"GRANT UPDATE ({names}) ON {quote(table)} TO {quote(role)}")
     statements.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quote(_schema(connection))} TO {quote(role)}")
     with connection.cursor() as cursor:
         for statement in statements:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 # The public pages' paths without a language prefix: "/" itself and everything under these.
-PUBLIC_PREFIXES = ("/cases/", "/jsi18n/")
+PUBLIC_PREFIXES = ("/cases/", "/jsi18n/", "/transparency/")
 
 
 def path_is_public(path: str) -> bool:

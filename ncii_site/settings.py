@@ -346,6 +346,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.webhooks_sweep",
         "schedule": float(env_int("NCII_WEBHOOK_SWEEP_SECONDS", 5)),
     },
+    # Retention (hub.retention): erase what passed its period, a bounded number of batches a run.
+    "retention-purge": {
+        "task": "hub.retention_purge",
+        "schedule": float(env_int("NCII_RETENTION_EVERY_SECONDS", 3600)),
+    },
 }
 
 
@@ -611,6 +616,24 @@ NCII_WEBHOOK_LIST_LIMIT = 50  # recent deliveries on a partner's webhooks page
 # === Metrics =====================================================================================
 # The metrics page's figures are computed at most this often per process (0 = every request).
 NCII_METRICS_CACHE_SECONDS = env_int("NCII_METRICS_CACHE_SECONDS", 60)
+# The public transparency page (/transparency/): counts under this are shown as "fewer than N"
+# (and shares or medians over them withheld); its figures are cached this long.
+NCII_TRANSPARENCY_MIN_COUNT = env_int("NCII_TRANSPARENCY_MIN_COUNT", 10)
+NCII_TRANSPARENCY_CACHE_SECONDS = env_int("NCII_TRANSPARENCY_CACHE_SECONDS", 3600)
+
+
+# === Retention and erasure =======================================================================
+# How long each kind of data outlives its purpose (README: "What the hub holds"); beat's
+# hub.retention_purge erases what passed, at most NCII_RETENTION_BATCHES_PER_RUN batches of
+# NCII_RETENTION_BATCH_SIZE rows per kind and run, each batch an audit event with its ids and counts.
+_DAY = 86400
+NCII_RETENTION_WITHDRAWN_CASE_SECONDS = env_int("NCII_RETENTION_WITHDRAWN_CASE_SECONDS", 30 * _DAY)
+NCII_RETENTION_REPORT_CONTEXT_SECONDS = env_int("NCII_RETENTION_REPORT_CONTEXT_SECONDS", 90 * _DAY)
+NCII_RETENTION_REVIEW_NOTE_SECONDS = env_int("NCII_RETENTION_REVIEW_NOTE_SECONDS", 365 * _DAY)
+NCII_RETENTION_PARTNER_USAGE_SECONDS = env_int("NCII_RETENTION_PARTNER_USAGE_SECONDS", 730 * _DAY)
+NCII_RETENTION_IDEMPOTENCY_SECONDS = env_int("NCII_RETENTION_IDEMPOTENCY_SECONDS", 7 * _DAY)
+NCII_RETENTION_BATCH_SIZE = env_int("NCII_RETENTION_BATCH_SIZE", 500)
+NCII_RETENTION_BATCHES_PER_RUN = env_int("NCII_RETENTION_BATCHES_PER_RUN", 10)
 
 
 # === Logging =====================================================================================

@@ -3,12 +3,13 @@ the day's counter row (an INSERT only for the day's first call), and the partner
 fetch time written at most once a minute. Counters are statistics, not changes, so no audit."""
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.retention import retention_batch
 from partners.models import Partner, PartnerUsage
 
 LAST_FETCH_RESOLUTION = timedelta(minutes=1)
@@ -51,3 +52,15 @@ def _last_fetch_touch(partner: Partner) -> None:
         return
     stale = Q(last_fetch_at__isnull=True) | Q(last_fetch_at__lt=now - LAST_FETCH_RESOLUTION)
     Partner.objects.filter(stale, pk=partner.pk).update(last_fetch_at=now)
+
+
+def usage_purge(*, cutoff: datetime, limit: int) -> int:
+    """Delete daily usage counters of days before ``cutoff`` (retention)."""
+    return retention_batch(
+        due=PartnerUsage.objects.filter(day__lt=cutoff.date()),
+        erase=lambda rows: rows.delete(),
+        kind="partner_usage",
+        object_type="partners.partnerusage",
+        cutoff=cutoff,
+        limit=limit,
+    )

@@ -123,3 +123,25 @@ def test_migrate_refuses_an_owner_url_for_another_database(roles):
     result = manage(roles.env | {"DATABASE_MIGRATE_URL": _url(roles.owner, "postgres")}, "migrate", "--noinput")
     assert result.returncode != 0
     assert "must name the same database" in result.stderr
+
+
+ERASE_AS_APP = """
+from django.db import transaction
+from audit.models import AuditEvent
+from audit.services import Actor, audit_reasons_erase, audit_record_atomic
+event = audit_record_atomic(actor=Actor.system(), action="t.erasable", object_type="t", object_id=1, reason="a name")
+with transaction.atomic():
+    print("erased", audit_reasons_erase(AuditEvent.objects.filter(pk=event.pk)))
+"""
+
+
+def test_the_runtime_role_may_blank_a_reason_and_the_chain_still_verifies(roles):
+    erased = manage(roles.env, "shell", "-c", ERASE_AS_APP)
+    verified = manage(roles.env, "verify_audit")
+
+    assert "erased [" in erased.stdout, erased.stderr
+    assert "Audit chain intact" in verified.stdout
+    with login(roles, roles.app) as conn:
+        assert conn.execute("SELECT reason FROM audit_auditevent WHERE action = 't.erasable'").fetchone() == ("",)
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("UPDATE audit_auditevent SET reason_sha256 = '' WHERE action = 't.erasable'")

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
-from matching.degenerate import TRIVIAL, UNBALANCED, denylist_read, pdq_degenerate_reason
+from matching.degenerate import TRIVIAL, UNBALANCED, denylist_read, pdq_degenerate_reason, pdq_degenerate_reasons
 from matching.models import BankHash
 from matching.pdq import pdq_hex
 from matching.trivial_images import trivial_images
@@ -115,6 +115,30 @@ def test_submit_hashes_refuses_the_batch_naming_the_hash():
     body = assert_error(response, 400, "degenerate_hash")
     assert body["detail"].startswith("hashRecords.1:")
     assert row_counts() == before
+
+
+def test_a_batch_is_judged_as_each_hash_alone():
+    near_trivial = [flip_bits(checkerboard(cell), d) for cell in (2, 4, 32) for d in (0, 20, 31, 32, 40)]
+    values = near_trivial + [with_bits(n) for n in range(100, 157)] + [random_pdq() for _ in range(200)]
+    random.shuffle(values)
+
+    assert pdq_degenerate_reasons(values) == [pdq_degenerate_reason(v) for v in values]
+    assert pdq_degenerate_reasons([]) == []
+
+
+def test_an_import_longer_than_a_check_chunk_rejects_each_at_its_line(tmp_path):
+    lines = [random_pdq() for _ in range(2500)]
+    lines[0], lines[999], lines[1000], lines[2499] = ZERO, checkerboard(4), "f" * 64, checkerboard(32)
+    path = tmp_path / "bank.txt"
+    path.write_text("\n".join(lines) + "\n")
+    out = StringIO()
+
+    call_command("import_hashes", str(path), "--no-progress", stdout=out, stderr=StringIO())
+
+    assert "added: 2496" in out.getvalue() and "rejected: 4" in out.getvalue()
+    assert f"2 x {UNBALANCED} (first at line 1)" in out.getvalue()
+    assert f"2 x {TRIVIAL} (first at line 1000)" in out.getvalue()
+    assert BankHash.objects.count() == 2496
 
 
 def test_an_import_rejects_them_with_the_reason(tmp_path):

@@ -161,6 +161,7 @@ def test_beat_runs_the_sweeper_lease_expiry_and_purge(settings):
         "matching.index_build",
         "partners.webhooks_sweep",
         "moderation.deadline_alerts",
+        "hub.retention_purge",
     }
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1

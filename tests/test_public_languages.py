@@ -17,7 +17,7 @@ from tests.factories import random_pdq
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = ["/", "/cases/new/", "/cases/check/", "/cases/withdraw/"]
+PUBLIC = ["/", "/cases/new/", "/cases/check/", "/cases/withdraw/", "/transparency/"]
 
 
 def html_attrs(body: str) -> dict[str, str]:

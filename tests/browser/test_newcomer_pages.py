@@ -22,7 +22,7 @@ from tests.images import encode, photo_like
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PUBLIC = ["/", "/cases/new/", "/cases/check/", "/cases/withdraw/", "/accounts/login/", "/api/docs/"]
+PUBLIC = ["/", "/cases/new/", "/cases/check/", "/cases/withdraw/", "/transparency/", "/accounts/login/", "/api/docs/"]
 # Not followed: signing out, what changes or deletes, review images (each view is a recorded reveal).
 SKIP = re.compile(r"/logout/|/delete/|/history/|/password/|/image|/static/|/favicon")
 PAGES_PER_ROLE = 30

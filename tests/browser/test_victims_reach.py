@@ -4,13 +4,17 @@ and main staff pages in English and Arabic, a case created with the keyboard alo
 quick exit."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.services import Actor
 from cases.services import HashInput, case_create
+from hub.models import MetricsDay
+from hub.rollups import BUILT
 from moderation.models import QaReview, ReviewItem
 from tests.browser.hasher_page import DONE, wait_until
 from tests.browser.helpers import sign_in
@@ -93,12 +97,21 @@ def staff_world(db):  # type: ignore[no-untyped-def]
     return {"case": case, "item": item, "qa": qa}
 
 
+def transparency_figures_in_rollup() -> None:
+    """A rollup with a quarter of figures, some suppressed, so the page shows its table."""
+    today = timezone.now().date()
+    MetricsDay.objects.create(day=today, series=BUILT, key="", count=0)
+    for series, key, count in [("cases.created", "", 40), ("bank.added", "", 7), ("items.decided", "confirmed", 30)]:
+        MetricsDay.objects.create(day=today - timedelta(days=1), series=series, key=key, count=count)
+
+
 def test_axe_finds_nothing_serious_on_public_and_staff_pages_in_english_and_arabic(
     page, live_server, staff_world, capsys, artifact
 ):
     report: list[str] = []
     blocking: dict[str, list[str]] = {}
-    public = ["/", "/cases/new/", "/cases/check/", "/cases/withdraw/"]
+    public = ["/", "/cases/new/", "/cases/check/", "/cases/withdraw/", "/transparency/"]
+    transparency_figures_in_rollup()
     for prefix in ("", "/ar"):
         for path in public:
             blocking[prefix + path] = scan(page, live_server.url + prefix + path, report)
