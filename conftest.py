@@ -60,6 +60,8 @@ def _fresh_process_state(request, settings, tmp_path_factory):  # type: ignore[n
     settings.NCII_READYZ_CACHE_SECONDS = 0
     # Production hashes passwords and PINs slowly on purpose; tests need not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No decision goes to a second review unless the test asks (tests/test_qa_review.py).
+    settings.NCII_QA_SAMPLE_RATE, settings.NCII_QA_SAMPLE_RATE_BY_REASON = 0.0, {}
     eager = request.node.get_closest_marker("integration") is None
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager

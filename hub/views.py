@@ -16,6 +16,7 @@ from rest_framework import status
 
 from hub.metrics import metrics_get
 from hub.transparency import COUNTS, Figures, transparency_figures
+from moderation.qa_selectors import Agreement, may_see_moderator_agreement, qa_agreement
 from moderation.scope import request_scope
 from ncii_site.api import API_PREFIXES, json_error
 from ncii_site.http import StaffRequest, permission_require, staff_login_required
@@ -100,8 +101,22 @@ def metrics(request: StaffRequest) -> HttpResponse:
     if not request_scope(request).hub_wide:
         raise PermissionDenied
     metrics_now = metrics_get()
-    context = {"metrics": metrics_now, "f": metrics_now.figures, "tables": _tables(metrics_now.figures)}
+    context = {
+        "metrics": metrics_now,
+        "f": metrics_now.figures,
+        "tables": _tables(metrics_now.figures),
+        "agreement": _agreement(request),
+    }
     return render(request, "hub/metrics.html", context)
+
+
+AGREEMENT_GROUPS = {"overall": "Overall", "by_reason": "Reason", "by_moderator": "Moderator"}
+
+
+def _agreement(request: StaffRequest) -> list[tuple[str, list[Agreement]]]:
+    """Second-review agreement; per moderator only for senior moderators and admins."""
+    figures = qa_agreement(per_moderator=may_see_moderator_agreement(request_scope(request).user))
+    return [(AGREEMENT_GROUPS[key], rows) for key, rows in figures.items()]
 
 
 def _columns(figure: dict[str, Any], *keys: str) -> list[tuple[Any, ...]]:

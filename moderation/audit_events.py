@@ -23,3 +23,13 @@ ITEM_ESCALATE = "item.escalate"
 ITEM_REOPEN = "item.reopen"
 ITEM_DECISION = {"confirm": ITEM_CONFIRM, "dismiss": ITEM_DISMISS, "escalate": ITEM_ESCALATE, "reopen": ITEM_REOPEN}
 ITEM_FLOOD = "item.flood"
+
+# Blind second review (moderation/qa_services.py). Object type QA, never ITEM, so nothing about
+# it shows in an item's trail (the second reviewer must not read the first decision there).
+QA = "moderation.qareview"
+QA_SAMPLED = "qa.sampled"
+QA_SECOND = "qa.second_decision"  # after: the second outcome and code, and whether they agree
+QA_RESOLVED = "qa.resolved"  # the senior moderator's decision, which stands
+ITEM_QA_OVERTURN = "item.qa_overturn"  # the item's outcome changed by the senior's decision
+DECISIONS_EXPORTED = "decisions.exported"  # with the filters
+DECISION_EXPORT = "moderation.decisions"

@@ -25,6 +25,7 @@ SORT_CHOICES = [
     ("oldest", "Oldest first"),
     ("newest", "Newest first"),
     ("partners", "Most partners first"),
+    ("deadline", "Nearest deadline first"),
 ]
 
 

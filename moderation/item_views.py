@@ -17,6 +17,7 @@ from matching.selectors import bank_cluster_members
 from moderation.forms import DecisionForm
 from moderation.minor_views import minors_referral
 from moderation.models import NoteVisibility, ReviewItem, ReviewState
+from moderation.qa_selectors import qa_blind_review_for
 from moderation.scope import StaffScope, request_scope
 from moderation.selectors import (
     hash_confirmations,
@@ -58,6 +59,10 @@ def item_detail(request: StaffRequest, item_id: int) -> HttpResponse:
     item = _visible_item(request, item_id)
     if request.method == "POST":
         return _item_decide(request, item)
+    blind = qa_blind_review_for(scope=request_scope(request), item=item)
+    if blind is not None:  # the decision is waiting for a second review this user may give
+        messages.info(request, "This decision waits for a blind second review; decide it here first.")
+        return redirect("moderation:qa-item", qa_id=blind)
     return _item_page(request, item, form=DecisionForm(initial={"version": item.version}))
 
 

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -75,6 +77,11 @@ class ReviewItem(models.Model):
     # A flood of reports quarantined the bank hash: the item heads the senior queue
     # (moderation.flood); confirming releases the hash, dismissing withdraws it.
     flood = models.BooleanField(default=False)
+    # Four eyes on reopen: who made the decision a senior reopened; they may not decide the
+    # item again (moderation.services._check_decision). Cleared by the next decision.
+    reopened_decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         permissions = [
@@ -103,6 +110,12 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.pk} ({self.state})"
+
+    @property
+    def deadline_at(self) -> datetime:
+        """When the item should be decided by: NCII_DECISION_DEADLINE_SECONDS after it opened
+        on its first report."""
+        return self.opened_at + timedelta(seconds=settings.NCII_DECISION_DEADLINE_SECONDS)
 
 
 class ModeratorSettings(models.Model):
@@ -140,3 +153,62 @@ class ReviewItemReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} in {self.item_id}"
+
+
+class QaState(models.TextChoices):
+    WAITING = "waiting", "Waiting for a second moderator"
+    AGREED = "agreed", "Agreed"
+    DISPUTED = "disputed", "Disputed: for a senior moderator"
+    RESOLVED = "resolved", "Resolved by a senior moderator"
+
+
+class QaReview(models.Model):
+    """A blind second review of one sampled decision (moderation/qa_services.py): a different
+    moderator decides again without seeing the first decision; a disagreement goes to a senior
+    moderator, whose decision stands."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="qa_reviews")
+    item_version = models.PositiveIntegerField(help_text="The item's version the first decision made")
+    state = models.CharField(max_length=16, choices=QaState.choices, default=QaState.WAITING)
+    sampled_at = models.DateTimeField(auto_now_add=True)
+    first_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    first_state = models.CharField(max_length=16, choices=ReviewState.choices)
+    first_code = models.CharField(max_length=32)
+    second_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_state = models.CharField(max_length=16, choices=ReviewState.choices, blank=True)
+    second_code = models.CharField(max_length=32, blank=True)
+    second_at = models.DateTimeField(null=True, blank=True)
+    senior_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    final_state = models.CharField(max_length=16, choices=ReviewState.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "item_version"], name="qareview_one_per_decision"),
+            models.CheckConstraint(
+                condition=Q(state__in=["waiting", "agreed", "disputed", "resolved"]), name="qareview_state_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "sampled_at"], name="qareview_queue")]
+
+    def __str__(self) -> str:
+        return f"QA {self.pk} of item {self.item_id} ({self.state})"
+
+
+class DeadlineDigest(models.Model):
+    """One on-call email about items near or past their decision deadline; the newest row
+    says when the next may go (NCII_ALERT_EVERY_SECONDS), for every process alike."""
+
+    sent_at = models.DateTimeField(db_index=True)
+    # sent_at // NCII_ALERT_EVERY_SECONDS: unique, so two processes deciding at once cannot
+    # both send (the database refuses the second row).
+    slot = models.BigIntegerField(unique=True)
+    approaching = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"digest {self.sent_at:%Y-%m-%d %H:%M}"

@@ -29,6 +29,7 @@ SORTS = {
     "oldest": ("opened_at", "pk"),
     "newest": ("-opened_at", "-pk"),
     "partners": ("-partner_count", "opened_at", "pk"),
+    "deadline": ("opened_at", "pk"),  # every item has the same time to its deadline
 }
 AGE_FILTERS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
@@ -275,6 +276,8 @@ def item_decision_targets(*, user: User, item: ReviewItem) -> set[str]:
     """The states this user may move the item to now (what a page should offer);
     review_decide checks again under the row lock."""
     targets = ALLOWED_TRANSITIONS[item.state]
+    if item.reopened_decider_id == user.pk:  # four eyes: someone else decides it now
+        targets = targets & {ReviewState.PENDING}
     minor = item.possible_minor
     return {t for t in targets if user.has_perm(decision_permission(state=item.state, target=t, possible_minor=minor))}
 

@@ -25,6 +25,7 @@ from moderation.models import (
     ReviewItem,
     ReviewState,
 )
+from moderation.qa_sampling import qa_sample
 from moderation.scope import staff_scope
 from moderation.selectors import (
     QUEUE_ORDER,
@@ -131,6 +132,7 @@ def review_claim_next(
         raise NotPermitted("You may not work this queue.")
     now = timezone.now()
     queue = item_visible_to(staff_scope(moderator)).filter(state=state).order_by(*QUEUE_ORDER)
+    queue = queue.exclude(reopened_decider=moderator)  # four eyes: not theirs to decide again
     if exclude is not None:
         queue = queue.exclude(pk=exclude)
     held = queue.filter(claimed_by=moderator, claim_expires_at__gte=now).select_for_update().first()
@@ -237,6 +239,7 @@ def review_decide(
     )
     _answer_reports(item=item, moderator=moderator, reason=reason)
     flood_settle(item=item, moderator=moderator, note=reason.note)
+    qa_sample(item=item, moderator=moderator)
     return item
 
 
@@ -252,6 +255,8 @@ def _check_decision(*, moderator: User, item: ReviewItem, target: str, expected_
         raise DecisionRefused("Another moderator is reviewing this item; nothing was saved.")
     if target == ReviewState.PENDING:
         _reopen_check(item)
+    elif item.reopened_decider_id == moderator.pk:
+        raise NotPermitted("You made the decision that was reopened; another moderator must decide it now.")
 
 
 def _reopen_check(item: ReviewItem) -> None:
@@ -267,6 +272,7 @@ def _reopen_check(item: ReviewItem) -> None:
 
 def _apply(*, item: ReviewItem, moderator: User, target: str, reason: DecisionReason) -> None:
     reopening = target == ReviewState.PENDING
+    item.reopened_decider = item.decided_by if reopening else None
     item.state, item.version = target, item.version + 1
     item.claimed_by, item.claim_expires_at = None, None
     item.decided_by = None if reopening else moderator

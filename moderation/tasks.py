@@ -5,6 +5,7 @@ from django.conf import settings
 
 from matching.intake import report_mark_failed
 from matching.review_uploads import upload_decode
+from moderation.deadlines import deadline_alerts_send
 from moderation.services import claims_expire
 from moderation.triage import report_triage
 
@@ -27,3 +28,9 @@ def report_process(self: Task, report_id: int) -> None:
 @shared_task(name="moderation.claims_expire")
 def claims_expire_task() -> Any:
     return claims_expire()
+
+
+@shared_task(name="moderation.deadline_alerts")
+def deadline_alerts_task() -> bool:
+    """The on-call digest of items near or past their decision deadline (if one is due)."""
+    return deadline_alerts_send() is not None

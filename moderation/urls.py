@@ -1,6 +1,16 @@
 from django.urls import path
 
-from moderation import bulk_views, item_views, minor_views, negative_views, report_views, views, wellbeing_views
+from moderation import (
+    bulk_views,
+    export_views,
+    item_views,
+    minor_views,
+    negative_views,
+    qa_views,
+    report_views,
+    views,
+    wellbeing_views,
+)
 
 app_name = "moderation"
 
@@ -19,5 +29,8 @@ urlpatterns = [
     path("failed/", report_views.failed_reports, name="failed"),
     path("negative-bank/", negative_views.negative_bank, name="negative-bank"),
     path("wellbeing/", wellbeing_views.wellbeing_settings, name="wellbeing"),
+    path("qa/", qa_views.qa_queue, name="qa"),
+    path("qa/<int:qa_id>/", qa_views.qa_item, name="qa-item"),
+    path("decisions/export/", export_views.decisions_export, name="export"),
     path("wellbeing/break", wellbeing_views.break_taken, name="wellbeing-break"),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 from rest_framework.throttling import BaseThrottle
@@ -26,7 +27,7 @@ class StaffRequest(HtmxHttpRequest):
     user: User
 
 
-StaffView = Callable[..., HttpResponse]
+StaffView = Callable[..., HttpResponseBase]  # a page, or a streamed download
 
 
 def staff_login_required(view: StaffView) -> StaffView:
@@ -34,7 +35,7 @@ def staff_login_required(view: StaffView) -> StaffView:
     the whole browser to the login page instead of swapping it into a fragment."""
 
     @wraps(view)
-    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if request.htmx:

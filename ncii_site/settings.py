@@ -28,6 +28,15 @@ def env_json(name: str, default: Any) -> Any:
     return json.loads(raw) if raw else default
 
 
+def env_rates(name: str) -> dict[str, float]:
+    """ "code=0.2,other=1" as {code: rate}; a rate outside 0..1 is refused at start-up."""
+    pairs = (item.partition("=") for item in os.environ.get(name, "").split(",") if item.strip())
+    rates = {key.strip(): float(value) for key, _, value in pairs}
+    if any(not 0 <= rate <= 1 for rate in rates.values()):
+        raise ValueError(f"{name}: every rate must be between 0 and 1")
+    return rates
+
+
 # === The deployment: debug, secret key, hosts ====================================================
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -328,6 +337,11 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"if_changed": True},
     },
     # Webhook deliveries due (first tries missed, retries with backoff, drops after a day).
+    # The on-call digest of items near or past their decision deadline (moderation.deadlines).
+    "deadline-alerts": {
+        "task": "moderation.deadline_alerts",
+        "schedule": float(env_int("NCII_DEADLINE_CHECK_SECONDS", 300)),
+    },
     "send-due-webhooks": {
         "task": "partners.webhooks_sweep",
         "schedule": float(env_int("NCII_WEBHOOK_SWEEP_SECONDS", 5)),
@@ -499,6 +513,24 @@ NCII_REASON_CODES: list[tuple[str, str]] = [
     )
 ]
 NCII_REPORT_TASK = "moderation.report_process"
+# Blind second review (moderation.qa_services): this share of confirm/dismiss decisions goes
+# to a QA queue, chosen by a keyed hash of the item and its version (deterministic, no
+# random()); per reason code as "code=rate,code=rate" overrides the overall rate.
+NCII_QA_SAMPLE_RATE = float(os.environ.get("NCII_QA_SAMPLE_RATE", "0.05"))
+NCII_QA_SAMPLE_RATE_BY_REASON = env_rates("NCII_QA_SAMPLE_RATE_BY_REASON")
+# Every item should be decided within this long of its first report (queue and item pages);
+# the on-call list gets a digest of items within WARN of it or past it, at most once per EVERY.
+NCII_DECISION_DEADLINE_SECONDS = env_int("NCII_DECISION_DEADLINE_SECONDS", 48 * 3600)
+NCII_DEADLINE_WARN_SECONDS = env_int("NCII_DEADLINE_WARN_SECONDS", 12 * 3600)
+NCII_ALERT_EVERY_SECONDS = env_int("NCII_ALERT_EVERY_SECONDS", 3600)
+NCII_ONCALL_EMAILS = [a.strip() for a in os.environ.get("NCII_ONCALL_EMAILS", "").split(",") if a.strip()]
+# The digest goes through Django's email backend (the console's unless configured).
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ncii-hub@localhost")
+NCII_SITE_URL = os.environ.get("NCII_SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # item links in emails
+# Decision exports stream rows in chunks of this many items.
+NCII_EXPORT_CHUNK = env_int("NCII_EXPORT_CHUNK", 2000)
 
 
 # === Cases and the public pages ==================================================================

@@ -20,6 +20,7 @@ from cases.services import HashInput, case_create
 from matching.crypto import image_encrypt
 from matching.models import ReviewImage
 from moderation.minor_services import item_mark_possible_minor
+from moderation.models import QaReview
 from partners.services import IssuedKeys, partner_set_status
 from tests.factories import PartnerFactory, UserFactory, item_open, partner_with_keys, random_pdq
 from tests.images import encode, photo_like
@@ -128,6 +129,12 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("moderation:escalations", "POST"):      (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
     ("moderation:failed", "GET"):            (302, 200, 200, 403, 403, 200, 200, 302, 302, 302, 403),
     ("moderation:failed", "POST"):           (302, 302, 302, 403, 403, 302, 302, 302, 302, 302, 403),
+    ("moderation:qa", "GET"):                (302, 200, 200, 403, 403, 200, 200, 302, 302, 302, 403),
+    ("moderation:qa", "POST"):               (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("moderation:qa-item", "GET"):           (302, 200, 200, 403, 403, 200, 404, 302, 302, 302, 403),
+    ("moderation:qa-item", "POST"):          (302, 400, 400, 403, 403, 400, 404, 302, 302, 302, 403),
+    ("moderation:export", "GET"):            (302, 403, 200, 403, 200, 403, 403, 302, 302, 302, 403),
+    ("moderation:export", "POST"):           (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
     ("moderation:item", "GET"):              (302, 200, 200, 403, 403, 200, 404, 302, 302, 302, 200),
     ("moderation:item", "POST"):             (302, 400, 400, 403, 403, 400, 404, 302, 302, 302, 400),
     ("moderation:next", "GET"):              (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
@@ -195,7 +202,9 @@ def _item_objects(partner) -> dict[str, int]:  # type: ignore[no-untyped-def]
     ReviewImage.objects.create(
         report=report, ciphertext=image_encrypt(encode(photo_like(1, (128, 96)))), width=128, height=96
     )
-    return {"item_id": item.pk, "report_id": report.pk, "partner_id": partner.pk}
+    first = UserFactory(role="moderator")  # a sampled decision of someone else's, for the QA pages
+    qa = QaReview.objects.create(item=item, item_version=1, first_by=first, first_state="confirmed", first_code="other")
+    return {"item_id": item.pk, "report_id": report.pk, "partner_id": partner.pk, "qa_id": qa.pk}
 
 
 @pytest.fixture

@@ -160,6 +160,7 @@ def test_beat_runs_the_sweeper_lease_expiry_and_purge(settings):
         "audit.checkpoint",
         "matching.index_build",
         "partners.webhooks_sweep",
+        "moderation.deadline_alerts",
         "hub.retention_purge",
     }
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST

@@ -22,7 +22,8 @@ from hub.metrics import metrics_compute
 from matching.audit_events import IMAGE_PURGED, REPORT_FAILED
 from matching.models import BankHash, MatchReport
 from moderation.audit_events import IMAGE_REVEALED, ITEM_DISMISS, ITEM_ESCALATE, ITEM_REOPEN
-from moderation.models import OPEN_STATES, ReviewItem, ReviewState
+from moderation.models import OPEN_STATES, QaReview, QaState, ReviewItem, ReviewState
+from moderation.qa_selectors import qa_agreement
 from ncii_site.celery import app as celery_app
 from ncii_site.roles import ROLE_PERMISSIONS
 from partners.models import Partner, PartnerKey, PartnerUsage
@@ -70,6 +71,14 @@ def test_a_year_of_history_fills_every_chart(seeded, db):
     assert len(figures["reveals"]["labels"]) >= 2
     decided = ReviewItem.objects.filter(decided_at__isnull=False)
     assert decided.annotate(week=TruncWeek("decided_at")).values("week").distinct().count() >= 40
+
+
+def test_sampled_decisions_had_their_second_review(seeded, db):
+    """The seed runs at the default sampling rate (5%): the metrics page has agreement figures."""
+    assert QaReview.objects.count() >= 3
+    assert QaReview.objects.exclude(state=QaState.WAITING).exists()
+    overall = qa_agreement(per_moderator=True)["overall"][0]
+    assert overall.reviewed >= 1 and overall.agreed <= overall.reviewed
 
 
 def test_the_audit_trail_runs_through_the_year_in_order(seeded, db):

@@ -1,8 +1,8 @@
 """The demo's review side over a year: partners' match reports (more each month, some about the
 same content from several partners, some by StopNCII PendingReview feedback), moderators'
 decisions hours to days later, escalations a senior settles, other partners' Blocked verdicts
-after a confirmation, two reopened decisions, a bulk decision, an overdue backlog and two
-reports the worker gave up on."""
+after a confirmation, two reopened decisions, a bulk decision, an overdue backlog, two
+reports the worker gave up on, and blind second reviews of the sampled decisions."""
 
 import math
 import random
@@ -18,9 +18,11 @@ from hub.demo.clock import DemoClock, Step
 from matching.exchange_services import FeedbackIn, exchange_feedback_submit
 from matching.intake import report_ingest, report_mark_failed, report_store
 from matching.models import BankHash, MatchReport
-from moderation.models import NoteVisibility, ReviewItem, ReviewState
+from moderation.models import NoteVisibility, QaReview, QaState, ReviewItem, ReviewState
+from moderation.qa_services import qa_resolve, qa_second_decide
 from moderation.services import DecisionRefused, review_decide, review_decide_bulk
 from moderation.triage import report_triage
+from ncii_site.errors import DomainError
 
 PARTNER_WEIGHTS = [45, 35, 20]  # of REPORTING: photoshare, cliphub, chatspace
 DECISION_WEIGHTS = {"confirm": 62, "dismiss": 26, "escalate": 12}
@@ -48,10 +50,11 @@ class Decisions:
 
     def __init__(self, clock: DemoClock, cast: Cast, rng: random.Random, *, now: datetime) -> None:
         self.clock, self.cast, self.rng, self.now = clock, cast, rng, now
+        self.qa_rng = random.Random(15)  # its own, so second reviews leave the rest of the year as it was
 
-    def later(self, median_hours: float) -> datetime | None:
+    def later(self, median_hours: float, rng: random.Random | None = None) -> datetime | None:
         """Some hours from now (log-normal around ``median_hours``), if that is before today."""
-        at = timezone.now() + timedelta(hours=self.rng.lognormvariate(math.log(median_hours), 1.0))
+        at = timezone.now() + timedelta(hours=(rng or self.rng).lognormvariate(math.log(median_hours), 1.0))
         return at if at < self.now else None
 
     def plan(self, item_id: int, partner: str) -> None:
@@ -89,6 +92,35 @@ class Decisions:
         )
         if decision == "escalate" and (at := self.later(30)):
             self.clock.at(at, lambda: self._senior(item_id))
+        sampled = QaReview.objects.filter(item_id=item_id, state=QaState.WAITING).values_list("pk", flat=True).first()
+        if sampled and (at := self.later(24, self.qa_rng)):
+            self.clock.at(at, lambda: self._second_review(sampled, first=moderator))
+
+    def _second_review(self, qa_id: int, *, first: User) -> None:
+        """A blind second review by another moderator (the senior when no one else may see the
+        item): mostly the same outcome; a disagreement goes to the senior, who settles it a day
+        later unless they took part."""
+        staff = self.cast.staff
+        outcome = QaReview.objects.values_list("first_state", flat=True).get(pk=qa_id)
+        agree = self.qa_rng.random() < 0.85
+        decision = {"confirmed": "confirm", "dismissed": "dismiss"}[outcome]
+        decision = decision if agree else {"confirm": "dismiss", "dismiss": "confirm"}[decision]
+        code = self.qa_rng.choice(REASONS[decision])[0]
+        note = "A second look at the reports." if code == "other" else ""
+        for name in ("moderator", "photoshare_mod", "senior"):
+            if staff[name] == first:
+                continue
+            try:
+                qa_second_decide(moderator=staff[name], qa_id=qa_id, decision=decision, reason_code=code, note=note)
+            except DomainError:
+                continue  # not an item they may see
+            if not agree and staff["senior"] not in (first, staff[name]) and (at := self.later(24, self.qa_rng)):
+                self.clock.at(at, lambda: self._settle(qa_id, decision))
+            return
+
+    def _settle(self, qa_id: int, decision: str) -> None:
+        code = "matches_bank" if decision == "confirm" else "different_image"
+        qa_resolve(moderator=self.cast.staff["senior"], qa_id=qa_id, decision=decision, reason_code=code)
 
     def _senior(self, item_id: int) -> None:
         self.decide_as(self.cast.staff["senior"], item_id, self.rng.choice(["confirm", "confirm", "dismiss"]))
@@ -195,7 +227,13 @@ class Reports:
         return True
 
     def _redecide_step(self, item_id: int) -> Step:
-        return lambda: self.decisions.decide_as(self.cast.staff["senior"], item_id, "dismiss")
+        return lambda: self.decisions.decide_as(self._not_the_first_decider(item_id), item_id, "dismiss")
+
+    def _not_the_first_decider(self, item_id: int) -> User:
+        """Four eyes: the reopened decision's maker may not decide the item again."""
+        senior = self.cast.staff["senior"]
+        first = ReviewItem.objects.values_list("reopened_decider_id", flat=True).get(pk=item_id)
+        return self.cast.staff["moderator"] if first == senior.pk else senior
 
     def _failed_step(self) -> None:
         """A report the worker gave up on after its retries, for the Failed reports page."""

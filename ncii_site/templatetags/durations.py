@@ -1,5 +1,7 @@
 """Lengths of time as people read them: one unit per figure, chosen by its size."""
 
+from datetime import datetime
+
 from django import template
 
 register = template.Library()
@@ -24,3 +26,12 @@ def duration_text(*hours: float | None) -> str:
 @register.simple_tag
 def durations(*hours: float | None) -> str:
     return duration_text(*hours)
+
+
+@register.simple_tag
+def time_left(deadline: datetime | None, now: datetime) -> str:
+    """ "5.2 hours left" before a deadline, or "3 hours overdue" after it."""
+    if deadline is None:
+        return "—"
+    hours = (deadline - now).total_seconds() / 3600
+    return f"{duration_text(hours)} left" if hours >= 0 else f"{duration_text(-hours)} overdue"

@@ -15,7 +15,7 @@ from matching.crypto import image_encrypt
 from matching.models import HashFeedback, ReviewImage
 from matching.services import feedback_record
 from moderation.audit_events import ITEM_CONFIRM
-from moderation.models import ReviewItem
+from moderation.models import QaReview, ReviewItem
 from tests.browser.helpers import keys_on, sign_in
 from tests.factories import PartnerFactory, UserFactory, item_open, random_pdq
 from tests.images import encode, photo_like
@@ -51,6 +51,10 @@ def a_hub_with_everything():  # type: ignore[no-untyped-def]
     for username, role in (("mod", "moderator"), ("senior", "senior_moderator"), ("cw", "caseworker")):
         UserFactory(username=username, role=role)
     UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+    first = UserFactory(role="moderator")  # a sampled decision waiting for its second review
+    QaReview.objects.create(
+        item=with_image, item_version=1, first_by=first, first_state="confirmed", first_code="other"
+    )
     return case
 
 

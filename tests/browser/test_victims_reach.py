@@ -15,7 +15,7 @@ from audit.services import Actor
 from cases.services import HashInput, case_create
 from hub.models import MetricsDay
 from hub.rollups import BUILT
-from moderation.models import ReviewItem
+from moderation.models import QaReview, ReviewItem
 from tests.browser.hasher_page import DONE, wait_until
 from tests.browser.helpers import sign_in
 from tests.browser.media import image_samples
@@ -92,7 +92,9 @@ def staff_world(db):  # type: ignore[no-untyped-def]
     user = UserFactory(username="all-roles", role="admin", is_staff=True)
     for role in ("moderator", "caseworker"):
         user.groups.add(*UserFactory(role=role).groups.all())
-    return {"case": case, "item": item}
+    first = UserFactory(role="moderator")  # a sampled decision of someone else's, for the blind page
+    qa = QaReview.objects.create(item=item, item_version=1, first_by=first, first_state="confirmed", first_code="other")
+    return {"case": case, "item": item, "qa": qa}
 
 
 def transparency_figures_in_rollup() -> None:
@@ -121,7 +123,8 @@ def test_axe_finds_nothing_serious_on_public_and_staff_pages_in_english_and_arab
     sign_in(page, live_server, "all-roles")
     item, case = staff_world["item"], staff_world["case"]
     staff = ["/dashboard/", f"/dashboard/items/{item.pk}/", f"/dashboard/cases/{case.pk}/", "/dashboard/partners/"]
-    staff.append("/dashboard/metrics/")
+    staff += ["/dashboard/metrics/", "/dashboard/qa/", f"/dashboard/qa/{staff_world['qa'].pk}/"]
+    staff.append("/dashboard/decisions/export/")
     for language in ("en", "ar"):
         page.set_extra_http_headers({"Accept-Language": language})
         for path in staff:
