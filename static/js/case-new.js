@@ -202,7 +202,7 @@ function readyHashes(page) {
 
 function refresh(page) {
   const busy = page.entries.filter((entry) => entry.state === "hashing").length;
-  const ready = page.entries.filter((entry) => entry.state === "ready").length; // files, not hashes
+  const ready = readyHashes(page).length; // a video's VideoPDQ counts: the hub caps hashes per case
   const tooMany = ready > page.maxHashes;
   page.submit.disabled = busy > 0 || ready === 0 || tooMany;
   page.form.dataset.busy = busy > 0 ? "true" : "false";
