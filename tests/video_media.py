@@ -23,16 +23,20 @@ class Clip:
     height: int = 360
     fps: int = 30
     container: str = "mp4"
+    keyframe_every: int = 0  # frames; 0: the encoder's default (x264: 250, libvpx: 240)
 
     @property
     def name(self) -> str:
-        return f"{self.photo}-{self.height}p-{self.seconds}s.{self.container}"
+        keyframes = f"-k{self.keyframe_every}" if self.keyframe_every else ""
+        return f"{self.photo}-{self.height}p-{self.seconds}s{keyframes}.{self.container}"
 
     def write(self, folder: Path, *, comment: str = "") -> Path:
         """`comment` goes into the container's metadata (a marker a leaked file would carry)."""
         path = folder / self.name
         frames = pan_and_zoom(photo(self.photo), self.width, self.height, self.seconds * self.fps)
-        encode(path, frames, fps=self.fps, width=self.width, height=self.height, comment=comment)
+        encode(
+            path, frames, fps=self.fps, width=self.width, height=self.height, comment=comment, gop=self.keyframe_every
+        )
         return path
 
 
@@ -72,6 +76,7 @@ def encode(  # noqa: PLR0913
     height: int,
     bitrate: int = 0,
     comment: str = "",
+    gop: int = 0,
 ) -> None:
     codec, pix_fmt = CODECS[path.suffix.lstrip(".")]
     with av.open(str(path), "w") as out:
@@ -80,6 +85,8 @@ def encode(  # noqa: PLR0913
         stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.codec_context.time_base = Fraction(1, fps)
+        if gop:
+            stream.codec_context.gop_size = gop
         if bitrate:
             stream.bit_rate = bitrate
         elif codec == "libvpx-vp9":

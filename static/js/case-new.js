@@ -104,6 +104,7 @@ async function hashVideo(entry) {
   const hash = { signalType: "VideoMD5", hashValue: md5, quality: null };
   const cancel = entry.item.querySelector(".file-cancel");
   const stop = new AbortController();
+  entry.stop = stop; // removing the file stops its frames too
   const onCancel = () => stop.abort();
   cancel.addEventListener("click", onCancel);
   cancel.hidden = false;
@@ -165,6 +166,7 @@ function classify(page, entry) {
 }
 
 function removeEntry(page, entry) {
+  entry.stop?.abort();
   entry.state = "removed";
   entry.item.remove();
   page.entries = page.entries.filter((other) => other !== entry);
