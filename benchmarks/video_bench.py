@@ -105,7 +105,6 @@ def chromium_cpu_seconds() -> float:
 
 
 def robustness(folder: Path) -> None:
-    print("(a) robustness: browser hashes of each copy against the original's (query % / original %)")
     originals = {clip.name: clip.write(folder) for clip in CLIPS}
     copies = {
         (name, kind): make(path, folder / f"{kind.replace(' ', '-')}-{name}")
@@ -115,8 +114,21 @@ def robustness(folder: Path) -> None:
     with bench_page() as (_, hash_video):
         hashed = {name: parse(hash_video(path)[0]) for name, path in originals.items()}
         copied = {key: parse(hash_video(path)[0]) for key, path in copies.items()}
+    print("(a) robustness: each copy's hash against its original's (query % / original %), browser hashes")
+    copies_table(hashed, copied)
+    reference = reference_hashes({**originals, **{f"{kind}|{name}": p for (name, kind), p in copies.items()}})
+    if reference:
+        print("  the same with the reference vpdq package's hashes:")
+        copies_table(
+            {name: reference[name] for name in originals},
+            {(name, kind): reference[f"{kind}|{name}"] for name, kind in copies},
+        )
+        agreement(hashed, reference)
+
+
+def copies_table(hashed: dict[str, list[Frame]], copied: dict[tuple[str, str], list[Frame]]) -> None:
     missed = 0
-    for name in originals:
+    for name in hashed:
         cells = []
         for kind in COPIES:
             query, compared = match_percents(copied[name, kind], hashed[name])
@@ -124,27 +136,33 @@ def robustness(folder: Path) -> None:
             missed += not ok
             cells.append(f"{kind} {query:.0f}/{compared:.0f}{'' if ok else ' MISSED'}")
         print(f"  {name:34} " + "; ".join(cells))
-    false = [(a, b) for a in originals for b in originals if a != b and matches(hashed[a], hashed[b])]
+    false = [(a, b) for a in hashed for b in hashed if a != b and matches(hashed[a], hashed[b])]
     print(
-        f"  copies matched: {len(copies) - missed}/{len(copies)}; "
-        f"unrelated pairs matched: {len(false)}/{len(originals) * (len(originals) - 1)} {false or ''}"
+        f"  copies matched: {len(copied) - missed}/{len(copied)}; "
+        f"unrelated pairs matched: {len(false)}/{len(hashed) * (len(hashed) - 1)} {false or ''}"
     )
-    agreement(originals, hashed)
 
 
-def agreement(originals: dict[str, Path], hashed: dict[str, list[Frame]]) -> None:
+def reference_hashes(paths: dict[str, Path]) -> dict[str, list[Frame]]:
     try:
         import vpdq
     except ImportError:
         print("  (the reference vpdq package is not installed: pip install -e '.[video-reference]')")
-        return
-    print("  browser against the reference vpdq package, bits per frame aligned by timestamp:")
+        return {}
+    return {
+        key: [Frame(int(f.hex, 16), f.quality, f.timestamp) for f in vpdq.computeHash(str(path), seconds_per_hash=1)]
+        for key, path in paths.items()
+    }
+
+
+def agreement(hashed: dict[str, list[Frame]], reference: dict[str, list[Frame]]) -> None:
+    print("  browser against the reference, bits per frame aligned by timestamp:")
     every = []
-    for name, path in originals.items():
-        reference = {round(f.timestamp, 3): int(f.hex, 16) for f in vpdq.computeHash(str(path), seconds_per_hash=1)}
-        bits = [(f.pdq ^ reference[f.timestamp]).bit_count() for f in hashed[name] if f.timestamp in reference]
+    for name, frames in hashed.items():
+        by_time = {round(f.timestamp, 3): f.pdq for f in reference[name]}
+        bits = [(f.pdq ^ by_time[f.timestamp]).bit_count() for f in frames if f.timestamp in by_time]
         every += bits
-        quality = statistics.median(f.quality for f in hashed[name])
+        quality = statistics.median(f.quality for f in frames)
         print(
             f"    {name:34} median {statistics.median(bits):4.1f} max {max(bits):3} (frames' median quality {quality})"
         )
