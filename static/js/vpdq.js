@@ -40,11 +40,11 @@ export function sampleTimes(duration) {
 }
 
 // Python's format(x, ".3"), which vpdq_util uses for timestamps: 3 significant digits,
-// "1.0" (never "1"), "1e+02" from a hundred seconds on.
+// "1.0" (never "1"), "59.9", "1e+02" and "1.01e+02" from a hundred seconds on.
 export function pythonFloat3(x) {
   if (x === 0) return "0.0";
   const exponent = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(3)))));
-  if (exponent < -4 || exponent >= 3) {
+  if (exponent < -4 || exponent >= 2) { // Python: exponent >= precision - 1
     const [mantissa, power] = x.toExponential(2).split("e");
     const trimmed = mantissa.replace(/\.?0+$/, "");
     return `${trimmed}e${power[0]}${power.slice(1).padStart(2, "0")}`;

@@ -10,6 +10,7 @@ import statistics
 import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from conftest import REQUIRE_INTEGRATION
@@ -134,6 +135,8 @@ def test_cancel_keeps_the_md5_only(page, live_server, long_clip):
     start_long_video(page, live_server.url + "/cases/new/", long_clip)
     item = page.locator("#file-list li")
     expect(item.get_by_role("progressbar", name=re.compile("Progress of"))).to_be_visible()
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in {"serious", "critical"}] == []
 
     item.get_by_role("button", name=re.compile("Stop fingerprinting the frames of")).click()
 
@@ -142,3 +145,13 @@ def test_cancel_keeps_the_md5_only(page, live_server, long_clip):
     expect(item.get_by_role("button", name=re.compile("Stop fingerprinting"))).to_be_hidden()
     assert item.get_attribute("data-vpdq") == "" and item.get_attribute("data-signal-type") == "VideoMD5"
     assert os.path.getsize(long_clip) > 0
+
+
+def test_timestamps_are_written_as_pythons_format_writes_them(page, live_server):
+    """vpdq_util writes a timestamp with format(t, ".3"); HMA parses what the page sends."""
+    seconds = [0, 1, 12, 59.94, 99, 100, 101, 999, 1234, 0.5, 0.968, 0.0001, 0.00001]
+    page.goto(live_server.url + "/")
+
+    written = page.evaluate("s => import('/static/js/vpdq.js').then(m => s.map(m.pythonFloat3))", seconds)
+
+    assert written == [format(float(s), ".3") for s in seconds]
