@@ -252,13 +252,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Content security policy (django-csp), enforced on every page, the Django admin's included:
 # scripts only from here and with the page's nonce (the admin's come from its static files),
 # styles only from our stylesheets (no inline style, so htmx is told not to inject its indicator
-# style), images from here or data: URIs (the enrolment QR code). NCII_CSP_REPORT_URI, if set,
+# style), images from here or data: URIs (the enrolment QR code), media from blob: URLs (a chosen video,
+# played on the device to hash its frames) and workers from here. NCII_CSP_REPORT_URI, if set,
 # is where browsers report violations.
 CSP_DIRECTIVES: dict[str, list[object]] = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
     "style-src": [SELF],
     "img-src": [SELF, "data:"],
+    "media-src": [SELF, "blob:"],  # the hasher plays a chosen video from a blob: URL to read its frames
+    "worker-src": [SELF],  # the hasher's vPDQ worker (static/js/vpdq-worker.js)
     "frame-ancestors": [NONE],
     "form-action": [SELF],
     "base-uri": [NONE],

@@ -16,6 +16,8 @@ EXPECTED = {
     "default-src": "'self'",
     "style-src": "'self'",
     "img-src": "'self' data:",
+    "media-src": "'self' blob:",
+    "worker-src": "'self'",
     "frame-ancestors": "'none'",
     "form-action": "'self'",
     "base-uri": "'none'",

@@ -24,6 +24,7 @@ def test_every_page_loads_the_hubs_scripts_as_modules_with_the_nonce():
 def test_every_script_is_a_module_a_page_or_another_module_loads():
     tags = " ".join(script_tags())
     imported = {m for path in SCRIPTS for m in re.findall(r'from "\./([\w.-]+\.js)"', path.read_text())}
+    imported |= {m for path in SCRIPTS for m in re.findall(r'new URL\("\./([\w.-]+\.js)"', path.read_text())}  # workers
     for path in SCRIPTS:
         source = path.read_text()
         assert "(function ()" not in source and '"use strict"' not in source, f"{path.name} is a classic script"

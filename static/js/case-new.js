@@ -3,6 +3,7 @@
 
 import { UnsupportedFile, decodeImage, fileKind, hashBitmap, md5File } from "./hasher.js";
 import { gettext, interpolate, ngettext } from "./i18n.js";
+import { VideoUnplayable, vpdqFile } from "./vpdq.js";
 
 const THUMB_PX = 96;
 const form = document.getElementById("hasher");
@@ -41,11 +42,15 @@ function setUp(form) {
 
 function addFile(page, file) {
   const item = document.getElementById("file-item").content.firstElementChild.cloneNode(true);
-  const entry = { file, item, kind: fileKind(file), state: "hashing", hash: null };
+  const entry = { file, item, kind: fileKind(file), state: "hashing", hash: null, extra: [], note: "" };
   item.querySelector(".file-name").textContent = file.name || gettext("(no name)");
   const remove = item.querySelector(".file-remove");
   remove.setAttribute("aria-label", interpolate(gettext("Remove %(name)s"), { name: file.name }));
   remove.addEventListener("click", () => removeEntry(page, entry));
+  item.querySelector(".file-progress").setAttribute("aria-label",
+    interpolate(gettext("Progress of %(name)s"), { name: file.name }));
+  item.querySelector(".file-cancel").setAttribute("aria-label",
+    interpolate(gettext("Stop fingerprinting the frames of %(name)s"), { name: file.name }));
   page.list.append(item);
   page.entries.push(entry);
   show(entry, "hashing", gettext("Waiting…"));
@@ -85,18 +90,55 @@ async function hashImage(entry) {
   }
 }
 
+// A video: the MD5 of its bytes (exact copies), then its vPDQ (frames once a second, for
+// re-encoded copies). A video this browser cannot play, or whose frames the person chose not to
+// wait for, is protected by its MD5 only, and the page says so.
 async function hashVideo(entry) {
   const bar = entry.item.querySelector(".file-progress");
   entry.item.querySelector(".thumb").textContent = gettext("Video");
   bar.hidden = false;
-  const hashValue = await md5File(entry.file, (fraction) => {
+  const md5 = await md5File(entry.file, (fraction) => {
     bar.value = fraction;
-    const progress = new Intl.NumberFormat(document.documentElement.lang, { style: "percent" })
-      .format(Math.floor(fraction * 100) / 100);
-    show(entry, "hashing", interpolate(gettext("Making the fingerprint on this device… %(progress)s"), { progress }));
+    showProgress(entry, gettext("Making the fingerprint on this device… %(progress)s"), fraction);
   });
-  bar.hidden = true;
-  return { signalType: "VideoMD5", hashValue, quality: null };
+  const hash = { signalType: "VideoMD5", hashValue: md5, quality: null };
+  const cancel = entry.item.querySelector(".file-cancel");
+  const stop = new AbortController();
+  entry.stop = stop; // removing the file stops its frames too
+  const onCancel = () => stop.abort();
+  cancel.addEventListener("click", onCancel);
+  cancel.hidden = false;
+  bar.value = 0;
+  showProgress(entry, gettext("Fingerprinting the video’s frames… %(progress)s"), 0);
+  try {
+    const frames = await vpdqFile(entry.file, {
+      signal: stop.signal,
+      onProgress: (fraction) => {
+        bar.value = fraction;
+        showProgress(entry, gettext("Fingerprinting the video’s frames… %(progress)s"), fraction);
+      },
+    });
+    entry.extra = [{ signalType: "VideoPDQ", hashValue: frames, quality: null }];
+  } catch (error) {
+    if (error instanceof VideoUnplayable) {
+      entry.note = gettext("This browser cannot play this video, so only exact copies of it will be found.");
+    } else if (stop.signal.aborted) {
+      entry.note = gettext("Frames not fingerprinted: only exact copies of this video will be found.");
+    } else {
+      throw error;
+    }
+  } finally {
+    cancel.removeEventListener("click", onCancel);
+    cancel.hidden = true;
+    bar.hidden = true;
+  }
+  return hash;
+}
+
+function showProgress(entry, message, fraction) {
+  const progress = new Intl.NumberFormat(document.documentElement.lang, { style: "percent" })
+    .format(Math.floor(fraction * 100) / 100);
+  show(entry, "hashing", interpolate(message, { progress }));
 }
 
 function classify(page, entry) {
@@ -105,6 +147,7 @@ function classify(page, entry) {
   item.dataset.signalType = signalType;
   item.dataset.hashValue = hashValue;
   item.dataset.quality = quality ?? "";
+  item.dataset.vpdq = entry.extra.find((hash) => hash.signalType === "VideoPDQ")?.hashValue ?? "";
   const hashLine = item.querySelector(".file-hash");
   hashLine.textContent = interpolate(gettext("Hash: %(hash)s"), { hash: hashValue });
   hashLine.hidden = false;
@@ -118,11 +161,12 @@ function classify(page, entry) {
   } else if (signalType === "ImagePDQ") {
     show(entry, "ready", interpolate(gettext("Ready (quality %(quality)s of 100)."), { quality }));
   } else {
-    show(entry, "ready", gettext("Ready."));
+    show(entry, "ready", entry.note ? `${gettext("Ready.")} ${entry.note}` : gettext("Ready."));
   }
 }
 
 function removeEntry(page, entry) {
+  entry.stop?.abort();
   entry.state = "removed";
   entry.item.remove();
   page.entries = page.entries.filter((other) => other !== entry);
@@ -154,12 +198,13 @@ function nextFrame() {
 
 function readyHashes(page) {
   return page.entries.filter((entry) => entry.state === "ready")
-    .map(({ hash }) => ({ signalType: hash.signalType, hashValue: hash.hashValue, quality: hash.quality }));
+    .flatMap(({ hash, extra = [] }) => [hash, ...extra])
+    .map(({ signalType, hashValue, quality }) => ({ signalType, hashValue, quality }));
 }
 
 function refresh(page) {
   const busy = page.entries.filter((entry) => entry.state === "hashing").length;
-  const ready = readyHashes(page).length;
+  const ready = readyHashes(page).length; // a video's VideoPDQ counts: the hub caps hashes per case
   const tooMany = ready > page.maxHashes;
   page.submit.disabled = busy > 0 || ready === 0 || tooMany;
   page.form.dataset.busy = busy > 0 ? "true" : "false";
@@ -174,7 +219,7 @@ function refresh(page) {
 // "1 image", "2 images and 1 video": as cases/wording.py words it for the other pages.
 function countLabel(hashes) {
   const videos = hashes.filter((hash) => hash.signalType === "VideoMD5").length;
-  const images = hashes.length - videos;
+  const images = hashes.filter((hash) => hash.signalType === "ImagePDQ").length;
   const imagePart = interpolate(ngettext("%(count)s image", "%(count)s images", images), { count: images });
   const videoPart = interpolate(ngettext("%(count)s video", "%(count)s videos", videos), { count: videos });
   if (images && videos) return interpolate(gettext("%(images)s and %(videos)s"), { images: imagePart, videos: videoPart });

@@ -3,10 +3,9 @@
 // Nothing here makes a network request: the file never leaves the device.
 
 import { gettext } from "./i18n.js";
-import { lumaFromRGBA, pdqFromLuma } from "./pdq.js";
+import { pdqOfBitmap } from "./pdq-bitmap.js";
 
 const MD5_CHUNK_BYTES = 2 * 1024 * 1024;
-const STRIP_PIXELS = 4 * 1024 * 1024; // pixels read from the canvas at a time
 const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|avi|wmv|mpe?g|3gp|3g2|ogv|ts|flv)$/i;
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|gif|webp|bmp|avif|heic|heif|tiff?)$/i;
 const HEIC = /\.(heic|heif)$/i;
@@ -37,28 +36,9 @@ export async function decodeImage(file) {
   }
 }
 
-// PDQ of a decoded image. Transparent pixels are composited onto black (an opaque canvas),
-// as matching.pdq does on the server.
+// PDQ of a decoded image.
 export function hashBitmap(bitmap) {
-  const { width, height } = bitmap;
-  const luma = new Float32Array(width * height);
-  const rowsPerStrip = Math.max(1, Math.floor(STRIP_PIXELS / width));
-  const context = stripContext(width, Math.min(rowsPerStrip, height));
-  for (let top = 0; top < height; top += rowsPerStrip) {
-    const rows = Math.min(rowsPerStrip, height - top);
-    context.fillStyle = "#000";
-    context.fillRect(0, 0, width, rows);
-    context.drawImage(bitmap, 0, top, width, rows, 0, 0, width, rows);
-    lumaFromRGBA(context.getImageData(0, 0, width, rows).data, luma, top * width);
-  }
-  return { signalType: "ImagePDQ", ...pdqFromLuma(luma, height, width) };
-}
-
-function stripContext(width, height) {
-  const canvas = typeof OffscreenCanvas === "function"
-    ? new OffscreenCanvas(width, height)
-    : Object.assign(document.createElement("canvas"), { width, height });
-  return canvas.getContext("2d", { alpha: false, willReadFrequently: true });
+  return { signalType: "ImagePDQ", ...pdqOfBitmap(bitmap) };
 }
 
 // MD5 of the file's bytes, read a chunk at a time. onProgress(fraction) after each chunk.

@@ -19,6 +19,7 @@ class Hashed:
     hash_value: str | None
     quality: int | None
     status: str
+    vpdq: str | None = None  # a video's frames: the VideoPDQ value sent beside its MD5
 
 
 def open_hasher(page: Page, url: str) -> None:
@@ -53,7 +54,8 @@ def hashed_items(page: Page) -> dict[str, Hashed]:
         """items => items.map(li => ({
         name: li.querySelector('.file-name').textContent, state: li.dataset.state,
         signalType: li.dataset.signalType || null, hashValue: li.dataset.hashValue || null,
-        quality: li.dataset.quality || null, status: li.querySelector('.file-status').textContent}))""",
+        quality: li.dataset.quality || null, status: li.querySelector('.file-status').textContent,
+        vpdq: li.dataset.vpdq || null}))""",
     )
     return {
         row["name"]: Hashed(
@@ -62,6 +64,7 @@ def hashed_items(page: Page) -> dict[str, Hashed]:
             row["hashValue"],
             int(row["quality"]) if row["quality"] else None,
             row["status"],
+            row["vpdq"],
         )
         for row in rows
     }

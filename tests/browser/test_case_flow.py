@@ -15,6 +15,7 @@ from matching.pdq import pdq_hex_from_bytes
 from tests.browser.hasher_page import hash_files, open_hasher
 from tests.browser.media import MARKER, flat_image, image_samples, video
 from tests.factories import partner_with_keys
+from tests.video_media import Clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,12 @@ class Recorder:
 
     def posts(self) -> list[tuple[str, bytes]]:
         return [(urlsplit(url).path, body) for method, url, body in self.requests if method == "POST"]
+
+
+def on_device_or_own_script(method: str, url: str, origin: str) -> bool:
+    """What hashing may request: a chosen video played from its blob: URL (read on the device),
+    and the vPDQ worker's scripts from the hub's static files; nothing else."""
+    return method == "GET" and (url.startswith(f"blob:{origin}/") or url.startswith(f"{origin}/static/js/"))
 
 
 def fetch_statuses(values: set[str]) -> dict[str, str]:
@@ -101,9 +108,9 @@ def test_no_request_carries_file_bytes(page, live_server, tmp_path):
     page.get_by_role("button", name="Create my case").click()
     expect(page.locator("#case-created")).to_be_visible()
 
-    assert during == []  # hashing makes no request at all
+    assert all(on_device_or_own_script(method, url, live_server.url) for method, url, _ in during), during
     origin = live_server.url
-    assert all(url.startswith((origin, "data:")) for _, url, _ in recorder.requests), recorder.requests
+    assert all(url.startswith((origin, "data:", "blob:")) for _, url, _ in recorder.requests), recorder.requests
     assert all(MARKER not in body for _, _, body in recorder.requests)
     posts = recorder.posts()
     assert [path for path, _ in posts] == ["/cases/new/", "/api/v1/cases"]  # the age gate, then the hashes
@@ -115,3 +122,29 @@ def test_no_request_carries_file_bytes(page, live_server, tmp_path):
     ready = {h.hash_value for h in hashed.values() if h.state == "ready"}
     assert {h["hashValue"] for h in hashes} == ready and len(hashes) == len(ready)
     assert hashed["flat.png"].hash_value not in ready  # below the quality threshold: not sent
+
+
+def test_a_video_is_sent_as_its_md5_and_its_vpdq_and_nothing_else(page, live_server, tmp_path):
+    """The acceptance test of videos' vPDQ: needs the hub to accept VideoPDQ (the server side)."""
+    path = Clip("coffee", seconds=3).write(tmp_path, comment=MARKER.decode())
+    data = path.read_bytes()
+    assert MARKER in data
+    recorder = Recorder(page)
+    open_hasher(page, live_server.url + "/cases/new/")
+    before = len(recorder.requests)
+
+    hashed = hash_files(page, [str(path)])[path.name]
+    during = recorder.requests[before:]
+    page.get_by_role("button", name="Create my case").click()
+    expect(page.locator("#case-created")).to_be_visible()
+    expect(page.locator("#created-count")).to_contain_text("1 video")
+
+    assert all(on_device_or_own_script(method, url, live_server.url) for method, url, _ in during), during
+    assert all(MARKER not in body for _, _, body in recorder.requests)
+    _, create = recorder.posts()[-1]
+    assert json.loads(create)["hashes"] == [
+        {"signalType": "VideoMD5", "hashValue": hashlib.md5(data).hexdigest(), "quality": None},  # noqa: S324
+        {"signalType": "VideoPDQ", "hashValue": hashed.vpdq, "quality": None},
+    ]
+    assert len(json.loads(hashed.vpdq or "[]")) == 3
+    assert fetch_statuses({hashlib.md5(data).hexdigest()}) == {hashlib.md5(data).hexdigest(): "Active"}  # noqa: S324
