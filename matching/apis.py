@@ -168,6 +168,12 @@ class MatchCreateApi(PartnerApi):
         # A declared field: DRF's metaclass moves it off the class, so it hides no `context`.
         context = StrictCharField(max_length=2000, required=False, allow_blank=True)  # type: ignore[assignment]
         image = ReviewImageField(required=False)
+        keyframes = serializers.ListField(
+            child=ReviewImageField(),
+            required=False,
+            help_text="VideoPDQ only: review images of the video's keyframes, base64 "
+            "(`image`, if sent, is the first; at most NCII_REVIEW_KEYFRAMES_MAX in all)",
+        )
 
     @extend_schema(
         operation_id="match_report",
@@ -199,6 +205,7 @@ class MatchCreateApi(PartnerApi):
             content_id=fields["contentId"],
             context=fields.get("context", ""),
             image=fields.get("image"),
+            keyframes=fields.get("keyframes"),
             idempotency_key=key,
         )
         return Response(report_out(report), status=status.HTTP_202_ACCEPTED)
