@@ -5,6 +5,8 @@ import base64
 import json
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +20,7 @@ from matching.upkeep import review_images_purge
 from moderation.audit_events import IMAGE_REVEALED
 from moderation.models import ReviewItem
 from tests.api_helpers import MATCHES, assert_error, bearer, post_json, row_counts
-from tests.factories import UserFactory, partner_with_keys, video_frames
+from tests.factories import PartnerFactory, UserFactory, item_open, partner_with_keys, video_frames
 from tests.images import encode, photo_like
 from tests.staff_helpers import signed_in
 from tests.test_video_pdq import bank_video
@@ -194,3 +196,15 @@ def test_a_partner_scoped_moderator_sees_only_their_partners_keyframes(send, vid
         for view in ("blurred", "grey"):
             assert client.get(keyframe_url(item.pk, theirs.pk, position), {"view": view}).status_code == 404
     assert not AuditEvent.objects.filter(action=IMAGE_REVEALED).exists()
+
+
+def test_the_migration_gives_an_earlier_image_its_reports_pdq_and_claim_check(transactional_db):
+    report = item_open(PartnerFactory()).memberships.get().report
+    MatchReport.objects.filter(pk=report.pk).update(content_pdq=pdq_hex(FITS)[0], claim_distance=4)
+    ReviewImage.objects.create(report=report, ciphertext=b"x", width=1, height=1)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("matching", "0003_video_pdq")])
+    executor.loader.build_graph()
+    executor.migrate([("matching", "0004_review_keyframes")])
+    image = ReviewImage.objects.get()
+    assert (image.position, image.pdq, image.claim_distance) == (0, pdq_hex(FITS)[0], 4)

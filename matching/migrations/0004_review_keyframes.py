@@ -4,6 +4,18 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def images_from_reports(apps, schema_editor):
+    """An image stored before keyframes is its report's only one: its PDQ and claim check are
+    the report's."""
+    ReviewImage = apps.get_model("matching", "ReviewImage")
+    MatchReport = apps.get_model("matching", "MatchReport")
+    report = MatchReport.objects.filter(pk=models.OuterRef("report_id"))
+    ReviewImage.objects.filter(pdq="").update(
+        pdq=models.Subquery(report.values("content_pdq")[:1]),
+        claim_distance=models.Subquery(report.values("claim_distance")[:1]),
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,6 +38,7 @@ class Migration(migrations.Migration):
             name='position',
             field=models.PositiveSmallIntegerField(default=0),
         ),
+        migrations.RunPython(images_from_reports, migrations.RunPython.noop),
         migrations.AddField(
             model_name='reviewupload',
             name='position',
