@@ -122,6 +122,10 @@ def test_the_worker_checks_each_keyframe_and_records_a_refused_one_without_losin
     assert images[0].claim_distance <= 6 and images[1].claim_distance > 31  # each against the nearest claimed frame
     assert (body["hasImage"], body["hashMismatch"], body["claimDistance"]) == (True, True, images[1].claim_distance)
     assert body["imageRefused"].startswith("keyframe 2: corrupt_image: ")
+    assert body["keyframes"] == [
+        {"keyframe": 0, "claimDistance": images[0].claim_distance, "hashMismatch": False},
+        {"keyframe": 1, "claimDistance": images[1].claim_distance, "hashMismatch": True},
+    ]
     report = MatchReport.objects.get()
     refused = AuditEvent.objects.filter(action=IMAGE_REFUSED, object_id=str(report.pk))
     assert [e.after for e in refused] == [{"code": "corrupt_image", "keyframe": 2}]
