@@ -2,6 +2,7 @@
 same checks and worker as one image, each checked against the claimed frames, shown as a strip."""
 
 import base64
+import io
 import json
 
 import pytest
@@ -212,3 +213,11 @@ def test_the_migration_gives_an_earlier_image_its_reports_pdq_and_claim_check(tr
     executor.migrate([("matching", "0004_review_keyframes")])
     image = ReviewImage.objects.get()
     assert (image.position, image.pdq, image.claim_distance) == (0, pdq_hex(FITS)[0], 4)
+
+
+def test_keyframes_may_be_multipart_files(key, video, django_capture_on_commit_callbacks):
+    fields = {"signalType": "VideoPDQ", "hashValue": json.dumps(video), "contentId": "clip"}
+    files = {"keyframes": [io.BytesIO(encode(FITS)), io.BytesIO(encode(ELSEWHERE))]}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(MATCHES, {**fields, **files}, **bearer(key))
+    assert [k["keyframe"] for k in read_back(response, key)["keyframes"]] == [0, 1]
