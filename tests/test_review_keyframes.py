@@ -17,7 +17,7 @@ from matching.audit_events import IMAGE_PURGED, IMAGE_REFUSED, UPLOAD_PURGED
 from matching.models import MatchReport, ReviewImage, ReviewUpload
 from matching.pdq import pdq_hex
 from matching.review_uploads import uploads_purge
-from matching.upkeep import review_images_purge
+from matching.upkeep import reports_needing_rehash, reports_rehash, review_images_purge
 from moderation.audit_events import IMAGE_REVEALED
 from moderation.models import ReviewItem
 from tests.api_helpers import MATCHES, assert_error, bearer, post_json, row_counts
@@ -221,3 +221,12 @@ def test_keyframes_may_be_multipart_files(key, video, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         response = Client().post(MATCHES, {**fields, **files}, **bearer(key))
     assert [k["keyframe"] for k in read_back(response, key)["keyframes"]] == [0, 1]
+
+
+def test_a_rehash_gives_each_keyframe_its_pdq_and_the_report_its_first(send, key):
+    read_back(send(key, [encode(FITS), encode(ELSEWHERE)]), key)
+    ReviewImage.objects.update(pdq="")
+    MatchReport.objects.update(content_pdq="", hash_version=0)
+    assert reports_rehash(report_ids=reports_needing_rehash()) == 1
+    pdqs = dict(ReviewImage.objects.values_list("position", "pdq"))
+    assert MatchReport.objects.get().content_pdq == pdqs[0] != pdqs[1] != ""
