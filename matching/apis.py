@@ -1,13 +1,9 @@
-import base64
-import binascii
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     extend_schema_serializer,
     inline_serializer,
 )
@@ -21,8 +17,8 @@ from matching.intake import report_ingest
 from matching.lookup import lookup_answer, video_lookup_answer
 from matching.models import MatchReport
 from matching.partner_sandbox import sandbox_lookup, sandbox_report_get, sandbox_report_ingest, sandbox_report_out
-from matching.schema import HashValueField
-from matching.selectors import report_get_for_partner
+from matching.schema import HashValueField, ReviewImageField
+from matching.selectors import report_get_for_partner, report_keyframe_checks
 from matching.signal_types import SignalType, hash_normalise
 from matching.video import video_input_validate
 from ncii_site.api import ApiError, StrictCharField, StrictSerializer
@@ -73,7 +69,11 @@ def report_out(report: MatchReport) -> dict[str, Any]:
 def _video_figures(report: MatchReport) -> dict[str, Any]:
     if report.signal_type != SignalType.VPDQ or report.video_query_pct is None:
         return {}
-    return {"queryMatchPercent": report.video_query_pct, "targetMatchPercent": report.video_target_pct}
+    figures = {"queryMatchPercent": report.video_query_pct, "targetMatchPercent": report.video_target_pct}
+    checks = report_keyframe_checks(report=report) if report.status == MatchReport.Status.PROCESSED else []
+    limit = settings.NCII_PDQ_MATCH_DISTANCE
+    keyframes = [{"keyframe": p, "claimDistance": d, "hashMismatch": d > limit} for p, d in checks]
+    return figures | ({"keyframes": keyframes} if keyframes else {})
 
 
 def _verification(report: MatchReport) -> dict[str, Any]:
@@ -84,32 +84,6 @@ def _verification(report: MatchReport) -> dict[str, Any]:
         "hashMismatch": report.hash_mismatch if verified else None,
         "lowQuality": report.low_quality if verified else None,
     }
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "binary",
-        "description": "JPEG, PNG, WebP or GIF (first frame): "
-        "a multipart file, or base64 in a JSON string. Only a blurred-by-default, metadata-free 512 px "
-        "derivative is kept, encrypted, until the decision's grace period ends.",
-    }
-)
-class ReviewImageField(serializers.Field):
-    """A review image: a multipart file, or base64 in a JSON string. Gives the raw bytes."""
-
-    def to_internal_value(self, data: Any) -> bytes:
-        if isinstance(data, UploadedFile):
-            return data.read()
-        if isinstance(data, str):
-            try:
-                return base64.b64decode(data, validate=True)
-            except (binascii.Error, ValueError):
-                raise serializers.ValidationError("Not valid base64.") from None
-        raise serializers.ValidationError("Send the image as a multipart file or a base64 string.")
-
-    def to_representation(self, value: Any) -> Any:
-        return None
 
 
 class MatchOutput(serializers.Serializer):
@@ -155,6 +129,18 @@ class MatchOutput(serializers.Serializer):
     targetMatchPercent = serializers.FloatField(  # noqa: N815
         required=False, help_text="VideoPDQ: share of the bank video's kept frames that matched yours"
     )
+    keyframes = serializers.ListField(
+        child=inline_serializer(
+            "KeyframeCheck",
+            {
+                "keyframe": serializers.IntegerField(help_text="its place in what you sent (`image` is 0)"),
+                "claimDistance": serializers.IntegerField(help_text="to the nearest frame of your vPDQ"),
+                "hashMismatch": serializers.BooleanField(help_text="claimDistance > 31"),
+            },
+        ),
+        required=False,
+        help_text="VideoPDQ, once processed: each decoded keyframe checked against the frames you claimed",
+    )
 
 
 class MatchCreateApi(PartnerApi):
@@ -168,6 +154,12 @@ class MatchCreateApi(PartnerApi):
         # A declared field: DRF's metaclass moves it off the class, so it hides no `context`.
         context = StrictCharField(max_length=2000, required=False, allow_blank=True)  # type: ignore[assignment]
         image = ReviewImageField(required=False)
+        keyframes = serializers.ListField(
+            child=ReviewImageField(),
+            required=False,
+            help_text="VideoPDQ only: review images of the video's keyframes, base64 "
+            "(`image`, if sent, is the first; at most NCII_REVIEW_KEYFRAMES_MAX in all)",
+        )
 
     @extend_schema(
         operation_id="match_report",
@@ -199,6 +191,7 @@ class MatchCreateApi(PartnerApi):
             content_id=fields["contentId"],
             context=fields.get("context", ""),
             image=fields.get("image"),
+            keyframes=fields.get("keyframes"),
             idempotency_key=key,
         )
         return Response(report_out(report), status=status.HTTP_202_ACCEPTED)

@@ -17,7 +17,8 @@ from django.utils import timezone
 from audit.services import Actor, audit_record
 from matching.audit_events import MATCH_REPORT, REPORT_FAILED, REPORT_RECEIVED, REPORT_RETRIED
 from matching.hamming import hamming_distance
-from matching.models import BankHash, IdempotencyRecord, MatchReport
+from matching.images import ImageRefused, UploadInfo
+from matching.models import BankHash, IdempotencyRecord, MatchReport, ReviewImage
 from matching.negative_bank import negative_refuse_covered
 from matching.review_uploads import upload_check, upload_store
 from matching.selectors import bank_match_best
@@ -39,6 +40,11 @@ class IdempotencyMismatch(DomainError):
 
 class IdempotencyInFlight(DomainError):
     code = "idempotency_in_flight"
+
+
+class KeyframesRefused(DomainError):
+    code = "invalid_keyframes"
+    status = 400
 
 
 def _request_digest(**fields: Any) -> str:
@@ -94,22 +100,26 @@ def report_ingest(
     content_id: str,
     context: str = "",
     image: bytes | None = None,
+    keyframes: list[bytes] | None = None,
     idempotency_key: str | None = None,
 ) -> tuple[MatchReport, bool]:
-    """Store a partner's match report (and its review image's derivative) and queue it for
-    review. Returns (report, created); a repeated Idempotency-Key returns the first report.
-    A VideoPDQ's ``hash_value`` is its vPDQ frames; the report keeps them and its key."""
+    """Store a partner's match report (and its review images, encrypted, for the worker) and
+    queue it for review. Returns (report, created); a repeated Idempotency-Key returns the
+    first report. A VideoPDQ's ``hash_value`` is its vPDQ frames; the report keeps them and
+    its key, and it may carry keyframes (``image``, if sent, is keyframe 0)."""
     video = video_input_validate(hash_value) if signal_type == SignalType.VPDQ else None
     value = video.key if video else hash_normalise(signal_type, hash_value)
+    images = _review_images(image, keyframes or [], video=video is not None)
     image_digest = hashlib.sha256(image).hexdigest() if image is not None else None
+    digests = {"keyframes": [hashlib.sha256(k).hexdigest() for k in keyframes]} if keyframes else {}
     digest = _request_digest(
-        signal_type=signal_type, hash_value=value, content_id=content_id, context=context, image=image_digest
+        signal_type=signal_type, hash_value=value, content_id=content_id, context=context, image=image_digest, **digests
     )
     reservation = idempotency_reserve(partner=partner, key=idempotency_key, digest=digest) if idempotency_key else None
     if isinstance(reservation, MatchReport):
         return reservation, False
     try:
-        return _ingest(partner, signal_type, value, video, content_id, context, image, reservation), True
+        return _ingest(partner, signal_type, value, video, content_id, context, images, reservation), True
     except Exception:
         if reservation is not None:
             reservation.delete()  # refused or failed: the key may be used again
@@ -123,10 +133,10 @@ def _ingest(
     video: VideoInput | None,
     content_id: str,
     context: str,
-    image: bytes | None,
+    images: list[tuple[str, bytes]],
     reservation: IdempotencyRecord | None,
 ) -> MatchReport:
-    upload = upload_check(image) if image is not None else None  # cheap checks only: 413/415 at once
+    uploads = _uploads_check(images)  # cheap checks only: 413/415 at once, naming the keyframe
     bank_hash, distance, extra = _bank_match(partner, signal_type, value, video)
     negative_refuse_covered(signal_type=signal_type, value=value)
     with transaction.atomic(durable=True):
@@ -137,14 +147,40 @@ def _ingest(
             distance=distance,
             content_id=content_id,
             context=context,
-            image_sent=upload is not None,
+            image_sent=bool(uploads),
             **extra,
         )
-        if image is not None and upload is not None:
-            upload_store(report=report, data=image, info=upload)
+        for position, (data, info) in enumerate(uploads):
+            upload_store(report=report, data=data, info=info, position=position)
         if reservation is not None:
             IdempotencyRecord.objects.filter(pk=reservation.pk).update(state="done", report=report)
     return report
+
+
+def _review_images(image: bytes | None, keyframes: list[bytes], *, video: bool) -> list[tuple[str, bytes]]:
+    """The report's review images in order, each named as the request named it."""
+    if keyframes and not video:
+        raise KeyframesRefused("Only a VideoPDQ report carries keyframes; send one image.")
+    named = ([("image", image)] if image is not None else []) + [(f"keyframes.{i}", k) for i, k in enumerate(keyframes)]
+    if len(named) > settings.NCII_REVIEW_KEYFRAMES_MAX:
+        raise KeyframesRefused(
+            f"At most {settings.NCII_REVIEW_KEYFRAMES_MAX} keyframes (the image counts as one); "
+            f"{len(named)} were sent. Nothing was stored."
+        )
+    return named
+
+
+def _uploads_check(images: list[tuple[str, bytes]]) -> list[tuple[bytes, UploadInfo]]:
+    """Every image's cheap checks, before anything is written; a refusal names the keyframe."""
+    checked = []
+    for name, data in images:
+        try:
+            checked.append((data, upload_check(data)))
+        except ImageRefused as exc:
+            if len(images) == 1 and name == "image":
+                raise  # a single image's refusal reads as it always has
+            raise ImageRefused(exc.code, f"{name}: {exc} Nothing was stored.") from None
+    return checked
 
 
 def _bank_match(
@@ -215,18 +251,29 @@ def report_from_feedback(*, partner: Partner, bank_hash: BankHash) -> MatchRepor
 def report_verify(report: MatchReport) -> None:
     """Compare the partner's claimed hash with the PDQ the hub recomputed from the review
     image (in the caller's transaction; the caller saves). A claim far from its own image is
-    flagged, not trusted; so is an image too plain to hash reliably. A video report's image
-    is a keyframe: it must be within the distance of some frame the partner claimed."""
+    flagged, not trusted; so is an image too plain to hash reliably. A video report's images
+    are keyframes: each must be within the distance of some frame the partner claimed; each
+    keeps its nearest distance, and the report the farthest of them."""
     if not report.content_pdq:
         return
     if report.signal_type == SignalType.PDQ:
         report.claim_distance = hamming_distance(report.hash_value, report.content_pdq)
     elif report.signal_type == SignalType.VPDQ and report.video:
-        claimed = {frame.split(",", 1)[0] for frame in json.loads(report.video)}
-        report.claim_distance = min(hamming_distance(pdq, report.content_pdq) for pdq in claimed)
+        report.claim_distance = _keyframes_verify(report)
     if report.claim_distance is not None:
         report.hash_mismatch = report.claim_distance > settings.NCII_PDQ_MATCH_DISTANCE
     report.low_quality = (report.content_quality or 0) < settings.NCII_MIN_PDQ_QUALITY
+
+
+def _keyframes_verify(report: MatchReport) -> int:
+    """Each keyframe's distance to the nearest claimed frame, recorded on it; the farthest."""
+    claimed = {frame.split(",", 1)[0] for frame in json.loads(report.video)}
+    farthest = min(hamming_distance(pdq, report.content_pdq) for pdq in claimed)
+    for image in ReviewImage.objects.filter(report=report).exclude(pdq="").only("pk", "pdq"):
+        image.claim_distance = min(hamming_distance(pdq, image.pdq) for pdq in claimed)
+        image.save(update_fields=["claim_distance"])
+        farthest = max(farthest, image.claim_distance)
+    return farthest
 
 
 @transaction.atomic

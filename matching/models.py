@@ -190,32 +190,45 @@ class MatchReport(models.Model):
 
 class ReviewImage(models.Model):
     """The only copy of a partner's review image the hub keeps: a metadata-free, downscaled
-    re-encode, encrypted at rest. The bytes partners send are never stored."""
+    re-encode, encrypted at rest. The bytes partners send are never stored. A video report
+    may have several (its keyframes, in ``position`` order), each with its PDQ and its
+    distance to the nearest frame the partner claimed."""
 
-    report = models.OneToOneField(MatchReport, on_delete=models.CASCADE, related_name="review_image")
+    report = models.ForeignKey(MatchReport, on_delete=models.CASCADE, related_name="review_images")
+    position = models.PositiveSmallIntegerField(default=0)
     ciphertext = models.BinaryField()
     width = models.PositiveSmallIntegerField()
     height = models.PositiveSmallIntegerField()
+    pdq = models.CharField(max_length=64, blank=True)
+    claim_distance = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "position"], name="review_image_position")]
+
     def __str__(self) -> str:
-        return f"review image of report {self.report_id}"
+        return f"review image {self.position} of report {self.report_id}"
 
 
 class ReviewUpload(models.Model):
     """A review image as the partner sent it, waiting for a worker to decode it: encrypted
     (``NCII_IMAGE_KEYS``), and deleted in the transaction that records its hashes and
-    derivative. The sweeper purges one a crash left behind after NCII_UPLOAD_MAX_AGE_SECONDS."""
+    derivative. The sweeper purges one a crash left behind after NCII_UPLOAD_MAX_AGE_SECONDS.
+    A video report's keyframes are one upload each, in ``position`` order."""
 
-    report = models.OneToOneField(MatchReport, on_delete=models.CASCADE, related_name="upload")
+    report = models.ForeignKey(MatchReport, on_delete=models.CASCADE, related_name="uploads")
+    position = models.PositiveSmallIntegerField(default=0)
     ciphertext = models.BinaryField()
     format = models.CharField(max_length=8)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "position"], name="review_upload_position")]
+
     def __str__(self) -> str:
-        return f"upload of report {self.report_id}"
+        return f"upload {self.position} of report {self.report_id}"
 
 
 class IdempotencyRecord(models.Model):

@@ -17,6 +17,7 @@ from matching.models import MatchReport, ReviewImage, ReviewUpload
 from matching.sandbox import DecodeLimits, Refusal, sandbox_decode
 
 Decoded = ProcessedImage | Refusal
+Keyframes = dict[int, Decoded]  # by position: keyframe 0 is the report's `image`
 EXPIRED = "upload_expired: No worker decoded the image before NCII_UPLOAD_MAX_AGE_SECONDS."
 
 
@@ -31,10 +32,15 @@ def upload_check(data: bytes) -> UploadInfo:
     return upload_inspect(data, max_bytes=settings.NCII_REVIEW_IMAGE_MAX_BYTES, pixel_caps=pixel_caps())
 
 
-def upload_store(*, report: MatchReport, data: bytes, info: UploadInfo) -> None:
+def upload_store(*, report: MatchReport, data: bytes, info: UploadInfo, position: int = 0) -> None:
     """Keep the upload, encrypted, for the worker (in the caller's transaction)."""
     ReviewUpload.objects.create(
-        report=report, ciphertext=image_encrypt(data), format=info.format, width=info.width, height=info.height
+        report=report,
+        position=position,
+        ciphertext=image_encrypt(data),
+        format=info.format,
+        width=info.width,
+        height=info.height,
     )
 
 
@@ -47,43 +53,64 @@ def decode_limits() -> DecodeLimits:
     )
 
 
-def upload_decode(*, report_id: int) -> Decoded | None:
-    """Decode a waiting report's upload in the sandbox, outside any transaction (it may take
-    seconds). None when there is nothing to decode."""
+def upload_decode(*, report_id: int) -> Keyframes | None:
+    """Decode a waiting report's uploads in the sandbox, one subprocess each, outside any
+    transaction (it may take seconds). None when there is nothing to decode."""
     waiting = ReviewUpload.objects.filter(report_id=report_id, report__status=MatchReport.Status.RECEIVED)
-    upload = waiting.only("ciphertext").first()
-    if upload is None:
+    positions = list(waiting.order_by("position").values_list("pk", "position"))
+    if not positions:
         return None
-    return sandbox_decode(image_decrypt(upload.ciphertext), limits=decode_limits())
+    limits = decode_limits()
+    decoded: Keyframes = {}
+    for upload_id, position in positions:
+        upload = ReviewUpload.objects.filter(pk=upload_id).only("ciphertext").first()
+        if upload is not None:  # one at a time: six keyframes are never all in memory, decrypted
+            decoded[position] = sandbox_decode(image_decrypt(upload.ciphertext), limits=limits)
+    return decoded
 
 
-def upload_apply(report: MatchReport, decoded: Decoded | None) -> None:
+def upload_apply(report: MatchReport, decoded: Keyframes | Decoded | None) -> None:
     """Record what the worker decoded on the report (locked by the caller's transaction) and
-    delete the upload, in that transaction. A second delivery finds no upload and does nothing."""
+    delete its uploads, in that transaction. A second delivery finds no upload and does nothing.
+    The first keyframe that decoded gives the report's content hashes (dedup, the claim
+    check); each refused one is recorded without losing the others."""
     if decoded is None or not ReviewUpload.objects.filter(report=report).delete()[0]:
         return
-    if isinstance(decoded, Refusal):
-        _refusal_record(report, f"{decoded.code}: {decoded.detail}", code=decoded.code)
-        return
-    hashes, derivative = decoded.hashes, decoded.derivative
-    report.content_pdq, report.content_quality, report.content_phash = hashes.pdq, hashes.quality, hashes.phash
-    report.hash_version = HASH_VERSION
-    report.save(update_fields=["content_pdq", "content_quality", "content_phash", "hash_version"])
-    ReviewImage.objects.create(
-        report=report, ciphertext=image_encrypt(derivative.jpeg), width=derivative.width, height=derivative.height
-    )
+    keyframes = decoded if isinstance(decoded, dict) else {0: decoded}
+    refusals = {p: d for p, d in sorted(keyframes.items()) if isinstance(d, Refusal)}
+    images = {p: d for p, d in sorted(keyframes.items()) if isinstance(d, ProcessedImage)}
+    for position, image in images.items():
+        ReviewImage.objects.create(
+            report=report,
+            position=position,
+            ciphertext=image_encrypt(image.derivative.jpeg),
+            width=image.derivative.width,
+            height=image.derivative.height,
+            pdq=image.hashes.pdq,
+        )
+    if images:
+        hashes = next(iter(images.values())).hashes
+        report.content_pdq, report.content_quality, report.content_phash = hashes.pdq, hashes.quality, hashes.phash
+        report.hash_version = HASH_VERSION
+        report.save(update_fields=["content_pdq", "content_quality", "content_phash", "hash_version"])
+    if refusals:
+        _refusals_record(report, refusals, several=len(keyframes) > 1)
 
 
-def _refusal_record(report: MatchReport, reason: str, *, code: str) -> None:
-    report.image_refused = reason[:300]
+def _refusals_record(report: MatchReport, refusals: dict[int, Refusal], *, several: bool) -> None:
+    """One audit event per refused keyframe; the report says why ("keyframe 2: code: …" when
+    it sent several)."""
+    reasons = [(f"keyframe {p}: " if several else "") + f"{r.code}: {r.detail}" for p, r in refusals.items()]
+    report.image_refused = "; ".join(reasons)[:300]
     report.save(update_fields=["image_refused"])
-    audit_record(
-        actor=Actor.system("worker"),
-        action=IMAGE_REFUSED,
-        object_type=MATCH_REPORT,
-        object_id=report.pk,
-        after={"code": code},
-    )
+    for position, refusal in refusals.items():
+        audit_record(
+            actor=Actor.system("worker"),
+            action=IMAGE_REFUSED,
+            object_type=MATCH_REPORT,
+            object_id=report.pk,
+            after={"code": refusal.code} | ({"keyframe": position} if several else {}),
+        )
 
 
 def uploads_purge(*, max_age_seconds: int, limit: int = 1000) -> int:

@@ -1,7 +1,10 @@
-"""OpenAPI descriptions of the partner authentication schemes and of hash values."""
+"""OpenAPI descriptions of the partner authentication schemes, of hash values and of review images."""
 
+import base64
+import binascii
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -46,3 +49,29 @@ class HashValueField(serializers.Field):
 
     def to_representation(self, value: Any) -> Any:
         return value
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "binary",
+        "description": "JPEG, PNG, WebP or GIF (first frame): "
+        "a multipart file, or base64 in a JSON string. Only a blurred-by-default, metadata-free 512 px "
+        "derivative is kept, encrypted, until the decision's grace period ends.",
+    }
+)
+class ReviewImageField(serializers.Field):
+    """A review image: a multipart file, or base64 in a JSON string. Gives the raw bytes."""
+
+    def to_internal_value(self, data: Any) -> bytes:
+        if isinstance(data, UploadedFile):
+            return data.read()
+        if isinstance(data, str):
+            try:
+                return base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError("Not valid base64.") from None
+        raise serializers.ValidationError("Send the image as a multipart file or a base64 string.")
+
+    def to_representation(self, value: Any) -> Any:
+        return None

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from matching.hamming import hamming_distance
 from matching.index import bank_index
-from matching.models import BankHash, HashFeedback, MatchReport
+from matching.models import BankHash, HashFeedback, MatchReport, ReviewImage
 from matching.signal_types import SignalType
 from partners.models import Partner
 
@@ -60,6 +60,13 @@ def bank_match_best(*, signal_type: str, value: str, radius: int | None = None) 
 
 def report_get_for_partner(*, partner: Partner, report_id: int) -> MatchReport | None:
     return MatchReport.objects.select_related("bank_hash").filter(partner=partner, pk=report_id).first()
+
+
+def report_keyframe_checks(*, report: MatchReport) -> list[tuple[int, int]]:
+    """A video report's checked keyframes: (position, distance to the nearest claimed frame)."""
+    images = ReviewImage.objects.filter(report=report, claim_distance__isnull=False).order_by("position")
+    rows = images.values_list("position", "claim_distance")
+    return [(position, distance) for position, distance in rows if distance is not None]
 
 
 def feedback_list(*, bank_hash: BankHash) -> list[HashFeedback]:

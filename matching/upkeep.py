@@ -64,9 +64,11 @@ def review_images_purge(*, grace_seconds: int, limit: int = 1000) -> int:
 def reports_rehash(*, report_ids: list[int]) -> int:
     """Re-run hashing on stored derivatives (after a hashing upgrade). Only the derivative
     is left, so the results are marked as such; the claim checks made at intake stand."""
-    done = 0
-    for image in ReviewImage.objects.filter(report_id__in=report_ids).select_related("report"):
+    done: set[int] = set()
+    images = ReviewImage.objects.filter(report_id__in=report_ids).order_by("report_id", "-position")
+    for image in images:  # a report's first keyframe last: its hashes are the report's
         hashes = derivative_hashes(image_decrypt(image.ciphertext))
+        ReviewImage.objects.filter(pk=image.pk).update(pdq=hashes.pdq)
         MatchReport.objects.filter(pk=image.report_id).update(
             content_pdq=hashes.pdq,
             content_quality=hashes.quality,
@@ -74,23 +76,23 @@ def reports_rehash(*, report_ids: list[int]) -> int:
             hash_version=HASH_VERSION,
             hashed_from_derivative=True,
         )
-        done += 1
+        done.add(image.report_id)
     if done:
         audit_record_atomic(
             actor=Actor.system("rehash"),
             action=REPORTS_REHASHED,
             object_type=MATCH_REPORT,
             object_id="batch",
-            after={"reports": done, "hash_version": HASH_VERSION},
+            after={"reports": len(done), "hash_version": HASH_VERSION},
         )
-    return done
+    return len(done)
 
 
 def reports_needing_rehash(*, everything: bool = False) -> list[int]:
-    reports = MatchReport.objects.filter(review_image__isnull=False)
+    reports = MatchReport.objects.filter(review_images__isnull=False)
     if not everything:
         reports = reports.filter(hash_version__lt=HASH_VERSION)
-    return list(reports.order_by("pk").values_list("pk", flat=True))
+    return list(reports.order_by("pk").values_list("pk", flat=True).distinct())
 
 
 def report_contexts_erase(*, cutoff: datetime, limit: int) -> int:

@@ -24,14 +24,15 @@ from ncii_site.roles import REVIEW, REVIEW_MINOR
 
 @staff_login_required
 @require_GET
-def report_image(request: StaffRequest, item_id: int, report_id: int) -> HttpResponse:
+def report_image(request: StaffRequest, item_id: int, report_id: int, position: int = 0) -> HttpResponse:
     """The derivative at the level asked for, made on the server so nothing sharper reaches
     the browser: blurred greyscale by default (at the moderator's blur, or sharp greyscale if
     an admin let them turn blur off), ``?view=grey`` sharp greyscale, ``?view=colour`` (or the
-    older ``?reveal=1``) as sent. Every reveal is audited, within the daily cap of the
-    moderator's role. Never cached."""
+    older ``?reveal=1``) as sent. Every reveal is audited (a video report's keyframe by its
+    position), within the daily cap of the moderator's role. Never cached."""
     permission_require_any(request, REVIEW, REVIEW_MINOR)  # which items: request_scope
-    image = report_image_visible(scope=request_scope(request), item_id=item_id, report_id=report_id)
+    scope = request_scope(request)
+    image = report_image_visible(scope=scope, item_id=item_id, report_id=report_id, position=position)
     if image is None:
         raise Http404("No review image (never sent, not yours to see, or deleted after the decision).")
     wellbeing = wellbeing_get(request.user)
@@ -40,7 +41,12 @@ def report_image(request: StaffRequest, item_id: int, report_id: int) -> HttpRes
     if level != "blurred":
         try:
             image_reveal(
-                moderator=request.user, item_id=item_id, report_id=report_id, level=level, by_default=asked is None
+                moderator=request.user,
+                item_id=item_id,
+                report_id=report_id,
+                position=position,
+                level=level,
+                by_default=asked is None,
             )
         except RevealCapReached as exc:
             if asked:

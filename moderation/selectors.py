@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -133,15 +133,22 @@ def item_reports(*, scope: StaffScope, item: ReviewItem) -> list[MatchReport]:
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
     has_image = Exists(ReviewImage.objects.filter(report=OuterRef("pk")))
-    return list(reports.select_related("partner").annotate(has_image=has_image).order_by("received_at", "pk"))
+    images = Prefetch(  # the strip's metadata, never the ciphertext
+        "review_images",
+        ReviewImage.objects.only("pk", "report_id", "position", "claim_distance").order_by("position"),
+        to_attr="keyframes",
+    )
+    reports = reports.select_related("partner").annotate(has_image=has_image).prefetch_related(images)
+    return list(reports.order_by("received_at", "pk"))
 
 
-def report_image_visible(*, scope: StaffScope, item_id: int, report_id: int) -> ReviewImage | None:
-    """A report's stored derivative, if this user may see the item and that report."""
+def report_image_visible(*, scope: StaffScope, item_id: int, report_id: int, position: int = 0) -> ReviewImage | None:
+    """A report's stored derivative (a video report's keyframe by position), if this user may
+    see the item and that report."""
     item = item_get_visible(scope=scope, item_id=item_id)
     if item is None or not any(r.pk == report_id for r in item_reports(scope=scope, item=item)):
         return None
-    return ReviewImage.objects.filter(report_id=report_id).first()
+    return ReviewImage.objects.filter(report_id=report_id, position=position).first()
 
 
 def reports_failed(*, scope: StaffScope) -> QuerySet[MatchReport]:
@@ -206,7 +213,7 @@ def items_for_bulk(*, scope: StaffScope, ids: list[int]) -> list[ReviewItem]:
         reports = reports.filter(partner_id=partner_id)
     others = item_visible_to(scope).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
     blocked = HashFeedback.objects.filter(bank_hash=OuterRef("bank_hash"), value=HashFeedback.Value.BLOCKED)
-    with_image = reports.filter(review_image__isnull=False).order_by("received_at", "pk").values("pk")[:1]
+    with_image = reports.filter(review_images__position=0).order_by("received_at", "pk").values("pk")[:1]
     return list(
         item_visible_to(scope)
         .filter(pk__in=ids)

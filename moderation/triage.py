@@ -14,7 +14,7 @@ from matching.audit_events import MATCH_REPORT
 from matching.hamming import hamming_distance
 from matching.intake import report_verify
 from matching.models import MatchReport
-from matching.review_uploads import Decoded, upload_apply
+from matching.review_uploads import Decoded, Keyframes, upload_apply
 from matching.services import report_processed
 from moderation.audit_events import ITEM, ITEM_OPENED, REPORT_TRIAGED
 from moderation.flood import flood_guard, flood_item_open, flood_priority, item_flood_mark
@@ -31,7 +31,7 @@ OUTCOME_FOR = {
 
 
 @transaction.atomic(durable=True)
-def report_triage(*, report_id: int, decoded: Decoded | None = None) -> ReviewItem | None:
+def report_triage(*, report_id: int, decoded: Keyframes | Decoded | None = None) -> ReviewItem | None:
     """Record the decoded review image (``upload_decode``, run before this transaction), verify
     a received report's claim and put it into the open item for its content, opening one if
     there is none. Running it again for the same report changes nothing."""

@@ -23,6 +23,11 @@ urlpatterns = [
     path("items/<int:item_id>/claim/extend", item_views.claim_extend, name="claim-extend"),
     path("items/<int:item_id>/claim/release", item_views.claim_release, name="claim-release"),
     path("items/<int:item_id>/reports/<int:report_id>/image", report_views.report_image, name="report-image"),
+    path(
+        "items/<int:item_id>/reports/<int:report_id>/keyframes/<int:position>",
+        report_views.report_image,
+        name="report-keyframe",
+    ),
     path("child-safety/", minor_views.child_safety_queue, name="child-safety"),
     path("child-safety/mark/<int:item_id>", minor_views.item_possible_minor, name="item-minor"),
     path("child-safety/clear/<int:item_id>", minor_views.item_minor_clear, name="item-minor-clear"),

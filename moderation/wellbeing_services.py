@@ -113,10 +113,13 @@ def _snapshot(row: ModeratorSettings) -> dict[str, Any]:
 
 
 @transaction.atomic(durable=True)
-def image_reveal(*, moderator: User, item_id: int, report_id: int, level: str, by_default: bool = False) -> None:
-    """Record that a moderator is about to see a report's review image sharper than the blurred
-    preview ("grey" or "colour"; ``by_default`` when their blur is off). The caller sends the
-    image only if this returns."""
+def image_reveal(
+    *, moderator: User, item_id: int, report_id: int, level: str, by_default: bool = False, position: int = 0
+) -> None:
+    """Record that a moderator is about to see a report's review image (a video report's
+    keyframe at ``position``) sharper than the blurred preview ("grey" or "colour";
+    ``by_default`` when their blur is off). The caller sends the image only if this returns;
+    each keyframe revealed is a reveal of its own."""
     if level not in REVIEW_LEVELS[1:]:
         raise ValueError(f"Not a reveal level: {level!r}")
     _settings_locked(moderator)  # one reveal at a time per moderator, so the cap holds
@@ -131,5 +134,7 @@ def image_reveal(*, moderator: User, item_id: int, report_id: int, level: str, b
         action=IMAGE_REVEALED,
         object_type=MATCH_REPORT,
         object_id=report_id,
-        after={"item": item_id, "level": level} | ({"default": True} if by_default else {}),
+        after={"item": item_id, "level": level}
+        | ({"keyframe": position} if position else {})
+        | ({"default": True} if by_default else {}),
     )

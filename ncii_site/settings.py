@@ -455,6 +455,9 @@ NCII_IDEMPOTENCY_STALE_SECONDS = env_int("NCII_IDEMPOTENCY_STALE_SECONDS", 120)
 NCII_DEDUP_PDQ_DISTANCE = env_int("NCII_DEDUP_PDQ_DISTANCE", 10)  # same content: recomputed PDQs this close
 NCII_BANK_CLUSTER_DISTANCE = env_int("NCII_BANK_CLUSTER_DISTANCE", 10)  # near-duplicate case hashes
 NCII_REVIEW_IMAGE_GRACE_SECONDS = env_int("NCII_REVIEW_IMAGE_GRACE_SECONDS", 24 * 3600)
+# A VideoPDQ report's review images (its keyframes, `image` counting as the first): each gets the
+# same checks as one image, and together they share NCII_MATCH_MAX_BODY_BYTES.
+NCII_REVIEW_KEYFRAMES_MAX = env_int("NCII_REVIEW_KEYFRAMES_MAX", 6)
 # Review images are decoded by workers, never in a request.
 # A request checks only an upload's size, format and declared dimensions, against a pixel cap per
 # format: formats decoded in full (PNG, GIF, WebP) far lower than JPEG, which decodes in draft

@@ -40,7 +40,7 @@ def test_the_schema_lists_every_partner_and_case_endpoint(schema):
 @pytest.mark.parametrize(
     ("path", "fields"),
     [
-        ("/api/v1/matches", {"signalType", "hashValue", "contentId", "context", "image"}),
+        ("/api/v1/matches", {"signalType", "hashValue", "contentId", "context", "image", "keyframes"}),
         ("/api/v1/cases", {"hashes"}),
         ("/api/v1/cases/status", {"caseNumber", "pin"}),
         ("/api/v1/cases/withdraw", {"caseNumber", "pin"}),

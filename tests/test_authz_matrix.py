@@ -143,6 +143,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("moderation:queue", "POST"):            (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
     ("moderation:report-image", "GET"):      (302, 200, 200, 403, 403, 200, 404, 302, 302, 302, 200),
     ("moderation:report-image", "POST"):     (302, 405, 405, 405, 405, 405, 405, 302, 302, 302, 405),
+    ("moderation:report-keyframe", "GET"):   (302, 200, 200, 403, 403, 200, 404, 302, 302, 302, 200),
+    ("moderation:report-keyframe", "POST"):  (302, 405, 405, 405, 405, 405, 405, 302, 302, 302, 405),
     ("schema", "GET"):                       (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("schema", "POST"):                      (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405),
     ("stopncii-feedback", "GET"):            (401, 401, 401, 401, 401, 401, 401, 405, 405, 403, 401),
@@ -199,12 +201,17 @@ class Caller:
 def _item_objects(partner) -> dict[str, int]:  # type: ignore[no-untyped-def]
     item = item_open(partner)
     report = item.memberships.get().report
-    ReviewImage.objects.create(
-        report=report, ciphertext=image_encrypt(encode(photo_like(1, (128, 96)))), width=128, height=96
-    )
+    for position in (0, 1):  # a video report's second keyframe has a URL of its own
+        ReviewImage.objects.create(
+            report=report,
+            position=position,
+            ciphertext=image_encrypt(encode(photo_like(1, (128, 96)))),
+            width=128,
+            height=96,
+        )
     first = UserFactory(role="moderator")  # a sampled decision of someone else's, for the QA pages
     qa = QaReview.objects.create(item=item, item_version=1, first_by=first, first_state="confirmed", first_code="other")
-    return {"item_id": item.pk, "report_id": report.pk, "partner_id": partner.pk, "qa_id": qa.pk}
+    return {"item_id": item.pk, "report_id": report.pk, "partner_id": partner.pk, "qa_id": qa.pk, "position": 1}
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_the_queue_has_todays_work_overdue_items_and_review_images(seeded, db, s
     assert overdue.count() >= 2 and open_items.filter(opened_at__gte=now - timedelta(days=1)).exists()
     assert open_items.filter(state=ReviewState.ESCALATED).exists()
     assert set(ReviewItem.objects.values_list("state", flat=True)) == set(ReviewState.values)
-    with_images = open_items.filter(memberships__report__review_image__isnull=False).distinct()
+    with_images = open_items.filter(memberships__report__review_images__isnull=False).distinct()
     assert with_images.count() >= 4
     assert open_items.filter(has_hash_mismatch=True).exists() and MatchReport.objects.filter(low_quality=True).exists()
     assert ReviewItem.objects.filter(partner_count__gte=2).exists()
@@ -139,9 +139,9 @@ def test_the_logins_are_a_table_and_the_printed_key_and_case_work(seeded, db, se
 def test_every_role_finds_its_pages_full(seeded, db):
     users = get_user_model().objects
     moderator = signed_in(users.get(username="moderator"))
-    item = ReviewItem.objects.filter(state=ReviewState.PENDING, memberships__report__review_image__isnull=False)
+    item = ReviewItem.objects.filter(state=ReviewState.PENDING, memberships__report__review_images__isnull=False)
     item = item.exclude(memberships__report__partner__name="photoshare").first()
-    report = item.memberships.filter(report__review_image__isnull=False).first().report
+    report = item.memberships.filter(report__review_images__isnull=False).first().report
     assert moderator.get("/dashboard/").status_code == 200
     assert moderator.get(f"/dashboard/items/{item.pk}/").status_code == 200
     image = moderator.get(f"/dashboard/items/{item.pk}/reports/{report.pk}/image")
@@ -193,3 +193,6 @@ def test_the_demo_has_a_protected_video_and_a_pending_video_report(seeded, db):
     assert (report.partner.name, report.outcome) == ("cliphub", "pending")
     assert report.video_query_pct is not None and report.video_query_pct >= 80.0
     assert Partner.objects.get(name="cliphub").receives_video_pdq
+    keyframes = report.review_images.order_by("position")
+    assert [(k.position, k.claim_distance <= 31) for k in keyframes] == [(0, True), (1, True), (2, True)]
+    assert report.hash_mismatch is False and report.image_refused == ""

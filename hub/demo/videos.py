@@ -1,5 +1,6 @@
 """Videos in the demo (vPDQ): ClipHub opts in to VideoPDQ, a victim protects a video, and
-ClipHub reports an excerpt of it, left pending so moderators see both percentages."""
+ClipHub reports an excerpt of it with three keyframes (generated landscapes and shapes, frames
+of the video), left pending so moderators see both percentages and the keyframe strip."""
 
 import json
 import random
@@ -7,9 +8,11 @@ from datetime import datetime, timedelta
 
 from audit.services import Actor
 from cases.services import HashInput, case_create
+from hub.demo import pictures
 from hub.demo.cast import SYSTEM, Cast
 from hub.demo.clock import DemoClock
 from matching.intake import report_ingest
+from matching.pdq import pdq_hex_from_bytes
 from matching.video import video_input_validate
 from partners.thresholds import partner_video_pdq_set
 
@@ -27,7 +30,10 @@ def _near(value: str, rng: random.Random) -> str:
 
 
 def videos_schedule(clock: DemoClock, cast: Cast, rng: random.Random, *, now: datetime) -> None:
+    keyframes = [pictures.jpeg(pictures.landscape(201)), pictures.jpeg(pictures.landscape(203))]
+    keyframes.append(pictures.jpeg(pictures.shapes(204)))
     frames = [_frame(rng) for _ in range(45)]
+    frames[12:15] = [pdq_hex_from_bytes(keyframe)[0] for keyframe in keyframes]  # seconds 12-14 of the video
     video = video_input_validate([f"{pdq},{rng.randint(70, 100)},{float(s):.3}" for s, pdq in enumerate(frames)])
     excerpt = [f"{_near(pdq, rng)},90,{float(s):.3}" for s, pdq in enumerate(frames[10:34])]
     excerpt += [f"{_frame(rng)},90,{float(s):.3}" for s in range(24, 27)]  # a few frames of its own
@@ -38,7 +44,13 @@ def videos_schedule(clock: DemoClock, cast: Cast, rng: random.Random, *, now: da
         case_create(hashes=[HashInput("VideoPDQ", video.key, None, video)], actor=Actor.public())
 
     def report() -> None:
-        report_ingest(partner=cliphub, signal_type="VideoPDQ", hash_value=json.dumps(excerpt), content_id="clip-4471")
+        report_ingest(
+            partner=cliphub,
+            signal_type="VideoPDQ",
+            hash_value=json.dumps(excerpt),
+            content_id="clip-4471",
+            keyframes=keyframes,
+        )
 
     clock.at(now - timedelta(days=9), protect)
     clock.at(now - timedelta(days=2, hours=5), report)

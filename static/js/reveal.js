@@ -44,7 +44,9 @@ function onClick(event) {
   const figure = figureOf(event.target);
   if (!figure) return;
   if (event.target.closest("[data-reveal-toggle]")) {
-    show(figure, figure.dataset.level === "blurred" ? "grey" : "blurred");
+    const revealing = figure.dataset.level === "blurred";
+    if (revealing) blurAll(); // one image at a time (a video report's keyframes are a strip)
+    show(figure, revealing ? "grey" : "blurred");
   } else if (event.target.closest("[data-reveal-colour]") && figure.dataset.level === "grey") {
     show(figure, "colour");
   }
