@@ -15,41 +15,33 @@ class ThresholdRefused(DomainError, ValueError):
     status = 400
 
 
-@transaction.atomic(durable=True)
 def partner_threshold_set(*, partner_id: int, max_distance: int, actor: Actor) -> Partner:
     limit = settings.NCII_PDQ_MATCH_DISTANCE
     if not 0 <= max_distance <= limit:
         raise ThresholdRefused(f"The maximum distance is a whole number from 0 to {limit}; nothing was changed.")
-    partner = Partner.objects.select_for_update().get(pk=partner_id)
-    before = partner.max_distance
-    partner.max_distance = max_distance
-    partner.save(update_fields=["max_distance"])
-    audit_record(
-        actor=actor,
-        action=PARTNER_THRESHOLD_SET,
-        object_type=PARTNER,
-        object_id=partner.pk,
-        before={"max_distance": before},
-        after={"max_distance": max_distance},
-    )
-    return partner
+    return _partner_setting_set(partner_id, "max_distance", max_distance, PARTNER_THRESHOLD_SET, actor)
 
 
-@transaction.atomic(durable=True)
 def partner_video_pdq_set(*, partner_id: int, enabled: bool, actor: Actor) -> Partner:
     """Opt the partner in to (or out of) VideoPDQ in FetchHashes and SubmitHashes. Its next
     walk from any checkpoint includes (or leaves out) every video; a stock StopNCII client,
     which knows only ImagePDQ and VideoMD5, must stay opted out."""
+    return _partner_setting_set(partner_id, "receives_video_pdq", enabled, PARTNER_VIDEO_PDQ_SET, actor)
+
+
+@transaction.atomic(durable=True)
+def _partner_setting_set(partner_id: int, field: str, value: object, action: str, actor: Actor) -> Partner:
+    """One partner setting changed under the partner's row lock, audited with before and after."""
     partner = Partner.objects.select_for_update().get(pk=partner_id)
-    before = partner.receives_video_pdq
-    partner.receives_video_pdq = enabled
-    partner.save(update_fields=["receives_video_pdq"])
+    before = getattr(partner, field)
+    setattr(partner, field, value)
+    partner.save(update_fields=[field])
     audit_record(
         actor=actor,
-        action=PARTNER_VIDEO_PDQ_SET,
+        action=action,
         object_type=PARTNER,
         object_id=partner.pk,
-        before={"receives_video_pdq": before},
-        after={"receives_video_pdq": enabled},
+        before={field: before},
+        after={field: value},
     )
     return partner
