@@ -21,7 +21,9 @@ function setUp(button) {
     }
     const now = event.timeStamp;
     presses = [...presses.filter((at) => now - at < PRESS_WINDOW_MS), now];
-    if (presses.length >= SHIFT_PRESSES) leave(button.href);
+    if (presses.length < SHIFT_PRESSES) return;
+    presses = []; // one exit per three presses: a fourth press does not start a second navigation
+    leave(button.href);
   });
   document.documentElement.dataset.quickExit = "on";
 }

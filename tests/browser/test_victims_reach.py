@@ -208,6 +208,7 @@ def test_shift_three_times_empties_the_page_and_replaces_it_with_the_neutral_sit
     for _ in range(3):
         page.keyboard.press("Shift")
     page.wait_for_url(NEUTRAL)
+    expect(page).to_have_title("Weather")  # the neutral page itself has loaded, not only its address
     assert page.evaluate("history.length") == entries  # replaced, not added: Back skips the case page
     assert pin not in page.content()
 
