@@ -6,9 +6,12 @@ H.264/MP4 and VP9/WebM, 5-20 s, 360p-1080p) re-encoded at a low bitrate, scaled 
 originals may match (the reference brute matcher's rule, tests/vpdq_match.py). Browser hashes
 on both sides; with the reference `vpdq` package installed, also the browser's agreement with it.
 (b) Speed: a 60-second 1080p video hashed in the page; wall and Chromium CPU seconds.
+(c) Limits (--limits; the reference `vpdq` package and pdqhash, no browser): why the misses in (a)
+are vPDQ's own. The phase of the one-a-second samples: a copy cut by a few frames against the pan's
+speed; and a watermark's effect on single frames' PDQ, by photo and by the mark's size and opacity.
 
-    python -m benchmarks.video_bench            # both (a few minutes: the videos are encoded first)
-    python -m benchmarks.video_bench --speed    # (b) only; --robustness for (a) only"""
+    python -m benchmarks.video_bench            # (a) and (b) (a few minutes: the videos are encoded first)
+    python -m benchmarks.video_bench --speed    # (b) only; --robustness for (a) only; --limits for (c)"""
 
 import argparse
 import functools
@@ -21,12 +24,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.video_media import Clip, re_encoded, scaled, trimmed, watermarked  # noqa: E402
+from tests.video_media import PHOTOS, Clip, pan_and_zoom, photo, re_encoded, scaled, trimmed, watermark, watermarked  # noqa: E402
 from tests.vpdq_match import Frame, match_percents, matches, parse  # noqa: E402
 
 STATIC_JS = Path(__file__).resolve().parents[1] / "static" / "js"
@@ -149,10 +153,7 @@ def reference_hashes(paths: dict[str, Path]) -> dict[str, list[Frame]]:
     except ImportError:
         print("  (the reference vpdq package is not installed: pip install -e '.[video-reference]')")
         return {}
-    return {
-        key: [Frame(int(f.hex, 16), f.quality, f.timestamp) for f in vpdq.computeHash(str(path), seconds_per_hash=1)]
-        for key, path in paths.items()
-    }
+    return {key: reference_frames(vpdq, path) for key, path in paths.items()}
 
 
 def agreement(hashed: dict[str, list[Frame]], reference: dict[str, list[Frame]]) -> None:
@@ -190,17 +191,73 @@ def speed(folder: Path) -> None:
         )
 
 
+def limits(folder: Path) -> None:
+    """(c) Both misses of (a) measured where they come from, with the reference's own hashes."""
+    try:
+        import pdqhash
+        import vpdq
+    except ImportError:
+        print("(c) needs the reference vpdq package: pip install -e '.[video-reference]'")
+        return
+    print("(c) limits. The samples' phase: a copy cut by N frames (30 fps) against its original (query %)")
+    print("    the pan crosses the photo in the clip's length, so a longer clip pans more slowly")
+    cuts = (0, 4, 8, 15, 30)
+    for clip in (
+        Clip("coffee", seconds=5),
+        Clip("chelsea", seconds=10),
+        Clip("astronaut", seconds=20),
+        Clip("astronaut", seconds=60),
+    ):
+        source = clip.write(folder)
+        original = reference_frames(vpdq, source)
+        cells = []
+        for cut in cuts:
+            copy = (
+                original
+                if not cut
+                else reference_frames(vpdq, trimmed(source, folder / f"cut{cut}-{clip.name}", frames=cut))
+            )
+            cells.append(f"{cut:2} frames {match_percents(copy, original)[0]:3.0f} %")
+        print(f"  {clip.name:24} " + "; ".join(cells))
+
+    def pdq(array: object) -> int:
+        bits, _ = pdqhash.compute(array)
+        return int("".join("1" if b else "0" for b in bits), 2)
+
+    marks: dict[str, dict] = {
+        "the banner (3.7 %, 43 % white)": {},
+        "banner at 24 % white": {"opacity": 60},
+        "text only": {"opacity": 0},
+        "corner box (1 %)": {"box": (0.8, 0.9, 0.97, 0.96)},
+    }
+    print("  a watermark on single frames: PDQ bits changed, median of 5 frames of the pan (31 is the match radius)")
+    for name in PHOTOS:
+        frames = list(pan_and_zoom(photo(name), 640, 360, 5))
+        cells = []
+        for label, options in marks.items():
+            bits = [(pdq(f) ^ pdq(watermark(f, **options))).bit_count() for f in frames]
+            cells.append(f"{label} {statistics.median(bits):3.0f}")
+        print(f"  {name:22} " + "; ".join(cells))
+
+
+def reference_frames(vpdq: ModuleType, path: Path) -> list[Frame]:
+    return [Frame(int(f.hex, 16), f.quality, f.timestamp) for f in vpdq.computeHash(str(path), seconds_per_hash=1)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--speed", action="store_true", help="only the 60-second 1080p timings")
     only.add_argument("--robustness", action="store_true", help="only the copies and the agreement")
+    only.add_argument("--limits", action="store_true", help="only the phase and watermark measurements")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="video-bench-") as folder:
         started = time.perf_counter()
-        if not args.speed:
+        if args.limits:
+            limits(Path(folder))
+        if not (args.speed or args.limits):
             robustness(Path(folder))
-        if not args.robustness:
+        if not (args.robustness or args.limits):
             speed(Path(folder))
         print(f"({time.perf_counter() - started:.0f} s in all)")
     return 0

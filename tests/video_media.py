@@ -1,4 +1,4 @@
-"""Test videos, generated (no binary fixtures): slow pans and zooms over real photographs from
+"""Test videos, generated (no binary fixtures): pans and zooms over real photographs from
 scikit-image, encoded with PyAV as H.264/MP4 or VP9/WebM; and the changes a copy goes through
 (re-encoding at a low bitrate, scaling, trimming, a watermark) for the robustness benchmark."""
 
@@ -128,27 +128,37 @@ def scaled(source: Path, target: Path, *, height: int) -> Path:
     return target
 
 
-def trimmed(source: Path, target: Path, *, fraction: float) -> Path:
-    """The first `fraction` of the frames cut off."""
-    frames = list(decoded(source))
-    height, width = frames[0].shape[:2]
-    encode(target, iter(frames[round(len(frames) * fraction) :]), fps=fps_of(source), width=width, height=height)
+def trimmed(source: Path, target: Path, *, fraction: float = 0.0, frames: int = 0) -> Path:
+    """The first `fraction` of the frames (or the first `frames` frames) cut off."""
+    decoded_frames = list(decoded(source))
+    height, width = decoded_frames[0].shape[:2]
+    cut = frames or round(len(decoded_frames) * fraction)
+    encode(target, iter(decoded_frames[cut:]), fps=fps_of(source), width=width, height=height)
     return target
 
 
+BANNER = (0.6, 0.85, 0.97, 0.95)  # left, top, right, bottom as fractions of the frame: 3.7 % of it
+
+
+def watermark(
+    array: np.ndarray, *, box: tuple[float, float, float, float] = BANNER, opacity: int = 110, text: bool = True
+) -> np.ndarray:
+    """A semi-opaque white box (`opacity` of 255; 0: none) with text in it, as a re-uploader's logo."""
+    image = Image.fromarray(array).convert("RGBA")
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    w, h = image.size
+    if opacity:
+        draw.rectangle((w * box[0], h * box[1], w * box[2], h * box[3]), fill=(255, 255, 255, opacity))
+    if text:
+        ink = (0, 0, 0, 200) if opacity else (255, 255, 255, 160)
+        draw.text((w * (box[0] + 0.02), h * (box[1] + 0.02)), "reuploaded.example", fill=ink)
+    return np.asarray(Image.alpha_composite(image, layer).convert("RGB"))
+
+
 def watermarked(source: Path, target: Path) -> Path:
-    """A semi-opaque banner with text in the lower right, as a re-uploader's logo."""
-
-    def mark(array: np.ndarray) -> np.ndarray:
-        image = Image.fromarray(array).convert("RGBA")
-        layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        w, h = image.size
-        draw.rectangle((w * 0.6, h * 0.85, w * 0.97, h * 0.95), fill=(255, 255, 255, 110))
-        draw.text((w * 0.62, h * 0.87), "reuploaded.example", fill=(0, 0, 0, 200))
-        return np.asarray(Image.alpha_composite(image, layer).convert("RGB"))
-
+    """Every frame with the banner in the lower right."""
     first = next(decoded(source))
     height, width = first.shape[:2]
-    encode(target, (mark(f) for f in decoded(source)), fps=fps_of(source), width=width, height=height)
+    encode(target, (watermark(f) for f in decoded(source)), fps=fps_of(source), width=width, height=height)
     return target
