@@ -29,3 +29,10 @@ def retention_batch(
             more = extra if isinstance(extra, dict) else {}
             audit_retention_batch(kind=kind, object_type=object_type, ids=ids, cutoff=cutoff, **more)
     return len(ids)
+
+
+def retention_delete(*, due: QuerySet[Any], kind: str, object_type: str, cutoff: datetime, limit: int) -> int:
+    """A retention batch that deletes its rows outright."""
+    return retention_batch(
+        due=due, erase=lambda rows: rows.delete(), kind=kind, object_type=object_type, cutoff=cutoff, limit=limit
+    )

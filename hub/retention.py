@@ -10,9 +10,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.services import withdrawn_cases_erase
-from matching.upkeep import idempotency_records_purge, report_contexts_erase, report_decision_notes_erase
+from matching.upkeep import (
+    idempotency_records_purge,
+    report_contexts_erase,
+    report_decision_notes_erase,
+    sandbox_reports_purge,
+)
 from moderation.retention import review_notes_erase
 from partners.usage import usage_purge
+from partners.webhook_delivery import delivered_webhooks_purge, dropped_webhooks_purge
 
 Eraser = Callable[..., int]
 
@@ -24,6 +30,9 @@ RETENTION_KINDS: dict[str, tuple[str, Eraser]] = {
     "report_decision_note": ("NCII_RETENTION_REVIEW_NOTE_SECONDS", report_decision_notes_erase),
     "partner_usage": ("NCII_RETENTION_PARTNER_USAGE_SECONDS", usage_purge),
     "idempotency_record": ("NCII_RETENTION_IDEMPOTENCY_SECONDS", idempotency_records_purge),
+    "sandbox_report": ("NCII_RETENTION_SANDBOX_REPORT_SECONDS", sandbox_reports_purge),
+    "webhook_delivered": ("NCII_RETENTION_WEBHOOK_DELIVERED_SECONDS", delivered_webhooks_purge),
+    "webhook_dropped": ("NCII_RETENTION_WEBHOOK_DROPPED_SECONDS", dropped_webhooks_purge),
 }
 
 

@@ -4,6 +4,7 @@ names."""
 BANK_HASH = "matching.bankhash"
 MATCH_REPORT = "matching.matchreport"
 IDEMPOTENCY_RECORD = "matching.idempotencyrecord"
+SANDBOX_REPORT = "matching.sandboxreport"
 
 BANK_IMPORTED = "bank.imported"
 HASH_SUBMITTED = "hash.submitted"

@@ -1,6 +1,7 @@
 """Upkeep that beat runs on the report pipeline: re-enqueue reports still owed to triage,
-delete review derivatives past their grace period, erase report contexts and idempotency
-records past their retention, and re-hash stored derivatives after a hashing upgrade."""
+delete review derivatives past their grace period, erase report contexts, idempotency
+records and sandbox reports past their retention, and re-hash stored derivatives after a
+hashing upgrade."""
 
 from datetime import datetime, timedelta
 
@@ -8,13 +9,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.retention import retention_batch
+from audit.retention import retention_batch, retention_delete
 from audit.services import Actor, audit_record, audit_record_atomic
-from matching.audit_events import IDEMPOTENCY_RECORD, IMAGE_PURGED, MATCH_REPORT, REPORTS_REHASHED
+from matching.audit_events import IDEMPOTENCY_RECORD, IMAGE_PURGED, MATCH_REPORT, REPORTS_REHASHED, SANDBOX_REPORT
 from matching.crypto import image_decrypt
 from matching.images import HASH_VERSION, derivative_hashes
 from matching.intake import report_enqueue
-from matching.models import IdempotencyRecord, MatchReport, ReviewImage
+from matching.models import IdempotencyRecord, MatchReport, ReviewImage, SandboxReport
 
 
 def reports_sweep(*, older_than_seconds: int, limit: int = 1000) -> int:
@@ -123,11 +124,14 @@ def report_decision_notes_erase(*, cutoff: datetime, limit: int) -> int:
 
 def idempotency_records_purge(*, cutoff: datetime, limit: int) -> int:
     """Delete Idempotency-Key records made before ``cutoff`` (a retry that late is a new report)."""
-    return retention_batch(
-        due=IdempotencyRecord.objects.filter(created_at__lt=cutoff),
-        erase=lambda rows: rows.delete(),
-        kind="idempotency_record",
-        object_type=IDEMPOTENCY_RECORD,
-        cutoff=cutoff,
-        limit=limit,
+    due = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+    return retention_delete(
+        due=due, kind="idempotency_record", object_type=IDEMPOTENCY_RECORD, cutoff=cutoff, limit=limit
     )
+
+
+def sandbox_reports_purge(*, cutoff: datetime, limit: int) -> int:
+    """Delete sandbox reports received before ``cutoff``: decided at once, they serve only the
+    partner's integration test (they never carry an image; nothing else refers to them)."""
+    due = SandboxReport.objects.filter(received_at__lt=cutoff)
+    return retention_delete(due=due, kind="sandbox_report", object_type=SANDBOX_REPORT, cutoff=cutoff, limit=limit)

@@ -645,6 +645,16 @@ NCII_RETENTION_REPORT_CONTEXT_SECONDS = env_int("NCII_RETENTION_REPORT_CONTEXT_S
 NCII_RETENTION_REVIEW_NOTE_SECONDS = env_int("NCII_RETENTION_REVIEW_NOTE_SECONDS", 365 * _DAY)
 NCII_RETENTION_PARTNER_USAGE_SECONDS = env_int("NCII_RETENTION_PARTNER_USAGE_SECONDS", 730 * _DAY)
 NCII_RETENTION_IDEMPOTENCY_SECONDS = env_int("NCII_RETENTION_IDEMPOTENCY_SECONDS", 7 * _DAY)
+# Sandbox reports are decided at once and serve only a partner's integration test (polling
+# GET /reports/{id}): a week covers a test cycle; after it that report id answers 404.
+NCII_RETENTION_SANDBOX_REPORT_SECONDS = env_int("NCII_RETENTION_SANDBOX_REPORT_SECONDS", 7 * _DAY)
+# Webhook deliveries are notifications (the feed is the record) whose payload may copy a
+# report's contentId and shared decision note. A delivered one is kept 30 days after delivery,
+# for a partner's "did you send it?" and a replay; a dropped one 90 days after it was made (or
+# last replayed): a broken endpoint can go unnoticed for weeks, and the partner page must still
+# show what was missed so an admin can replay it once it is fixed. Pending ones are never purged.
+NCII_RETENTION_WEBHOOK_DELIVERED_SECONDS = env_int("NCII_RETENTION_WEBHOOK_DELIVERED_SECONDS", 30 * _DAY)
+NCII_RETENTION_WEBHOOK_DROPPED_SECONDS = env_int("NCII_RETENTION_WEBHOOK_DROPPED_SECONDS", 90 * _DAY)
 NCII_RETENTION_BATCH_SIZE = env_int("NCII_RETENTION_BATCH_SIZE", 500)
 NCII_RETENTION_BATCHES_PER_RUN = env_int("NCII_RETENTION_BATCHES_PER_RUN", 10)
 

@@ -14,5 +14,6 @@ WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 - an action name
 WEBHOOK_DISABLED = "webhook.disabled"
 WEBHOOK_REPLAYED = "webhook.replayed"
 WEBHOOK_DROPPED = "webhook.dropped"
+WEBHOOK_DELIVERY = "partners.webhookdelivery"
 PARTNER_THRESHOLD_SET = "partner.threshold_set"
 PARTNER_VIDEO_PDQ_SET = "partner.video_pdq_set"

@@ -9,7 +9,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from audit.retention import retention_batch
+from audit.retention import retention_delete
 from partners.models import Partner, PartnerUsage
 
 LAST_FETCH_RESOLUTION = timedelta(minutes=1)
@@ -56,11 +56,7 @@ def _last_fetch_touch(partner: Partner) -> None:
 
 def usage_purge(*, cutoff: datetime, limit: int) -> int:
     """Delete daily usage counters of days before ``cutoff`` (retention)."""
-    return retention_batch(
-        due=PartnerUsage.objects.filter(day__lt=cutoff.date()),
-        erase=lambda rows: rows.delete(),
-        kind="partner_usage",
-        object_type="partners.partnerusage",
-        cutoff=cutoff,
-        limit=limit,
+    due = PartnerUsage.objects.filter(day__lt=cutoff.date())
+    return retention_delete(
+        due=due, kind="partner_usage", object_type="partners.partnerusage", cutoff=cutoff, limit=limit
     )

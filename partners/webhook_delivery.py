@@ -3,19 +3,23 @@ backoff for NCII_WEBHOOK_RETRY_SECONDS, then dropped (and shown on the partner's
 
 A delivery is claimed by moving its next attempt past the request's timeout in one
 conditional UPDATE, so the task sent after the commit and the sweeper never both send it;
-a worker that dies mid-send leaves it due again once that lease passes."""
+a worker that dies mid-send leaves it due again once that lease passes.
+
+Retention deletes delivered and dropped deliveries after their periods; a pending one, still
+owed to the partner, is never deleted."""
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.retention import retention_delete
 from audit.services import Actor, audit_record
-from partners.audit_events import WEBHOOK, WEBHOOK_DROPPED
+from partners.audit_events import WEBHOOK, WEBHOOK_DELIVERY, WEBHOOK_DROPPED
 from partners.outbound import DestinationRefused, outbound_post
 from partners.webhook_crypto import secret_decrypt
 from partners.webhook_models import WebhookDelivery, WebhookEndpoint
@@ -122,3 +126,15 @@ def webhooks_due(*, limit: int = SWEEP_BATCH) -> list[int]:
 
 def webhook_recent(*, endpoint: WebhookEndpoint, limit: int) -> list[WebhookDelivery]:
     return list(endpoint.deliveries.order_by("-created_at", "-pk")[:limit])
+
+
+def delivered_webhooks_purge(*, cutoff: datetime, limit: int) -> int:
+    """Delete deliveries the endpoint accepted before ``cutoff`` (retention)."""
+    due = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.DELIVERED, delivered_at__lt=cutoff)
+    return retention_delete(due=due, kind="webhook_delivered", object_type=WEBHOOK_DELIVERY, cutoff=cutoff, limit=limit)
+
+
+def dropped_webhooks_purge(*, cutoff: datetime, limit: int) -> int:
+    """Delete dropped deliveries made (or last replayed) before ``cutoff`` (retention)."""
+    due = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.DROPPED, created_at__lt=cutoff)
+    return retention_delete(due=due, kind="webhook_dropped", object_type=WEBHOOK_DELIVERY, cutoff=cutoff, limit=limit)

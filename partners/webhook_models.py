@@ -76,6 +76,9 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhookdelivery_due"),
             models.Index(fields=["endpoint", "-created_at"], name="webhookdelivery_recent"),
+            # retention finds the old delivered and dropped ones without reading the young
+            models.Index(fields=["delivered_at"], condition=Q(status="delivered"), name="webhookdelivery_delivered"),
+            models.Index(fields=["created_at"], condition=Q(status="dropped"), name="webhookdelivery_dropped"),
         ]
 
     def __str__(self) -> str:

@@ -14,9 +14,10 @@ from cases.audit_events import CASE_ERASED
 from cases.models import Case, CaseNote
 from cases.services import HashInput, case_create, case_note_add, case_withdraw
 from hub.tasks import retention_purge_task
-from matching.models import IdempotencyRecord, MatchReport
+from matching.models import IdempotencyRecord, MatchReport, SandboxReport
 from moderation.models import ReviewItem
 from partners.models import PartnerUsage
+from partners.webhook_models import WebhookDelivery, WebhookEndpoint
 from tests.factories import PartnerFactory, item_open, random_pdq
 
 DAY = 86400
@@ -82,6 +83,9 @@ def test_report_context_review_notes_usage_and_idempotency_go_after_their_period
         "report_decision_note": 1,
         "partner_usage": 1,
         "idempotency_record": 1,
+        "sandbox_report": 0,
+        "webhook_delivered": 0,
+        "webhook_dropped": 0,
     }
     assert batches("review_note")[0].after["ids"] == [item.pk]
     erased_text = ("@someone", "looked like her", "shared note")
@@ -90,18 +94,75 @@ def test_report_context_review_notes_usage_and_idempotency_go_after_their_period
     assert audit_chain_verify()[1] is None
 
 
+def delivery(endpoint: WebhookEndpoint, status: str, *, made_days_ago: int, delivered_days_ago: int | None = None):  # type: ignore[no-untyped-def]
+    made = timezone.now() - timedelta(days=made_days_ago)
+    delivered = None if delivered_days_ago is None else timezone.now() - timedelta(days=delivered_days_ago)
+    payload = {"event": "report.decided", "data": {"contentId": "post-8812", "decisionNote": "shared note"}}
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="report.decided",
+        payload=payload,
+        status=status,
+        next_attempt_at=made,
+        created_at=made,
+        delivered_at=delivered,
+    )
+
+
+def test_webhook_deliveries_go_after_their_periods_and_pending_ones_stay(db):
+    endpoint = WebhookEndpoint.objects.create(partner=PartnerFactory(), url="https://hooks.example/", events=["*"])
+    delivered_old = delivery(endpoint, "delivered", made_days_ago=40, delivered_days_ago=31)
+    delivered_young = delivery(endpoint, "delivered", made_days_ago=40, delivered_days_ago=29)
+    dropped_old = delivery(endpoint, "dropped", made_days_ago=91)
+    dropped_young = delivery(endpoint, "dropped", made_days_ago=31)  # still replayable
+    pending_old = delivery(endpoint, "pending", made_days_ago=800)  # still owed to the partner
+    replaying = delivery(endpoint, "pending", made_days_ago=0, delivered_days_ago=400)  # an admin's replay
+
+    done = retention_purge_task()
+
+    assert (done["webhook_delivered"], done["webhook_dropped"]) == (1, 1)
+    kept = {delivered_young.pk, dropped_young.pk, pending_old.pk, replaying.pk}
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == kept
+    assert batches("webhook_delivered")[0].after["ids"] == [delivered_old.pk]
+    assert batches("webhook_dropped")[0].after["ids"] == [dropped_old.pk]
+    trail = str(list(AuditEvent.objects.filter(action=RETENTION_ERASED).values_list("reason", "before", "after")))
+    assert "post-8812" not in trail and "shared note" not in trail
+    assert audit_chain_verify()[1] is None
+
+
+def test_sandbox_reports_go_after_a_week(db):
+    partner = PartnerFactory()
+    fields = {"signal_type": "VideoMD5", "hash_value": "a" * 32, "sandbox_hash": "a" * 32, "distance": 0}
+    old, young = (
+        SandboxReport.objects.create(
+            partner=partner, content_id=f"test-{n}", outcome="confirmed", decided_at=timezone.now(), **fields
+        )
+        for n in "ab"
+    )
+    aged(SandboxReport, old.pk, received_at=timezone.now() - timedelta(days=8))
+    aged(SandboxReport, young.pk, received_at=timezone.now() - timedelta(days=6))
+
+    assert retention_purge_task()["sandbox_report"] == 1
+    assert list(SandboxReport.objects.values_list("pk", flat=True)) == [young.pk]
+    [batch] = batches("sandbox_report")
+    assert (batch.after["ids"], batch.after["count"], batch.object_type) == ([old.pk], 1, "matching.sandboxreport")
+    assert "test-a" not in str(batch.after)
+
+
 def test_work_per_run_is_bounded_and_the_rest_waits_for_the_next_run(db, settings, long_ago):
     settings.NCII_RETENTION_BATCH_SIZE, settings.NCII_RETENTION_BATCHES_PER_RUN = 2, 2
     partner = PartnerFactory()
+    endpoint = WebhookEndpoint.objects.create(partner=partner, url="https://hooks.example/", events=["*"])
     for i in range(7):
         IdempotencyRecord.objects.create(partner=partner, key=f"k{i}", request_digest="d", created_at=long_ago)
+        delivery(endpoint, "delivered", made_days_ago=800, delivered_days_ago=800)
 
-    first = retention_purge_task()["idempotency_record"]
-    second = retention_purge_task()["idempotency_record"]
+    first, second = retention_purge_task(), retention_purge_task()
 
-    assert (first, second) == (4, 3)
-    assert not IdempotencyRecord.objects.exists()
-    assert [e.after["count"] for e in batches("idempotency_record")] == [2, 2, 2, 1]
+    for kind in ("idempotency_record", "webhook_delivered"):
+        assert (first[kind], second[kind]) == (4, 3)
+        assert [e.after["count"] for e in batches(kind)] == [2, 2, 2, 1]
+    assert not IdempotencyRecord.objects.exists() and not WebhookDelivery.objects.exists()
 
 
 def test_nothing_due_writes_no_audit_event(db):

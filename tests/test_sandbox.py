@@ -1,15 +1,19 @@
 """Sandbox keys (issue 14): the same APIs answer from the sandbox bank; nothing a sandbox
 key does reaches the real bank, match reports, review items or the audit trail."""
 
+import base64
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.services import Actor
-from matching.models import SandboxReport
+from hub.tasks import retention_purge_task
+from matching.models import ReviewImage, ReviewUpload, SandboxReport
 from matching.pdq import pdq_hex_from_bytes
 from partners.sandbox import SANDBOX_BANK
 from partners.services import sandbox_keys_issue
@@ -92,6 +96,21 @@ def test_reports_do_not_cross_between_sandbox_and_real_keys(sandbox):
     other = real_report.pk if real_report.pk != sandboxed else real_report.pk + 1000
     assert Client().get(f"{MATCHES}/{other}", **bearer(keys.api_key)).status_code == 404
     assert Client().get(f"{MATCHES}/{real_report.pk}", **bearer(real.api_key)).json().get("sandbox") is None
+
+
+def test_a_sandbox_report_keeps_no_image_and_is_gone_after_its_period(sandbox, settings):
+    _, keys, _ = sandbox
+    image = base64.b64encode((DOCS / SANDBOX_BANK[0].file).read_bytes()).decode()
+    body = {"signalType": "ImagePDQ", "hashValue": PICTURE_1, "contentId": "p1", "image": image}
+    report_id = post_json(Client(), MATCHES, body, **bearer(keys.api_key)).json()["id"]
+    assert not ReviewUpload.objects.exists() and not ReviewImage.objects.exists()
+    SandboxReport.objects.update(
+        received_at=timezone.now() - timedelta(seconds=settings.NCII_RETENTION_SANDBOX_REPORT_SECONDS + 1)
+    )
+
+    retention_purge_task()
+
+    assert Client().get(f"{MATCHES}/{report_id}", **bearer(keys.api_key)).status_code == 404
 
 
 def test_the_sandbox_loop_includes_webhooks(sandbox, settings, django_capture_on_commit_callbacks):
