@@ -41,6 +41,7 @@ class _Base:
     ids: np.ndarray  # the base's frame ids, sorted (the index's own array)
     videos: np.ndarray  # each base frame's video id, aligned with ids
     source: Path | None  # the snapshot file it is mapped from; None: read from the database
+    quality_min: int  # the NCII_VPDQ_QUALITY_MIN it holds the frames at
 
 
 def _frame_part(rows: list[tuple[int, int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,7 +90,7 @@ def frame_section_current(meta: dict[str, Any]) -> bool:
 
 def _from_arrays(arrays: dict[str, np.ndarray], width: int, source: Path | None) -> _Base:
     index = HammingIndex.from_arrays(arrays, width)  # never merges: the rows stay aligned with videos
-    return _Base(index, arrays["ids"], arrays["videos"], source)
+    return _Base(index, arrays["ids"], arrays["videos"], source, settings.NCII_VPDQ_QUALITY_MIN)
 
 
 def _base_from_snapshot(loaded: Snapshot) -> _Base | None:
@@ -120,7 +121,9 @@ class VideoFrameIndex:
 
     def _rebase(self) -> _Base:
         """A newer snapshot's frame section if the image index has mapped one; the database's
-        frames when there is no base yet and no usable snapshot."""
+        frames when there is no base at this quality threshold and no usable snapshot."""
+        if self._base is not None and self._base.quality_min != settings.NCII_VPDQ_QUALITY_MIN:
+            self._base = None
         loaded = bank_index.mapped()
         if loaded is not None and (self._base is None or self._base.source != loaded.path):
             fresh = _base_from_snapshot(loaded)
@@ -133,16 +136,16 @@ class VideoFrameIndex:
         return self._base
 
     def _catch_up(self, base: _Base) -> None:
-        """Every frame of the videos modified since the watermark leaves the index; those that
-        still count (indexed, at the threshold, of an active video) come back in the delta."""
+        """Every indexed frame of the videos modified since the watermark leaves the index; those
+        that still count (at the quality threshold, of an active video) come back in the delta."""
         horizon = change_horizon()
         rows = VideoFrame.objects.filter(
-            bank_hash__signal_type=SignalType.VPDQ, bank_hash__modified_at__gte=self._watermark
-        ).values_list("id", "bank_hash_id", "pdq", "indexed", "quality", "bank_hash__status")
+            bank_hash__signal_type=SignalType.VPDQ, bank_hash__modified_at__gte=self._watermark, indexed=True
+        ).values_list("id", "bank_hash_id", "pdq", "quality", "bank_hash__status")
         minimum, active = settings.NCII_VPDQ_QUALITY_MIN, BankHash.Status.ACTIVE
         live, gone = [], []
-        for frame_id, video_id, pdq, indexed, quality, status in rows.iterator(chunk_size=10_000):
-            if indexed and quality >= minimum and status == active:
+        for frame_id, video_id, pdq, quality, status in rows.iterator(chunk_size=10_000):
+            if quality >= minimum and status == active:
                 live.append((frame_id, video_id, pdq))
             else:
                 gone.append(frame_id)

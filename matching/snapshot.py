@@ -9,6 +9,12 @@ the wrapping sum of its 64-bit words, the sums folded with CRC-32. That catches 
 (the size is checked first), any changed word and any zeroed or garbage page, at memory speed
 (~4 GB/s), so a process can verify a 10M-hash snapshot before it answers from it.
 
+The image index's arrays are ``ids``, ``words``, ``offsets`` and ``rows``. Another index adds
+its arrays under a prefix and its own header section (the VideoPDQ frames: ``frames.*`` and
+``"frames"``, see ``matching.frame_index``). A reader ignores what it does not know, a file
+written without them stays readable (the magic is unchanged), and the checksum covers every
+array.
+
 Publishing is a rename: a builder writes ``.tmp-*`` and fsyncs it, renames it to
 ``snapshot-NNNNNNNN.idx``, then atomically replaces ``CURRENT`` (the file's name). A builder
 killed at any point leaves the previous snapshot published; builders hold an exclusive

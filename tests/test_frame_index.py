@@ -99,6 +99,8 @@ def test_a_snapshot_built_at_another_quality_threshold_is_not_used_for_frames(se
     frames = [*video_frames(2), *video_frames(2, quality=55)]
     banked = bank_video(frames)
     index_build()
+    video_index.refresh(force=True)
+    assert video_index.status() == {"base": "snapshot-00000001.idx", "frames": 4, "delta": 0}
     settings.NCII_VPDQ_QUALITY_MIN = 60
     video_index.refresh(force=True)
     assert video_index.status() == {"base": "database", "frames": 2, "delta": 0}
