@@ -3,8 +3,8 @@ import os
 import pytest
 from django.core.cache import cache
 
+from matching.frame_index import video_index
 from matching.index import bank_index
-from matching.video import video_index
 from ncii_site.cache_fallback import throttle_cache
 from ncii_site.celery import app as celery_app
 

@@ -13,8 +13,8 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
 
 def post_worker_init(worker: object) -> None:
+    from matching.frame_index import video_index
     from matching.index import bank_index
-    from matching.video import video_index
 
     bank_index.warm_up()
     video_index.warm_up()

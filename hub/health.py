@@ -18,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from matching.frame_index import video_index
 from matching.index import bank_index
 
 _last: tuple[float, dict[str, Any]] | None = None  # NCII_READYZ_CACHE_SECONDS per process
@@ -52,7 +53,8 @@ def _broker() -> dict[str, Any]:
 
 def _index() -> dict[str, Any]:
     status = bank_index.status()
-    return {"ok": status["mode"] == "snapshot", "loaded": status["snapshot"] is not None, **status}
+    frames = video_index.status()  # where the video frame index's base comes from
+    return {"ok": status["mode"] == "snapshot", "loaded": status["snapshot"] is not None, **status, "frames": frames}
 
 
 def _run(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:

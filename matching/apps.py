@@ -25,10 +25,10 @@ def _is_dev_server_child() -> bool:
 
 
 def _map_index_snapshot(**kwargs: Any) -> None:
-    """Each Celery worker process maps the host's index snapshot (and fills its video frame
-    index) before it takes tasks."""
+    """Each Celery worker process maps the host's index snapshot (the image index, then the
+    video frame index from the same mapping) before it takes tasks."""
+    from matching.frame_index import video_index
     from matching.index import bank_index
-    from matching.video import video_index
 
     bank_index.warm_up()
     video_index.warm_up()

@@ -124,6 +124,13 @@ class BankIndex:
             self._loader = threading.Thread(target=self._load_in_background, name="index-loader", daemon=True)
             self._loader.start()
 
+    def mapped(self) -> snapshot.Snapshot | None:
+        """The snapshot serving now (after starting to load a newer one if it is published):
+        the video frame index takes its base from the same mapping."""
+        self._switch_if_newer()
+        serving = self._serving
+        return serving.snapshot if serving else None
+
     def candidates_many(self, hex_values: list[str], radius: int) -> list[list[int]]:
         self.refresh()
         with self._lock:

@@ -1,6 +1,7 @@
 """The index builder: the only place a base of the PDQ index is ever built. It reads the active
-PDQ hashes up to a change horizon, builds the multi-index tables and publishes them as the
-next snapshot under ``NCII_INDEX_DIR`` (``matching.snapshot``), holding the directory's build
+PDQ hashes, and the frames of the active VideoPDQ videos, up to a change horizon, builds the
+multi-index tables of both and publishes them as the next snapshot under ``NCII_INDEX_DIR``
+(``matching.snapshot``; the frames as its ``frames.*`` arrays), holding the directory's build
 lock. Run by ``manage.py index_build`` (at deploy) and by Celery beat; never in a request."""
 
 import logging
@@ -14,6 +15,7 @@ import numpy as np
 from django.conf import settings
 
 from matching import snapshot
+from matching.frame_index import frame_section, frame_section_current
 from matching.hamming import WORDS, HammingIndex, hexes_to_words
 from matching.horizon import change_horizon
 from matching.models import BankHash
@@ -40,6 +42,10 @@ def _pdq_rows():  # type: ignore[no-untyped-def]
     return BankHash.objects.filter(signal_type=SignalType.PDQ)
 
 
+def _indexed_rows():  # type: ignore[no-untyped-def]
+    return BankHash.objects.filter(signal_type__in=[SignalType.PDQ, SignalType.VPDQ])
+
+
 def _active_arrays() -> tuple[np.ndarray, np.ndarray]:
     """Ids and words of the active PDQ hashes, read in chunks (no per-row objects kept)."""
     id_parts, word_parts = [], []
@@ -63,17 +69,19 @@ def _unchanged_since_current(directory: Path) -> bool:
     if path is None:
         return False
     try:
-        horizon = snapshot.read_header(path)["horizon"]
+        meta = snapshot.read_header(path)
     except snapshot.SnapshotError:
         return False
-    return not _pdq_rows().filter(modified_at__gte=datetime.fromtimestamp(horizon, UTC)).exists()
+    if not frame_section_current(meta):  # an older file, or another quality threshold
+        return False
+    return not _indexed_rows().filter(modified_at__gte=datetime.fromtimestamp(meta["horizon"], UTC)).exists()
 
 
 def index_build(
     *, directory: Path | None = None, if_changed: bool = False, on_array: Callable[[str], None] | None = None
 ) -> BuildOutcome:
     """Builds and publishes the next snapshot, unless another builder is at it (``busy``) or,
-    with ``if_changed``, no PDQ hash changed since the published one's horizon."""
+    with ``if_changed``, no PDQ hash or video changed since the published one's horizon."""
     directory = directory or index_directory()
     with snapshot.build_lock(directory) as locked:
         if not locked:
@@ -85,9 +93,19 @@ def index_build(
         ids, words = _active_arrays()
         arrays, width = HammingIndex.build(ids, words).base_arrays()
         del ids, words
+        frames, sections = frame_section()
         path = snapshot.publish(
-            directory, arrays, width=width, horizon=horizon.timestamp(), on_array=on_array or (lambda name: None)
+            directory,
+            arrays | frames,
+            width=width,
+            horizon=horizon.timestamp(),
+            on_array=on_array or (lambda name: None),
+            sections=sections,
         )
         seconds = time.perf_counter() - started
-        logger.info("index snapshot %s published: %d hashes in %.1f s", path.name, len(arrays["ids"]), seconds)
-        return BuildOutcome("published", path, len(arrays["ids"]), seconds)
+        count = len(arrays["ids"])
+        frame_count = len(frames["frames.ids"])
+        logger.info(
+            "index snapshot %s published: %d hashes, %d frames in %.1f s", path.name, count, frame_count, seconds
+        )
+        return BuildOutcome("published", path, count, seconds)

@@ -9,6 +9,12 @@ the wrapping sum of its 64-bit words, the sums folded with CRC-32. That catches 
 (the size is checked first), any changed word and any zeroed or garbage page, at memory speed
 (~4 GB/s), so a process can verify a 10M-hash snapshot before it answers from it.
 
+The image index's arrays are ``ids``, ``words``, ``offsets`` and ``rows``. Another index adds
+its arrays under a prefix and its own header section (the VideoPDQ frames: ``frames.*`` and
+``"frames"``, see ``matching.frame_index``). A reader ignores what it does not know, a file
+written without them stays readable (the magic is unchanged), and the checksum covers every
+array.
+
 Publishing is a rename: a builder writes ``.tmp-*`` and fsyncs it, renames it to
 ``snapshot-NNNNNNNN.idx``, then atomically replaces ``CURRENT`` (the file's name). A builder
 killed at any point leaves the previous snapshot published; builders hold an exclusive
@@ -53,6 +59,7 @@ class Snapshot:
     built_at: float
     width: int
     arrays: dict[str, np.ndarray]
+    meta: dict[str, Any]  # the whole header: sections beyond the image index's (e.g. "frames") are here
 
     @property
     def size(self) -> int:
@@ -154,7 +161,7 @@ def open_snapshot(path: Path) -> Snapshot:
     try:
         meta = _read_meta(mapped, path)
         arrays = {e["name"]: _array(mapped, e) for e in meta["arrays"]}
-        return Snapshot(path, meta["version"], meta["horizon"], meta["built_at"], meta["width"], arrays)
+        return Snapshot(path, meta["version"], meta["horizon"], meta["built_at"], meta["width"], arrays, meta)
     except (SnapshotError, KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, SnapshotError):
             raise
@@ -204,12 +211,14 @@ def publish(
     horizon: float,
     keep: int = 2,
     on_array: Callable[[str], None] = lambda name: None,
+    sections: dict[str, Any] | None = None,
 ) -> Path:
-    """Writes and publishes the next version. The caller holds ``build_lock``."""
+    """Writes and publishes the next version. The caller holds ``build_lock``. ``sections``
+    go into the header beside the image index's keys (readers that do not know one ignore it)."""
     version = _version_of(current(directory)) + 1
     final = directory / f"snapshot-{version:08d}.idx"
     temporary = directory / f".tmp-{final.name}-{os.getpid()}"
-    meta = {"version": version, "horizon": horizon, "built_at": time.time(), "width": width}
+    meta = {**(sections or {}), "version": version, "horizon": horizon, "built_at": time.time(), "width": width}
     write(temporary, arrays, meta, on_array)
     os.rename(temporary, final)
     _replace(directory, CURRENT, final.name)

@@ -1,30 +1,22 @@
 """VideoPDQ (vPDQ) in the bank: checking a value, storing its frames, and matching a query
 video against the bank's videos.
 
-The frames of active bank videos live in a frame index on the Hamming engine
-(``matching.hamming``), separate from the ImagePDQ index and snapshot, so a frame is never an
-ImagePDQ in lookups or in the feed. Each process keeps it current the way it keeps the image
-index's delta: by the bank's modification times (a change to a video touches its bank hash).
-A query's kept frames are looked up in one batch; every bank video with a frame near one of
-them is then compared exactly, from the database, so a stale index can never invent a match."""
+The frames of active bank videos live in their own frame index (``matching.frame_index``: its
+base in the host's index snapshot, then each process's changes since, by the bank's
+modification times; a change to a video touches its bank hash), so a frame is never an
+ImagePDQ in lookups or in the feed. A query's kept frames are looked up in one batch; every
+bank video with a frame near one of them is then compared exactly, from the database, so a
+stale index can never invent a match."""
 
-import logging
-import threading
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-import numpy as np
 from django.conf import settings
 
 from matching.degenerate import DegenerateHash, pdq_degenerate_reason
-from matching.hamming import HammingIndex, hexes_to_words
-from matching.horizon import change_horizon
+from matching.frame_index import video_index
 from matching.models import BankHash, VideoFrame
 from matching.signal_types import SignalType
 from matching.vpdq import Frame, frames_kept, vpdq_compare, vpdq_key, vpdq_parse, vpdq_serialise
-
-logger = logging.getLogger(__name__)
 
 UNMATCHABLE = "VideoPDQ with no frame that can be matched (all blank, trivial or below the quality threshold)"
 
@@ -75,72 +67,6 @@ def video_frames_store(bank_hash: BankHash, frames: list[Frame]) -> None:
 
 def _attrs(frame: Frame, indexed: bool) -> dict[str, object]:
     return {"quality": frame.quality, "timestamp": frame.timestamp, "indexed": indexed}
-
-
-class VideoFrameIndex:
-    """Frame id -> PDQ of every indexed frame (at the quality threshold) of active videos."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._index = HammingIndex()
-            self._video_of: dict[int, int] = {}
-            self._frames_of: dict[int, set[int]] = {}
-            self._watermark = datetime(1970, 1, 1, tzinfo=UTC)
-            self._checked_at = 0.0
-
-    def refresh(self, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._checked_at < settings.NCII_INDEX_REFRESH_SECONDS:
-            return
-        with self._lock:
-            self._checked_at = time.monotonic()
-            horizon = change_horizon()
-            changed = BankHash.objects.filter(signal_type=SignalType.VPDQ, modified_at__gte=self._watermark)
-            statuses = dict(changed.values_list("id", "status"))
-            for video_id in statuses:
-                gone = self._frames_of.pop(video_id, set())
-                self._index.remove(gone)
-                for frame_id in gone:
-                    self._video_of.pop(frame_id, None)
-            # A join, not the ids (a first fill may name more videos than SQLite takes variables).
-            frames = VideoFrame.objects.filter(
-                bank_hash__signal_type=SignalType.VPDQ,
-                bank_hash__status=BankHash.Status.ACTIVE,
-                bank_hash__modified_at__gte=self._watermark,
-                indexed=True,
-                quality__gte=settings.NCII_VPDQ_QUALITY_MIN,
-            ).values_list("id", "bank_hash_id", "pdq")
-            rows = list(frames.iterator(chunk_size=10_000))
-            if len(self._index) == 0 and rows:  # the first fill: one bulk build, no delta
-                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                self._index = HammingIndex.build(ids, hexes_to_words([r[2] for r in rows]))
-            else:
-                self._index.upsert((frame_id, pdq) for frame_id, _, pdq in rows)
-            for frame_id, video_id, _ in rows:
-                self._video_of[frame_id] = video_id
-                self._frames_of.setdefault(video_id, set()).add(frame_id)
-            self._watermark = horizon
-
-    def warm_up(self) -> None:
-        """At process start, before taking traffic (as the image index's snapshot is mapped),
-        so no request fills it. Never raises: a failure leaves it to the first lookup."""
-        try:
-            self.refresh(force=True)
-        except Exception:
-            logger.exception("could not fill the video frame index at start")
-
-    def videos_near(self, pdqs: list[str], radius: int) -> set[int]:
-        """Ids of bank videos with a frame within ``radius`` of any of ``pdqs`` (one batch)."""
-        self.refresh()
-        with self._lock:
-            hits = self._index.search_many(pdqs, radius)
-            return {self._video_of[frame_id] for found in hits for frame_id, _ in found}
-
-
-video_index = VideoFrameIndex()
 
 
 def bank_frames_kept(video_ids: set[int]) -> dict[int, list[str]]:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from hub import health
+from matching.frame_index import video_index
 from matching.index import bank_index
 from matching.index_builder import index_build
 from tests.factories import BankHashFactory
@@ -34,6 +35,7 @@ def test_not_ready_until_an_index_snapshot_is_loaded():
     BankHashFactory()
     index_build()
     bank_index.load_latest()
+    video_index.refresh(force=True)
     body = Client().get("/readyz").json()
     assert body["status"] == "ready"
     assert body["checks"]["index"] | {"age_seconds": 0} == {
@@ -46,6 +48,7 @@ def test_not_ready_until_an_index_snapshot_is_loaded():
         "delta": 0,
         "behind": False,
         "refused": [],
+        "frames": {"base": "snapshot-00000001.idx", "frames": 0, "delta": 0},
     }
 
 

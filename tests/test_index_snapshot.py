@@ -134,3 +134,20 @@ def test_a_builder_killed_mid_write_leaves_the_old_snapshot_published(tmp_path):
     assert snapshot.open_snapshot(old).horizon == 1234.5
     newer = _publish(tmp_path, seed=3)  # the kernel released the dead builder's lock
     assert newer.name == "snapshot-00000002.idx" and not list(tmp_path.glob(".tmp-*"))
+
+
+def test_further_sections_round_trip_and_the_checksum_covers_their_arrays(tmp_path):
+    arrays, width = _arrays()
+    frames, _ = _arrays(n=500, seed=4)
+    named = arrays | {f"frames.{name}": array for name, array in frames.items()}
+    with snapshot.build_lock(tmp_path):
+        path = snapshot.publish(tmp_path, named, width=width, horizon=1.0, sections={"frames": {"width": 9}})
+    loaded = snapshot.open_snapshot(path)
+    assert loaded.meta["frames"] == {"width": 9} and loaded.size == 3000
+    assert np.array_equal(loaded.arrays["frames.words"], frames["words"])
+    entry = next(e for e in loaded.meta["arrays"] if e["name"] == "frames.words")
+    raw = bytearray(path.read_bytes())
+    raw[entry["offset"] + 100] ^= 0x01
+    path.write_bytes(raw)
+    with pytest.raises(snapshot.SnapshotError, match="checksum"):
+        snapshot.open_snapshot(path)

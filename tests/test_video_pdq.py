@@ -9,6 +9,8 @@ from django.test import Client
 
 from audit.services import Actor
 from cases.services import HashInput, case_create, case_withdraw
+from matching.frame_index import video_index
+from matching.index_builder import index_build
 from matching.models import BankHash, MatchReport, VideoFrame
 from matching.signal_types import HashFormatError
 from matching.video import video_input_validate, video_matches
@@ -153,12 +155,24 @@ def test_a_video_report_matching_nothing_is_refused_and_nothing_is_stored(api):
     assert row_counts() == before
 
 
-def test_the_frame_index_agrees_with_brute_force_over_the_bank():
-    """The index finds candidates; every bank video is compared by brute force here."""
+@pytest.mark.parametrize("snapshot_after", [None, 6])
+def test_the_frame_index_agrees_with_brute_force_over_the_bank(snapshot_after):
+    """The index finds candidates; every active bank video is compared by brute force here.
+    With a snapshot built after the first six videos, the rest and two withdrawals (one from
+    the snapshot, one since) reach the index through its delta."""
     rng = random.Random(7)
     bank = [video_frames(rng.randint(1, 8)) for _ in range(12)]
-    for frames in bank:
-        bank_video(frames)
+    banked = []
+    for position, frames in enumerate(bank):
+        if position == snapshot_after:
+            index_build()
+            video_index.refresh(force=True)
+        banked.append(bank_video(frames))
+    for gone in (banked[2], banked[9]):
+        case_withdraw(case_id=gone.case_links.get().case_id, actor=Actor.public())
+    expected_base = "database" if snapshot_after is None else "snapshot-00000001.idx"
+    video_index.refresh(force=True)
+    assert video_index.status()["base"] == expected_base
     for _ in range(25):
         source = rng.choice(bank)
         query = frames_near(rng.sample(source, rng.randint(1, len(source))), rng.choice([0, 20, 31, 32]))
@@ -166,7 +180,7 @@ def test_the_frame_index_agrees_with_brute_force_over_the_bank():
         video = video_input_validate(query)
         kept = [f.pdq for f in video.kept]
         expected = set()
-        for bank_hash in BankHash.objects.filter(signal_type="VideoPDQ"):
+        for bank_hash in BankHash.objects.filter(signal_type="VideoPDQ", status="Active"):
             target = list(bank_hash.frames.values_list("pdq", flat=True))
             result = vpdq_compare(kept, target, radius=31)
             if result.query_pct >= 80.0:
