@@ -4,7 +4,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -140,11 +154,11 @@ def item_reports(*, scope: StaffScope, item: ReviewItem) -> list[MatchReport]:
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
     has_image = Exists(ReviewImage.objects.filter(report=OuterRef("pk")))
-    images = Prefetch(  # the strip's metadata, never the ciphertext
-        "review_images",
-        ReviewImage.objects.only("pk", "report_id", "position", "claim_distance").order_by("position"),
-        to_attr="keyframes",
-    )
+    # The strip's metadata, never the ciphertext; a keyframe far from every claimed frame by the
+    # matcher's own threshold (matching.intake.report_verify), None when it was not checked.
+    far = ExpressionWrapper(Q(claim_distance__gt=settings.NCII_PDQ_MATCH_DISTANCE), output_field=BooleanField())
+    keyframes = ReviewImage.objects.only("pk", "report_id", "position", "claim_distance").annotate(hash_mismatch=far)
+    images = Prefetch("review_images", keyframes.order_by("position"), to_attr="keyframes")
     reports = reports.select_related("partner").annotate(has_image=has_image).prefetch_related(images)
     return list(reports.order_by("received_at", "pk"))
 

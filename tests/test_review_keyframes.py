@@ -249,3 +249,14 @@ def test_the_blind_second_review_shows_every_keyframe_in_the_same_strip(send, ke
     assert f"no claimed frame near ({far})" in page
     assert client.get(keyframe_url(item.pk, report.pk, 2), {"view": "grey"}).status_code == 200
     assert AuditEvent.objects.get(action=IMAGE_REVEALED).after["keyframe"] == 2
+
+
+def test_the_strip_flags_a_keyframe_by_the_matchers_own_threshold(send, key, moderator, settings):
+    read_back(send(key, [encode(FITS), encode(ELSEWHERE)]), key)
+    item = ReviewItem.objects.get()
+    ReviewImage.objects.filter(position=1).update(claim_distance=20)
+    url = reverse("moderation:item", args=[item.pk])
+    assert "claimed frame 20 bits away" in signed_in(moderator).get(url).content.decode()  # within 31
+    settings.NCII_PDQ_MATCH_DISTANCE = 16  # the matcher's threshold, set stricter
+    page = signed_in(moderator).get(url).content.decode()
+    assert "no claimed frame near (20)" in page and '<span class="keyframe-claim badge warning">' in page
