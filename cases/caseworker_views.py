@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Actor
 from cases.caseworker_forms import CaseSearchForm, EraseForm, HashWithdrawForm, NoteForm, ReasonForm
+from cases.hidden_decisions import case_hash_rows_hide, hidden_decision_item_ids
 from cases.models import Case, CaseHash
 from cases.selectors import (
     CASE_AUDIT_LIMIT,
@@ -88,9 +89,11 @@ def _case_page(request: StaffRequest, case: Case, *, status: int = 200, **forms:
     """The whole page; showing it to staff is recorded as a view of the case."""
     case_view_record(case_id=case.pk, viewer=_user(request))
     detail = case_detail_get(case=case)
+    hidden = hidden_decision_item_ids(user=_user(request), rows=detail.hashes)
     context = {
         "case": case,
-        "hashes": detail.hashes,
+        "hashes": case_hash_rows_hide(detail.hashes, hidden=hidden),
+        "hidden_items": hidden,
         "review_items": detail.review_items,
         "notes": detail.notes,
         "audit_trail": detail.audit_trail,

@@ -57,6 +57,7 @@ class PartnerVerdict:
     source: str  # a partner's display name, or the hub's for its moderators' own feedback
     matched: bool  # the partner reported content matching the hash
     feedback: str  # Blocked, NotBlocked, Pending (matched, no verdict yet) or another value
+    hub: bool = False  # the hub's own feedback: its moderators' standing decision
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,12 @@ def _verdicts(bank_hash: BankHash, matched: dict[int, str]) -> list[PartnerVerdi
     """A verdict from each partner that matched the hash or gave feedback on it."""
     given = {f.partner_id: f for f in bank_hash.feedback.all()}
     verdicts = [
-        PartnerVerdict(feedback_source_name(f), f.partner_id in matched, PENDING if f.value in _NOT_YET else f.value)
+        PartnerVerdict(
+            feedback_source_name(f),
+            f.partner_id in matched,
+            PENDING if f.value in _NOT_YET else f.value,
+            hub=f.partner_id is None,
+        )
         for f in given.values()
     ]
     verdicts += [PartnerVerdict(name, True, PENDING) for pid, name in matched.items() if pid not in given]

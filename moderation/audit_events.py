@@ -28,6 +28,7 @@ ITEM_FLOOD = "item.flood"
 # it shows in an item's trail (the second reviewer must not read the first decision there).
 QA = "moderation.qareview"
 QA_SAMPLED = "qa.sampled"
+QA_BLIND_OPENED = "qa.blind_opened"  # a senior or admin opened the blind page: decisions hidden from them
 QA_SECOND = "qa.second_decision"  # after: the second outcome and code, and whether they agree
 QA_RESOLVED = "qa.resolved"  # the senior moderator's decision, which stands
 ITEM_QA_OVERTURN = "item.qa_overturn"  # the item's outcome changed by the senior's decision

@@ -19,7 +19,7 @@ from moderation.audit_events import DECISION_EXPORT, DECISIONS_EXPORTED
 from moderation.models import NoteVisibility, ReviewItem, ReviewItemReport
 from moderation.queue_selectors import item_partner_names
 from moderation.scope import StaffScope
-from moderation.selectors import item_visible_to
+from moderation.selectors import item_decisions_visible_to
 
 HEADER = [
     "item",
@@ -51,7 +51,7 @@ class ExportFilters:
 
 
 def decisions_for_export(*, scope: StaffScope, filters: ExportFilters) -> QuerySet[ReviewItem]:
-    items = item_visible_to(scope).filter(decided_at__isnull=False)
+    items = item_decisions_visible_to(scope).filter(decided_at__isnull=False)
     if filters.since:
         items = items.filter(decided_at__gte=_day_start(filters.since))
     if filters.until:

@@ -57,13 +57,22 @@ ITEM_TEMPLATE = "moderation/item.html"
 def item_detail(request: StaffRequest, item_id: int) -> HttpResponse:
     permission_require_any(request, REVIEW, REVIEW_MINOR)  # which items: request_scope
     item = _visible_item(request, item_id)
+    blind = qa_blind_review_for(scope=request_scope(request), item=item)
+    if blind is not None:  # its decision waits for a blind second review this user gives or may give
+        return _to_blind_review(request, item, qa_id=blind)
     if request.method == "POST":
         return _item_decide(request, item)
-    blind = qa_blind_review_for(scope=request_scope(request), item=item)
-    if blind is not None:  # the decision is waiting for a second review this user may give
-        messages.info(request, "This decision waits for a blind second review; decide it here first.")
-        return redirect("moderation:qa-item", qa_id=blind)
     return _item_page(request, item, form=DecisionForm(initial={"version": item.version}))
+
+
+def _to_blind_review(request: StaffRequest, item: ReviewItem, *, qa_id: int) -> HttpResponse:
+    """Neither the page nor a refusal (which shows the page) while this user is blind to it."""
+    messages.info(
+        request,
+        f"Item {item.pk}'s decision is hidden from you until you record your blind second review of it here.",
+    )
+    url = reverse("moderation:qa-item", args=[qa_id])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _visible_item(request: StaffRequest, item_id: int) -> ReviewItem:
@@ -172,7 +181,7 @@ def _item_context(scope: StaffScope, item: ReviewItem) -> dict[str, Any]:
         "prior_decisions": [(d, reason_label(d.decision_code)) for d in item_prior_decisions(scope=scope, item=item)],
         "match_distance": settings.NCII_PDQ_MATCH_DISTANCE,
         "min_quality": settings.NCII_MIN_PDQ_QUALITY,
-        "prior_feedback": item_prior_feedback(item=item, reporting_partner_ids=partner_ids),
+        "prior_feedback": item_prior_feedback(scope=scope, item=item, reporting_partner_ids=partner_ids),
         "related": bank_cluster_members(bank_hash=item.bank_hash),
         "cluster_distance": settings.NCII_BANK_CLUSTER_DISTANCE,
         "audit_trail": item_audit_trail(scope=scope, item=item, report_ids=[r.pk for r in reports]),

@@ -185,6 +185,9 @@ class QaReview(models.Model):
     )
     final_state = models.CharField(max_length=16, choices=ReviewState.choices, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Senior moderators and admins who opened the blind page while it waited: the first decision
+    # stays hidden from them on every staff page until the review is recorded (moderation/qa_blind.py).
+    blind_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
 
     class Meta:
         constraints = [

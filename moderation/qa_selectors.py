@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet
 
 from moderation.models import QaReview, QaState, ReviewItem
+from moderation.qa_blind import qa_blind_reviews
 from moderation.qa_sampling import SAMPLED_STATES
 from moderation.scope import StaffScope
 from moderation.selectors import item_visible_to, reason_label
@@ -40,13 +41,11 @@ def qa_get_for(*, scope: StaffScope, qa_id: int) -> QaReview | None:
 
 
 def qa_blind_review_for(*, scope: StaffScope, item: ReviewItem) -> int | None:
-    """The waiting second review of this item's standing decision that this user could give
-    (so the item page, which shows the decision, must not): moderators other than its first
-    decider. Senior moderators, who settle disagreements, still see the item page."""
-    user = scope.user
-    if item.state not in SAMPLED_STATES or user.has_perm(REVIEW_ESCALATED) or not user.has_perm(REVIEW):
+    """The waiting second review of this item's standing decision that this user gives or may
+    give blind (so the item page, which shows the decision, must not; moderation/qa_blind.py)."""
+    if item.state not in SAMPLED_STATES:
         return None
-    waiting = qa_visible_to(scope).filter(item=item, item_version=item.version, state=QaState.WAITING)
+    waiting = qa_blind_reviews(scope.user).filter(item=item).filter(pk__in=qa_visible_to(scope).values("pk"))
     return waiting.values_list("pk", flat=True).first()
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from moderation.audit_events import ITEM, ITEM_QA_OVERTURN, QA, QA_RESOLVED, QA_SECOND
+from moderation.audit_events import ITEM, ITEM_QA_OVERTURN, QA, QA_BLIND_OPENED, QA_RESOLVED, QA_SECOND
 from moderation.models import QaReview, QaState, ReviewItem
 from moderation.qa_sampling import SAMPLED_STATES
 from moderation.scope import staff_scope
@@ -42,6 +42,20 @@ def _locked_review(*, moderator: User, qa_id: int) -> QaReview:
     if review is None or review.first_by_id == moderator.pk:
         raise QaNotFound("No such review.")
     return review
+
+
+@transaction.atomic(durable=True)
+def qa_blind_open(*, moderator: User, qa_id: int) -> None:
+    """A senior moderator or admin opens a waiting review's blind page: from now until the review
+    is recorded, every staff page hides the item's decision from them (moderation/qa_blind.py).
+    Moderators need no record: they are blind to every review they may give."""
+    if not moderator.has_perm(REVIEW_ESCALATED):
+        return
+    review = _locked_review(moderator=moderator, qa_id=qa_id)
+    if review.state != QaState.WAITING or review.blind_to.filter(pk=moderator.pk).exists():
+        return
+    review.blind_to.add(moderator)
+    audit_record(actor=Actor.user(moderator), action=QA_BLIND_OPENED, object_type=QA, object_id=review.pk)
 
 
 @transaction.atomic(durable=True)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from moderation.forms import reason_choices
 from moderation.models import QaReview, QaState
 from moderation.qa_selectors import qa_disputed, qa_get_for, qa_waiting
-from moderation.qa_services import qa_resolve, qa_second_decide
+from moderation.qa_services import qa_blind_open, qa_resolve, qa_second_decide
 from moderation.scope import request_scope
 from moderation.selectors import item_reports, reason_label, reports_summary
 from moderation.services import NOTE_MAX_LENGTH
@@ -54,6 +54,7 @@ def qa_item(request: StaffRequest, qa_id: int) -> HttpResponse:
         except DomainError as exc:  # refused: nothing was written
             return _qa_page(request, review, form, error=str(exc), status=exc.status)
         return redirect("moderation:qa")
+    qa_blind_open(moderator=request_user(request), qa_id=review.pk)
     return _qa_page(request, review, form)
 
 

@@ -4,7 +4,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -19,6 +33,7 @@ from moderation.models import (
     ReviewState,
     StaffProfile,
 )
+from moderation.qa_blind import qa_blind_item_ids
 from moderation.scope import StaffScope
 from ncii_site.roles import REOPEN, REVIEW, REVIEW_ESCALATED, REVIEW_MINOR
 from partners.models import Partner
@@ -46,6 +61,12 @@ def item_visible_to(scope: StaffScope) -> QuerySet[ReviewItem]:
     return items
 
 
+def item_decisions_visible_to(scope: StaffScope) -> QuerySet[ReviewItem]:
+    """The items this user may see and whose standing decision they may read: not those whose
+    blind second review they give (moderation/qa_blind.py), until they have recorded it."""
+    return item_visible_to(scope).exclude(pk__in=qa_blind_item_ids(scope.user))
+
+
 def item_get_visible(*, scope: StaffScope, item_id: int) -> ReviewItem | None:
     items = item_visible_to(scope).select_related("bank_hash", "claimed_by", "decided_by")
     return items.filter(pk=item_id).first()
@@ -62,7 +83,7 @@ class QueueFilters:
 
 
 def item_list(*, scope: StaffScope, filters: QueueFilters) -> QuerySet[ReviewItem]:
-    items = item_visible_to(scope).select_related("bank_hash", "claimed_by")
+    items = item_decisions_visible_to(scope).select_related("bank_hash", "claimed_by")
     if filters.state:
         items = items.filter(state=filters.state)
     if filters.partner_id:
@@ -109,7 +130,7 @@ def queue_health(*, scope: StaffScope, state: str) -> QueueHealth:
 
 def item_neighbours(*, scope: StaffScope, item: ReviewItem) -> tuple[int | None, int | None]:
     """The items before and after this one in its state's queue order (for j/k)."""
-    same = item_visible_to(scope).filter(state=item.state)
+    same = item_decisions_visible_to(scope).filter(state=item.state)
     p, o, pk = item.priority, item.opened_at, item.pk
     later = Q(priority__lt=p) | Q(priority=p, opened_at__gt=o) | Q(priority=p, opened_at=o, pk__gt=pk)
     earlier = Q(priority__gt=p) | Q(priority=p, opened_at__lt=o) | Q(priority=p, opened_at=o, pk__lt=pk)
@@ -133,11 +154,11 @@ def item_reports(*, scope: StaffScope, item: ReviewItem) -> list[MatchReport]:
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
     has_image = Exists(ReviewImage.objects.filter(report=OuterRef("pk")))
-    images = Prefetch(  # the strip's metadata, never the ciphertext
-        "review_images",
-        ReviewImage.objects.only("pk", "report_id", "position", "claim_distance").order_by("position"),
-        to_attr="keyframes",
-    )
+    # The strip's metadata, never the ciphertext; a keyframe far from every claimed frame by the
+    # matcher's own threshold (matching.intake.report_verify), None when it was not checked.
+    far = ExpressionWrapper(Q(claim_distance__gt=settings.NCII_PDQ_MATCH_DISTANCE), output_field=BooleanField())
+    keyframes = ReviewImage.objects.only("pk", "report_id", "position", "claim_distance").annotate(hash_mismatch=far)
+    images = Prefetch("review_images", keyframes.order_by("position"), to_attr="keyframes")
     reports = reports.select_related("partner").annotate(has_image=has_image).prefetch_related(images)
     return list(reports.order_by("received_at", "pk"))
 
@@ -160,14 +181,13 @@ def reports_failed(*, scope: StaffScope) -> QuerySet[MatchReport]:
     return reports.select_related("partner", "bank_hash").order_by("received_at", "pk")
 
 
-def item_prior_feedback(*, item: ReviewItem, reporting_partner_ids: set[int]) -> list[HashFeedback]:
-    """What other partners (and the hub) have said about this bank hash."""
-    return list(
-        HashFeedback.objects.filter(bank_hash_id=item.bank_hash_id)
-        .exclude(partner_id__in=reporting_partner_ids)
-        .select_related("partner")
-        .order_by("-updated_at")
-    )
+def item_prior_feedback(*, scope: StaffScope, item: ReviewItem, reporting_partner_ids: set[int]) -> list[HashFeedback]:
+    """What other partners (and the hub) have said about this bank hash. Not the hub's word while
+    this user gives the blind second review of an item on the hash: it is that item's decision."""
+    feedback = HashFeedback.objects.filter(bank_hash_id=item.bank_hash_id).exclude(partner_id__in=reporting_partner_ids)
+    if ReviewItem.objects.filter(bank_hash_id=item.bank_hash_id, pk__in=qa_blind_item_ids(scope.user)).exists():
+        feedback = feedback.exclude(partner=None)
+    return list(feedback.select_related("partner").order_by("-updated_at"))
 
 
 @dataclass(frozen=True)
@@ -198,7 +218,7 @@ def hash_confirmations(*, bank_hash_id: int) -> int:
 
 def item_prior_decisions(*, scope: StaffScope, item: ReviewItem, limit: int = 10) -> list[ReviewItem]:
     """Decisions on the other items about the same bank hash that this user may see, newest first."""
-    others = item_visible_to(scope).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
+    others = item_decisions_visible_to(scope).filter(bank_hash_id=item.bank_hash_id).exclude(pk=item.pk)
     decided = others.exclude(decided_by=None).select_related("decided_by")
     return list(decided.order_by("-decided_at", "-pk")[:limit])
 
@@ -211,11 +231,11 @@ def items_for_bulk(*, scope: StaffScope, ids: list[int]) -> list[ReviewItem]:
     partner_id = scope.partner_id
     if partner_id is not None:
         reports = reports.filter(partner_id=partner_id)
-    others = item_visible_to(scope).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
+    others = item_decisions_visible_to(scope).filter(bank_hash=OuterRef("bank_hash")).exclude(pk=OuterRef("pk"))
     blocked = HashFeedback.objects.filter(bank_hash=OuterRef("bank_hash"), value=HashFeedback.Value.BLOCKED)
     with_image = reports.filter(review_images__position=0).order_by("received_at", "pk").values("pk")[:1]
     return list(
-        item_visible_to(scope)
+        item_decisions_visible_to(scope)
         .filter(pk__in=ids)
         .select_related("bank_hash")
         .annotate(

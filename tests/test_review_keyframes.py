@@ -19,7 +19,8 @@ from matching.pdq import pdq_hex
 from matching.review_uploads import uploads_purge
 from matching.upkeep import reports_needing_rehash, reports_rehash, review_images_purge
 from moderation.audit_events import IMAGE_REVEALED
-from moderation.models import ReviewItem
+from moderation.models import QaReview, ReviewItem
+from moderation.services import review_decide
 from tests.api_helpers import MATCHES, assert_error, bearer, post_json, row_counts
 from tests.factories import PartnerFactory, UserFactory, item_open, partner_with_keys, video_frames
 from tests.images import encode, photo_like
@@ -230,3 +231,32 @@ def test_a_rehash_gives_each_keyframe_its_pdq_and_the_report_its_first(send, key
     assert reports_rehash(report_ids=reports_needing_rehash()) == 1
     pdqs = dict(ReviewImage.objects.values_list("position", "pdq"))
     assert MatchReport.objects.get().content_pdq == pdqs[0] != pdqs[1] != ""
+
+
+def test_the_blind_second_review_shows_every_keyframe_in_the_same_strip(send, key, moderator, settings):
+    settings.NCII_QA_SAMPLE_RATE = 1.0
+    read_back(send(key, [encode(FITS), encode(ELSEWHERE), encode(photo_like(3))]), key)
+    item, report = ReviewItem.objects.get(), MatchReport.objects.get()
+    review_decide(moderator=moderator, item_id=item.pk, decision="confirm", reason_code="matches_bank")
+    client = signed_in(UserFactory(role="moderator"))
+    page = client.get(reverse("moderation:qa-item", args=[QaReview.objects.get(item=item).pk])).content.decode()
+    assert "data-qa-blind" in page and page.count("data-review-image") == 3
+    assert page.count('<ol class="keyframe-strip"') == 1
+    for position in (0, 1, 2):
+        assert f'<img class="review-thumb" src="{keyframe_url(item.pk, report.pk, position)}"' in page
+        assert f"Keyframe {position + 1}:" in page
+    far = ReviewImage.objects.get(position=1).claim_distance
+    assert f"no claimed frame near ({far})" in page
+    assert client.get(keyframe_url(item.pk, report.pk, 2), {"view": "grey"}).status_code == 200
+    assert AuditEvent.objects.get(action=IMAGE_REVEALED).after["keyframe"] == 2
+
+
+def test_the_strip_flags_a_keyframe_by_the_matchers_own_threshold(send, key, moderator, settings):
+    read_back(send(key, [encode(FITS), encode(ELSEWHERE)]), key)
+    item = ReviewItem.objects.get()
+    ReviewImage.objects.filter(position=1).update(claim_distance=20)
+    url = reverse("moderation:item", args=[item.pk])
+    assert "claimed frame 20 bits away" in signed_in(moderator).get(url).content.decode()  # within 31
+    settings.NCII_PDQ_MATCH_DISTANCE = 16  # the matcher's threshold, set stricter
+    page = signed_in(moderator).get(url).content.decode()
+    assert "no claimed frame near (20)" in page and '<span class="keyframe-claim badge warning">' in page

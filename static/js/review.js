@@ -2,7 +2,7 @@
 // Every control this drives is a real link, button or form that works without it; keys are
 // ignored while typing in a field (Escape leaves the field) and with Ctrl, Alt or Meta held.
 // Keys: ? help, n next item, j/k next/previous, 1-9 reason, c confirm, d dismiss,
-// e escalate (opens the note; Ctrl+Enter there or e again sends it), r reveal/blur.
+// e escalate (opens the note; Ctrl+Enter there or e again sends it), r reveal/blur the focused image.
 
 const ACTIVE_MS = 5 * 60 * 1000; // the page counts as in use this long after the last input
 let lastActive = Date.now();
@@ -112,9 +112,14 @@ function moveInList(step) {
   return true;
 }
 
+// r reveals (or blurs again) the image that has the focus, else the page's first, and focuses
+// it, so Tab walks a video's keyframe strip: Tab on, r again. Never every image at once: they
+// are revealed one at a time (static/js/reveal.js), each reveal a recorded exposure.
 function reveal() {
-  const toggle = $("[data-reveal-toggle]");
+  const focused = document.activeElement && document.activeElement.closest("[data-review-image]");
+  const toggle = $("[data-reveal-toggle]", focused || document);
   if (!toggle) return false;
+  toggle.focus({ preventScroll: true }); // a scroll could move the image from under the pointer
   toggle.click();
   return true;
 }
