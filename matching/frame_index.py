@@ -9,7 +9,8 @@ only the changes since the snapshot's horizon: each frame of a video modified si
 withdrawn, reactivated) is taken out of the index and put back in a small delta if it still
 counts. Without a snapshot that has frames at this process's quality threshold (none yet, an
 older file, a threshold changed since the build) the base is read from the database into the
-process instead. Answers are candidates: ``matching.video`` compares each video exactly."""
+process instead, and read again once its delta passes NCII_INDEX_DELTA_MAX. Answers are
+candidates: ``matching.video`` compares each video exactly."""
 
 import logging
 import threading
@@ -124,6 +125,8 @@ class VideoFrameIndex:
         frames when there is no base at this quality threshold and no usable snapshot."""
         if self._base is not None and self._base.quality_min != settings.NCII_VPDQ_QUALITY_MIN:
             self._base = None
+        if self._base is not None and self._base.source is None and self._outgrown(self._base):
+            self._base = None  # read from the database again: a delta never grows past the bound
         loaded = bank_index.mapped()
         if loaded is not None and (self._base is None or self._base.source != loaded.path):
             fresh = _base_from_snapshot(loaded)
@@ -134,6 +137,13 @@ class VideoFrameIndex:
             self._take(_from_arrays(*_tables(*frame_arrays()), None), horizon)
         assert self._base is not None
         return self._base
+
+    @staticmethod
+    def _outgrown(base: _Base) -> bool:
+        """A base read from the database, with more changes since than NCII_INDEX_DELTA_MAX. (A
+        mapped base's delta is emptied by the next snapshot, which beat builds when anything
+        changed.)"""
+        return base.index.delta_size > settings.NCII_INDEX_DELTA_MAX
 
     def _catch_up(self, base: _Base) -> None:
         """Every indexed frame of the videos modified since the watermark leaves the index; those

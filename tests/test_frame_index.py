@@ -108,3 +108,17 @@ def test_a_snapshot_built_at_another_quality_threshold_is_not_used_for_frames(se
     assert index_build(if_changed=True).status == "published"
     video_index.refresh(force=True)
     assert video_index.status() == {"base": "snapshot-00000002.idx", "frames": 2, "delta": 0}
+
+
+def test_a_base_read_from_the_database_is_read_again_once_its_delta_passes_the_bound(settings):
+    settings.NCII_INDEX_DELTA_MAX = 4
+    first = video_frames(3)
+    first_hash = bank_video(first)
+    video_index.refresh(force=True)  # no snapshot: the base is the database's
+    later = video_frames(5)
+    later_hash = bank_video(later)
+    video_index.refresh(force=True)
+    assert video_index.status() == {"base": "database", "frames": 8, "delta": 5}
+    video_index.refresh(force=True)  # past the bound: read again, the delta empty
+    assert video_index.status() == {"base": "database", "frames": 8, "delta": 0}
+    assert (_found(first), _found(later)) == ({first_hash.pk}, {later_hash.pk})
