@@ -9,8 +9,8 @@ only the changes since the snapshot's horizon: each frame of a video modified si
 withdrawn, reactivated) is taken out of the index and put back in a small delta if it still
 counts. Without a snapshot that has frames at this process's quality threshold (none yet, an
 older file, a threshold changed since the build) the base is read from the database into the
-process instead, and read again once its delta passes NCII_INDEX_DELTA_MAX. Answers are
-candidates: ``matching.video`` compares each video exactly."""
+process instead. Past NCII_INDEX_DELTA_MAX changes in the delta the builder is asked for a
+snapshot. Answers are candidates: ``matching.video`` compares each video exactly."""
 
 import logging
 import threading
@@ -25,7 +25,7 @@ from django.conf import settings
 
 from matching.hamming import HammingIndex, hexes_to_words
 from matching.horizon import change_horizon
-from matching.index import bank_index
+from matching.index import bank_index, index_build_request
 from matching.models import BankHash, VideoFrame
 from matching.signal_types import SignalType
 from matching.snapshot import Snapshot
@@ -116,34 +116,36 @@ class VideoFrameIndex:
             self._delta_videos: dict[int, int] = {}  # frame id -> video id of the delta's frames
             self._watermark = _utc(0)
             self._checked_at = 0.0
+            self._build_asked = False
 
     def _take(self, base: _Base, watermark: datetime) -> None:
-        self._base, self._delta_videos, self._watermark = base, {}, watermark
+        self._base, self._delta_videos, self._watermark, self._build_asked = base, {}, watermark, False
 
     def _rebase(self) -> _Base:
         """A newer snapshot's frame section if the image index has mapped one; the database's
-        frames when there is no base at this quality threshold and no usable snapshot."""
-        if self._base is not None and self._base.quality_min != settings.NCII_VPDQ_QUALITY_MIN:
-            self._base = None
-        if self._base is not None and self._base.source is None and self._outgrown(self._base):
-            self._base = None  # read from the database again: a delta never grows past the bound
+        frames when there is no base at this quality threshold and no usable snapshot. The base
+        in use is replaced only once its successor is read: a failed read keeps it."""
+        base = self._base
+        if base is not None and base.quality_min != settings.NCII_VPDQ_QUALITY_MIN:
+            base = None  # held at another threshold
         loaded = bank_index.mapped()
-        if loaded is not None and (self._base is None or self._base.source != loaded.path):
+        if loaded is not None and (base is None or base.source != loaded.path):
             fresh = _base_from_snapshot(loaded)
             if fresh is not None:
                 self._take(fresh, _utc(loaded.horizon))
-        if self._base is None:
+                return fresh
+        if base is None:
             horizon = change_horizon()  # before the read: a later change is in the delta
-            self._take(_from_arrays(*_tables(*frame_arrays()), None), horizon)
-        assert self._base is not None
-        return self._base
+            base = _from_arrays(*_tables(*frame_arrays()), None)
+            self._take(base, horizon)
+        return base
 
-    @staticmethod
-    def _outgrown(base: _Base) -> bool:
-        """A base read from the database, with more changes since than NCII_INDEX_DELTA_MAX. (A
-        mapped base's delta is emptied by the next snapshot, which beat builds when anything
-        changed.)"""
-        return base.index.delta_size > settings.NCII_INDEX_DELTA_MAX
+    def _ask_for_a_snapshot_when_outgrown(self, base: _Base) -> None:
+        """Past NCII_INDEX_DELTA_MAX changes the builder is asked (once per base) for a snapshot,
+        which empties the delta; no request reads the whole bank again."""
+        if base.index.delta_size > settings.NCII_INDEX_DELTA_MAX and not self._build_asked:
+            self._build_asked = True
+            index_build_request()
 
     def _catch_up(self, base: _Base) -> None:
         """Every indexed frame of the videos modified since the watermark leaves the index; those
@@ -165,6 +167,7 @@ class VideoFrameIndex:
         base.index.upsert((frame_id, pdq) for frame_id, _, pdq in live)
         self._delta_videos.update((frame_id, video_id) for frame_id, video_id, _ in live)
         self._watermark = horizon
+        self._ask_for_a_snapshot_when_outgrown(base)
 
     def refresh(self, *, force: bool = False) -> None:
         if not force and time.monotonic() - self._checked_at < settings.NCII_INDEX_REFRESH_SECONDS:

@@ -96,7 +96,7 @@ class BankIndex:
         changes = list(rows.values_list("id", "value", "status")[: max(room, 0) + 1])
         if len(changes) > room:
             serving.behind = True
-            _request_build()
+            index_build_request()
             return
         serving.index.remove(pk for pk, _, status in changes if status != BankHash.Status.ACTIVE)
         serving.index.upsert((pk, value) for pk, value, status in changes if status == BankHash.Status.ACTIVE)
@@ -166,7 +166,7 @@ def _utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def _request_build() -> None:
+def index_build_request() -> None:
     """Asks a worker for a new snapshot (by task name; never run in-process: with no broker
     configured, beat or an operator runs the builder)."""
     from ncii_site.celery import app

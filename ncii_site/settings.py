@@ -646,7 +646,7 @@ NCII_RETENTION_REVIEW_NOTE_SECONDS = env_int("NCII_RETENTION_REVIEW_NOTE_SECONDS
 NCII_RETENTION_PARTNER_USAGE_SECONDS = env_int("NCII_RETENTION_PARTNER_USAGE_SECONDS", 730 * _DAY)
 NCII_RETENTION_IDEMPOTENCY_SECONDS = env_int("NCII_RETENTION_IDEMPOTENCY_SECONDS", 7 * _DAY)
 # Sandbox reports are decided at once and serve only a partner's integration test (polling
-# GET /reports/{id}): a week covers a test cycle; after it that report id answers 404.
+# GET /api/v1/matches/{id}): a week covers a test cycle; after it that report id answers 404.
 NCII_RETENTION_SANDBOX_REPORT_SECONDS = env_int("NCII_RETENTION_SANDBOX_REPORT_SECONDS", 7 * _DAY)
 # Webhook deliveries are notifications (the feed is the record) whose payload may copy a
 # report's contentId and shared decision note. A delivered one is kept 30 days after delivery,

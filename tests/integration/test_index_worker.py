@@ -4,7 +4,8 @@ from the database, asks a real worker for a new snapshot, and takes it when publ
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,13 @@ import redis
 from django.db import connection
 
 from matching import snapshot
+from matching.frame_index import video_index
 from matching.index import bank_index
 from matching.index_builder import index_build
 from ncii_site.celery import app as celery_app
-from tests.factories import BankHashFactory
+from tests.factories import BankHashFactory, video_frames
 from tests.integration.processes import CELERY_WORKER
+from tests.test_video_pdq import bank_video
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +32,9 @@ def wait_for(check: Callable[[], bool], timeout: float = 120.0) -> None:
         time.sleep(0.1)
 
 
-def test_a_process_behind_its_snapshot_gets_a_new_one_from_a_worker(settings):
-    settings.NCII_INDEX_DELTA_MAX = 2
-    directory = Path(settings.NCII_INDEX_DIR)
-    first = BankHashFactory()
-    index_build()
-    assert bank_index.load_latest()
+@contextmanager
+def index_worker(directory: Path) -> Iterator[None]:
+    """A real Celery worker that builds snapshots into ``directory`` when asked."""
     redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).delete(celery_app.conf.task_default_queue)
     db = connection.settings_dict
     env = os.environ | {
@@ -48,6 +48,19 @@ def test_a_process_behind_its_snapshot_gets_a_new_one_from_a_worker(settings):
         [*CELERY_WORKER, "--loglevel=WARNING", "--hostname", f"idx-{os.getpid()}@%h"], cwd=ROOT, env=env
     )
     try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def test_a_process_behind_its_snapshot_gets_a_new_one_from_a_worker(settings):
+    settings.NCII_INDEX_DELTA_MAX = 2
+    directory = Path(settings.NCII_INDEX_DIR)
+    first = BankHashFactory()
+    index_build()
+    assert bank_index.load_latest()
+    with index_worker(directory):
         bulk = [BankHashFactory() for _ in range(3)]
         assert bank_index.candidates(bulk[0].value, 0) == [bulk[0].pk]  # the database path, at once
         assert bank_index.status()["behind"]
@@ -60,9 +73,25 @@ def test_a_process_behind_its_snapshot_gets_a_new_one_from_a_worker(settings):
             "delta": 0,
             "age_seconds": 0,
         }
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+
+
+def test_a_video_frame_delta_past_its_bound_gets_a_new_snapshot_from_a_worker(settings):
+    settings.NCII_INDEX_DELTA_MAX = 2
+    directory = Path(settings.NCII_INDEX_DIR)
+    first_frames = video_frames(2)
+    first = bank_video(first_frames)
+    index_build()
+    video_index.refresh(force=True)
+    with index_worker(directory):
+        later = video_frames(3)
+        later_hash = bank_video(later)
+        assert video_index.videos_near([f[:64] for f in later], 0) == {later_hash.pk}  # from the delta, at once
+        assert video_index.status()["delta"] == 3  # past the bound: the worker is asked for a snapshot
+        wait_for(lambda: snapshot.current(directory).name == "snapshot-00000002.idx")  # type: ignore[union-attr]
+        video_index.refresh(force=True)
+        assert video_index.status() == {"base": "snapshot-00000002.idx", "frames": 5, "delta": 0}
+        assert video_index.videos_near([f[:64] for f in later], 0) == {later_hash.pk}
+        assert video_index.videos_near([f[:64] for f in first_frames], 0) == {first.pk}
 
 
 def _maps_of_children(pid: int) -> str:
