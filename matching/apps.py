@@ -1,6 +1,7 @@
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 from django.apps import AppConfig
@@ -35,8 +36,11 @@ def _map_index_snapshot(**kwargs: Any) -> None:
 
 
 def _map_in_background() -> None:
+    from django.apps import apps
     from django.db import connections
 
+    while not apps.ready:  # the other apps' ready() still running: no database access before they end
+        time.sleep(0.05)
     try:
         _map_index_snapshot()
     finally:
