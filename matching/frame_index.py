@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from matching.hamming import HammingIndex, hexes_to_words
+from matching.hamming import HammingIndex, rows_to_arrays
 from matching.horizon import change_horizon
 from matching.index import bank_index, index_build_request
 from matching.models import BankHash, VideoFrame
@@ -45,12 +45,6 @@ class _Base:
     quality_min: int  # the NCII_VPDQ_QUALITY_MIN it holds the frames at
 
 
-def _frame_part(rows: list[tuple[int, int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    videos = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    return ids, hexes_to_words([r[2] for r in rows]), videos
-
-
 def frame_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ids (sorted), words and video ids of the frames that count, read in chunks."""
     rows = VideoFrame.objects.filter(
@@ -59,16 +53,9 @@ def frame_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indexed=True,
         quality__gte=settings.NCII_VPDQ_QUALITY_MIN,
     ).values_list("id", "bank_hash_id", "pdq")
-    parts, batch = [], []
-    for row in rows.iterator(chunk_size=READ_CHUNK):
-        batch.append(row)
-        if len(batch) == READ_CHUNK:
-            parts.append(_frame_part(batch))
-            batch = []
-    parts.append(_frame_part(batch))
-    ids, words, videos = (np.concatenate([p[i] for p in parts]) for i in range(3))
-    order = np.argsort(ids, kind="stable")
-    return ids[order], words[order], videos[order]
+    columns, words = rows_to_arrays(rows.iterator(chunk_size=READ_CHUNK), columns=2, chunk=READ_CHUNK)
+    order = np.argsort(columns[:, 0], kind="stable")
+    return columns[order, 0], words[order], columns[order, 1]
 
 
 def _tables(ids: np.ndarray, words: np.ndarray, videos: np.ndarray) -> tuple[dict[str, np.ndarray], int]:

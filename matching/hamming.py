@@ -11,9 +11,10 @@ the delta outgrows a fraction of it, so no change costs a full rebuild. A base m
 from arrays mapped from a snapshot file (``HammingIndex.from_arrays``, read-only, never merged):
 then the tables are shared between processes and only the delta and tombstones are private."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,27 @@ def pdq_to_words(hex_value: str) -> np.ndarray:
 def hexes_to_words(hex_values: list[str]) -> np.ndarray:
     raw = bytes.fromhex("".join(hex_values))
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, WORDS)
+
+
+def rows_to_arrays(rows: Iterable[Sequence[Any]], *, columns: int, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``columns`` integers then a hex PDQ, converted ``chunk`` rows at a time so no
+    per-row object outlives its chunk: the integers as an int64 array of shape (rows, columns),
+    and the hashes as words."""
+    column_parts, word_parts = [], []
+    batch: list[Sequence[Any]] = []
+
+    def convert() -> None:
+        column_parts.append(np.asarray([row[:-1] for row in batch], dtype=np.int64).reshape(len(batch), columns))
+        word_parts.append(hexes_to_words([row[-1] for row in batch]))
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) == chunk:
+            convert()
+            batch = []
+    if batch or not column_parts:
+        convert()
+    return np.concatenate(column_parts), np.concatenate(word_parts)
 
 
 def hamming_distance(a: str, b: str) -> int:

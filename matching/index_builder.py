@@ -16,7 +16,7 @@ from django.conf import settings
 
 from matching import snapshot
 from matching.frame_index import frame_section, frame_section_current
-from matching.hamming import WORDS, HammingIndex, hexes_to_words
+from matching.hamming import HammingIndex, rows_to_arrays
 from matching.horizon import change_horizon
 from matching.models import BankHash
 from matching.signal_types import SignalType
@@ -48,20 +48,9 @@ def _indexed_rows():  # type: ignore[no-untyped-def]
 
 def _active_arrays() -> tuple[np.ndarray, np.ndarray]:
     """Ids and words of the active PDQ hashes, read in chunks (no per-row objects kept)."""
-    id_parts, word_parts = [], []
-    ids: list[int] = []
-    values: list[str] = []
     rows = _pdq_rows().filter(status=BankHash.Status.ACTIVE).values_list("id", "value")
-    for pk, value in rows.iterator(chunk_size=READ_CHUNK):
-        ids.append(pk)
-        values.append(value)
-        if len(ids) == READ_CHUNK:
-            id_parts.append(np.asarray(ids, dtype=np.int64))
-            word_parts.append(hexes_to_words(values))
-            ids, values = [], []
-    id_parts.append(np.asarray(ids, dtype=np.int64))
-    word_parts.append(hexes_to_words(values) if values else np.zeros((0, WORDS), dtype=np.uint64))
-    return np.concatenate(id_parts), np.vstack(word_parts)
+    columns, words = rows_to_arrays(rows.iterator(chunk_size=READ_CHUNK), columns=1, chunk=READ_CHUNK)
+    return np.ascontiguousarray(columns[:, 0]), words
 
 
 def _unchanged_since_current(directory: Path) -> bool:
